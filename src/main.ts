@@ -1,0 +1,42 @@
+/**
+ * The one entry point: builds the `ponder` command line and wires configuration into each command.
+ * Nothing in src/ runs on import; everything starts from `main()`.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError } from './cli/cli-error.ts';
+import { registerCommands } from './cli/commands.ts';
+import { ConfigError } from './config/load.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('ponder')
+    .description('Ponder: a self-hostable reasoning assistant for DeepSeek-R1-family models')
+    .option('--config <file>', 'configuration file (default ./ponder.config.json)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  registerCommands(program, { env: process.env, cwd: process.cwd() });
+  if (argv.length === 0) argv = ['--help'];
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version output exit through here with code 0; usage errors were already printed.
+    return err.exitCode;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`ponder: configuration error: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`ponder: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`ponder: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+  if (process.env.PONDER_DEBUG_STACK) process.stderr.write(`${(err as Error)?.stack}\n`);
+  return 1;
+}
