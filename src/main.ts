@@ -36,7 +36,7 @@ function reportError(err: unknown): number {
     process.stderr.write(`ponder: ${err.message}\n`);
     return err.exitCode;
   }
+  // One line, no stack trace: a stack is for developers, who can run with --stack-trace-limit or a debugger.
   process.stderr.write(`ponder: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
-  if (process.env.PONDER_DEBUG_STACK) process.stderr.write(`${(err as Error)?.stack}\n`);
   return 1;
 }

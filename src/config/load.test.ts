@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from './load.ts';
+
+function dirWithConfig(content?: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ponder-config-'));
+  if (content !== undefined) {
+    writeFileSync(
+      join(dir, 'ponder.config.json'),
+      typeof content === 'string' ? content : JSON.stringify(content),
+    );
+  }
+  return dir;
+}
+
+describe('loadConfig', () => {
+  test('defaults: ./data, 127.0.0.1:3000, 4 slots', () => {
+    const config = loadConfig({ cwd: dirWithConfig(), env: {} });
+    assert.equal(config.dataDir, './data');
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 3000);
+    assert.equal(config.engine.slots, 4);
+    assert.equal(config.signupMode, 'open');
+    assert.ok(config.plans.free);
+  });
+
+  test('file < env < flags', () => {
+    const cwd = dirWithConfig({ port: 4000, host: '0.0.0.0', engine: { slots: 2 } });
+    const fromFile = loadConfig({ cwd, env: {} });
+    assert.equal(fromFile.port, 4000);
+    assert.equal(fromFile.engine.slots, 2);
+
+    const fromEnv = loadConfig({ cwd, env: { PONDER_PORT: '5000', PONDER_ENGINE_SLOTS: '8' } });
+    assert.equal(fromEnv.port, 5000);
+    assert.equal(fromEnv.host, '0.0.0.0');
+    assert.equal(fromEnv.engine.slots, 8);
+
+    const fromFlags = loadConfig({
+      cwd,
+      env: { PONDER_PORT: '5000' },
+      flags: { port: 6000, host: undefined },
+    });
+    assert.equal(fromFlags.port, 6000);
+    assert.equal(fromFlags.host, '0.0.0.0');
+  });
+
+  test('an unknown key in the file fails and names the key', () => {
+    const cwd = dirWithConfig({ prot: 1 });
+    assert.throws(
+      () => loadConfig({ cwd, env: {} }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /unknown config key "prot"/);
+        return true;
+      },
+    );
+  });
+
+  test('an unknown nested key names its full path', () => {
+    const cwd = dirWithConfig({ engine: { slot: 3 } });
+    assert.throws(() => loadConfig({ cwd, env: {} }), /"engine\.slot"/);
+  });
+
+  test('a bad value names the key', () => {
+    const cwd = dirWithConfig({ port: 'eighty' });
+    assert.throws(() => loadConfig({ cwd, env: {} }), /config key "port"/);
+    assert.throws(() => loadConfig({ cwd: dirWithConfig(), env: { PONDER_PORT: 'x' } }), /PONDER_PORT/);
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_PORT: '70000' } }),
+      /config key "port"/,
+    );
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_DATABASE_URL: 'mysql://x' } }),
+      /"databaseUrl"/,
+    );
+  });
+
+  test('an unknown PONDER_ variable fails and names it; test variables are ignored', () => {
+    assert.throws(() => loadConfig({ cwd: dirWithConfig(), env: { PONDER_PROT: '1' } }), /PONDER_PROT/);
+    const config = loadConfig({
+      cwd: dirWithConfig(),
+      env: { PONDER_TEST_PG_URL: 'postgres://x', PONDER_BENCH_FOO: '1' },
+    });
+    assert.equal(config.port, 3000);
+  });
+
+  test('invalid JSON in the file is a clear error', () => {
+    assert.throws(() => loadConfig({ cwd: dirWithConfig('{ port: '), env: {} }), /not valid JSON/);
+  });
+
+  test('an explicit missing config file is an error, the default one is optional', () => {
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: {}, configFile: 'nope.json' }),
+      /cannot read config file/,
+    );
+  });
+
+  test('upstreams from PONDER_UPSTREAMS JSON are validated', () => {
+    const config = loadConfig({
+      cwd: dirWithConfig(),
+      env: { PONDER_UPSTREAMS: JSON.stringify([{ id: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1' }]) },
+    });
+    assert.equal(config.upstreams[0]?.reasoningFormat, 'auto');
+    assert.throws(
+      () =>
+        loadConfig({
+          cwd: dirWithConfig(),
+          env: { PONDER_UPSTREAMS: JSON.stringify([{ id: 'x', baseUrl: 'ftp://a' }]) },
+        }),
+      /upstreams\.0\.baseUrl/,
+    );
+  });
+});
