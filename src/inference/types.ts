@@ -129,7 +129,7 @@ export const EFFORT_BUDGET_TOKENS: Record<ThinkingEffort, number> = {
 };
 
 export function effortToBudget(thinking: ThinkingOptions | undefined): number | undefined {
-  if (!thinking || !thinking.enabled) return undefined;
+  if (!thinking?.enabled) return undefined;
   if (thinking.budgetTokens !== undefined) return thinking.budgetTokens;
   return thinking.effort ? EFFORT_BUDGET_TOKENS[thinking.effort] : undefined;
 }
