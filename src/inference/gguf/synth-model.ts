@@ -1,0 +1,85 @@
+/** Writes a synthetic model file atomically: a temporary name beside the target, then a rename. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { writeGgufFile } from './gguf-writer.ts';
+import {
+  isModelPreset,
+  isModelQuant,
+  MODEL_PRESETS,
+  MODEL_QUANTS,
+  type ModelPreset,
+  type ModelQuant,
+  qwen2GgufOptions,
+} from './qwen2-model.ts';
+
+export type SynthModelErrorCode = 'unknown_preset' | 'unknown_quant' | 'write_failed';
+
+export class SynthModelError extends Error {
+  override readonly name = 'SynthModelError';
+  constructor(
+    readonly code: SynthModelErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SynthModelOptions {
+  /** Model shape. Default `tiny`. */
+  preset?: string;
+  /** Quantisation of 2-D weights. Default `q8_0`. */
+  quant?: string;
+  /** Target file; its directory is created when missing. */
+  out: string;
+  /** Called as data is written, with bytes written and the final file size. */
+  onProgress?: (written: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Checks a preset/quant pair given as strings (CLI flags) and narrows them. */
+export function parseSynthChoice(
+  preset = 'tiny',
+  quant = 'q8_0',
+): { preset: ModelPreset; quant: ModelQuant } {
+  if (!isModelPreset(preset)) {
+    throw new SynthModelError(
+      'unknown_preset',
+      `unknown model preset "${preset}" (choose one of: ${Object.keys(MODEL_PRESETS).join(', ')})`,
+    );
+  }
+  if (!isModelQuant(quant)) {
+    throw new SynthModelError(
+      'unknown_quant',
+      `unknown quantisation "${quant}" (choose one of: ${MODEL_QUANTS.join(', ')})`,
+    );
+  }
+  return { preset, quant };
+}
+
+/**
+ * Generates a synthetic R1-Distill-Qwen GGUF at `out`. The file appears complete or not at all.
+ * @returns the absolute path and size in bytes.
+ */
+export async function synthesizeModel(options: SynthModelOptions): Promise<{ path: string; bytes: number }> {
+  const { preset, quant } = parseSynthChoice(options.preset, options.quant);
+  const path = resolve(options.out);
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const spec = await qwen2GgufOptions(preset, quant);
+    const writeOptions = { ...spec, ...(options.onProgress && { onProgress: options.onProgress }) };
+    const bytes = await writeGgufFile(
+      tmp,
+      options.signal ? { ...writeOptions, signal: options.signal } : writeOptions,
+    );
+    await rename(tmp, path);
+    return { path, bytes };
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    if (err instanceof SynthModelError || (err as Error).name === 'AbortError') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+    throw new SynthModelError('write_failed', `cannot write ${path}: ${why}`);
+  }
+}
