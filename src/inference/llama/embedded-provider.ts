@@ -1,0 +1,391 @@
+/**
+ * The embedded `Provider`: an IPC client for the engine child (`engine-process.ts`) plus its supervisor.
+ * The child runs llama.cpp with `UV_THREADPOOL_SIZE=1` (design §4) and isolates native crashes; when it
+ * dies, in-flight requests end with `done: error`, it is restarted with backoff and models reload lazily.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  type ChatChunk,
+  type ChatOptions,
+  type ChatRequest,
+  type Health,
+  InferenceError,
+  type ModelInfo,
+  type Provider,
+} from '../types.ts';
+import { AsyncQueue } from './async-queue.ts';
+import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
+
+export type { EngineStats } from './ipc-protocol.ts';
+
+/** pino-compatible; the default is silent. Never given message text. */
+export interface EngineLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Maps a model id to a GGUF path, or undefined when the id is unknown. */
+export type ModelResolver = (id: string) => string | undefined | Promise<string | undefined>;
+
+export interface EmbeddedProviderOptions {
+  /** Model id → GGUF path, or a resolver consulted for ids not yet known. */
+  models: Record<string, string> | ModelResolver;
+  /** Model used when a request names none (`model: ''`). */
+  defaultModel?: string;
+  /** Concurrent sequences per model, decoded in one batch. Default 4. */
+  slots?: number;
+  /** llama.cpp threads. Default: the number of CPU cores (llama.cpp's own default ran 25× slower on 2 cores). */
+  threads?: number;
+  /** Context tokens per slot (prompt + answer). Default 8192. */
+  contextSize?: number;
+  /** Tokens per decode call. Default 512 (tests: ~64; each batch token costs logits memory). */
+  batchSize?: number;
+  /** `auto` offloads to a GPU when llama.cpp finds one. Default `off`. */
+  gpu?: 'off' | 'auto';
+  /** Default: silent. */
+  logger?: EngineLogger;
+  /** Treat this as the free memory when checking that a model fits. Default: `os.freemem()`. */
+  freeMemoryLimitBytes?: number;
+  /**
+   * Never stop at end-of-generation tokens, so generation runs until `maxTokens`. For tests on
+   * random-weight models only: real models would ramble. Default false.
+   */
+  ignoreEos?: boolean;
+  /** Chunks the child may send ahead of the consumer before pausing that request. Default 64. */
+  creditWindow?: number;
+  /** Longest wait for all active streams to line up for a shared batch. Default 10 ms. */
+  lockstepFallbackMs?: number;
+  /** First restart delay after a crash; doubles per crash up to 10 s. Default 250 ms. */
+  restartBackoffMs?: number;
+  /** Grace period for a clean shutdown before the child is killed. Default 5000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Environment for the child. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface EmbeddedProvider extends Provider {
+  /** Loads a model now (for `/readyz`) rather than on its first request. Throws `InferenceError`. */
+  load(modelId: string): Promise<void>;
+  addModel(id: string, path: string): void;
+  /** Engine counters: decode batches and their shapes, slots, queue. Starts the engine if needed. */
+  stats(): Promise<EngineStats>;
+  /** Pid of the running engine child, if any (supervision tests, diagnostics). */
+  readonly enginePid: number | undefined;
+}
+
+const ENGINE_ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+const silent: EngineLogger = { info() {}, warn() {}, error() {} };
+
+type StreamItem = { kind: 'chunk'; chunk: ChatChunk } | { kind: 'error'; error: WireError };
+
+interface Stream {
+  queue: AsyncQueue<StreamItem>;
+  child: ChildProcess;
+}
+
+interface Call {
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  child: ChildProcess;
+}
+
+export function createEmbeddedProvider(options: EmbeddedProviderOptions): EmbeddedProvider {
+  return new EmbeddedEngineClient(options);
+}
+
+class EmbeddedEngineClient implements EmbeddedProvider {
+  readonly id = 'embedded';
+  private readonly config: EngineConfig;
+  private readonly logger: EngineLogger;
+  private readonly known = new Map<string, string>();
+  private readonly resolver: ModelResolver | undefined;
+  private child: ChildProcess | undefined;
+  private starting: Promise<ChildProcess> | undefined;
+  private readonly streams = new Map<number, Stream>();
+  private readonly calls = new Map<number, Call>();
+  private nextId = 1;
+  private crashes = 0;
+  private restartAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: EmbeddedProviderOptions) {
+    this.config = {
+      slots: options.slots ?? 4,
+      threads: options.threads ?? os.availableParallelism(),
+      contextSize: options.contextSize ?? 8192,
+      batchSize: options.batchSize ?? 512,
+      gpu: options.gpu ?? 'off',
+      freeMemoryLimitBytes: options.freeMemoryLimitBytes,
+      ignoreEos: options.ignoreEos ?? false,
+      lockstepFallbackMs: options.lockstepFallbackMs ?? 10,
+      creditWindow: options.creditWindow ?? 64,
+    };
+    this.logger = options.logger ?? silent;
+    if (typeof options.models === 'function') this.resolver = options.models;
+    else for (const [id, path] of Object.entries(options.models)) this.known.set(id, path);
+  }
+
+  get enginePid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  addModel(id: string, path: string): void {
+    this.known.set(id, path);
+    this.child?.send({ type: 'add-model', id, path } satisfies ParentMessage);
+  }
+
+  async load(modelId: string): Promise<void> {
+    await this.resolveModel(modelId);
+    await this.call({ type: 'call', id: 0, op: 'load', model: modelId });
+  }
+
+  async models(): Promise<ModelInfo[]> {
+    return (await this.call({ type: 'call', id: 0, op: 'models' })) as ModelInfo[];
+  }
+
+  async stats(): Promise<EngineStats> {
+    return (await this.call({ type: 'call', id: 0, op: 'stats' })) as EngineStats;
+  }
+
+  async health(): Promise<Health> {
+    if (this.disposed) return { ok: false, detail: 'engine shut down' };
+    if (!this.child && !this.starting) {
+      if (this.restartAt > Date.now()) return { ok: false, detail: 'engine restarting after a crash' };
+      return {
+        ok: true,
+        detail: 'engine not started yet',
+        slotsBusy: 0,
+        slotsTotal: this.config.slots,
+        queueDepth: 0,
+      };
+    }
+    try {
+      const s = await this.stats();
+      return { ok: true, slotsBusy: s.slotsBusy, slotsTotal: s.slotsTotal, queueDepth: s.queueDepth };
+    } catch (err) {
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  chat(req: ChatRequest, opts: ChatOptions): AsyncIterable<ChatChunk> {
+    return this.stream(req, opts);
+  }
+
+  private async *stream(req: ChatRequest, opts: ChatOptions): AsyncGenerator<ChatChunk> {
+    const model = req.model || this.options.defaultModel || '';
+    await this.resolveModel(model);
+    const child = await this.ensureChild();
+    const id = this.nextId++;
+    let owed = 0;
+    const window = this.config.creditWindow;
+    const queue = new AsyncQueue<StreamItem>((item) => {
+      if (item.kind !== 'chunk' || item.chunk.type === 'usage' || item.chunk.type === 'done') return;
+      // Hand credit back in halves of the window so the child never idles waiting for it.
+      if (++owed >= Math.max(1, window >> 1)) {
+        this.sendTo(child, { type: 'credit', id, n: owed });
+        owed = 0;
+      }
+    });
+    this.streams.set(id, { queue, child });
+    const cancel = () => this.sendTo(child, { type: 'cancel', id });
+    opts.signal.addEventListener('abort', cancel, { once: true });
+    let finished = false;
+    try {
+      this.sendTo(child, { type: 'chat', id, req: { ...req, model }, affinityKey: opts.affinityKey });
+      if (opts.signal.aborted) cancel();
+      for await (const item of queue) {
+        if (item.kind === 'error') {
+          finished = true;
+          throw new InferenceError(item.error.code, item.error.message);
+        }
+        if (item.chunk.type === 'done') finished = true;
+        yield item.chunk;
+        if (finished) return;
+      }
+    } finally {
+      opts.signal.removeEventListener('abort', cancel);
+      this.streams.delete(id);
+      // The consumer stopped early: free the slot.
+      if (!finished) cancel();
+    }
+  }
+
+  private async resolveModel(id: string): Promise<void> {
+    if (!id) throw new InferenceError('invalid_request', 'No model given and no default model configured');
+    if (this.known.has(id)) return;
+    const path = this.resolver ? await this.resolver(id) : undefined;
+    if (path === undefined) {
+      const list = [...this.known.keys()].join(', ') || 'none';
+      throw new InferenceError('model_not_found', `Unknown model "${id}" (available: ${list})`);
+    }
+    this.addModel(id, path);
+  }
+
+  private sendTo(child: ChildProcess, msg: ParentMessage): void {
+    if (child.connected) child.send(msg);
+  }
+
+  private async call(msg: Extract<ParentMessage, { type: 'call' }>): Promise<unknown> {
+    const child = await this.ensureChild();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject, child });
+      this.sendTo(child, { ...msg, id });
+    });
+  }
+
+  private ensureChild(): Promise<ChildProcess> {
+    if (this.disposed)
+      return Promise.reject(new InferenceError('engine_error', 'The embedded engine is shut down'));
+    if (this.child) return Promise.resolve(this.child);
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async spawn(): Promise<ChildProcess> {
+    const wait = this.restartAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const child = fork(ENGINE_ENTRY, [], {
+      execArgv: ['--import', 'tsx'],
+      // Must be set before Node starts in the child (design §4): one libuv thread for decodes.
+      env: { ...(this.options.env ?? process.env), UV_THREADPOOL_SIZE: '1' },
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderrTail = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
+    });
+    const startedAt = Date.now();
+    const ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (m: ChildMessage) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'fatal') reject(new InferenceError('engine_error', m.message));
+        else this.onMessage(m);
+      });
+      child.once('exit', (code, signal) => {
+        reject(
+          new InferenceError(
+            'engine_error',
+            `The embedded engine exited during startup (code ${code}, signal ${signal})`,
+          ),
+        );
+        this.onExit(child, code, signal, Date.now() - startedAt, stderrTail);
+      });
+      child.once('error', reject);
+    });
+    this.child = child;
+    child.send({
+      type: 'init',
+      config: this.config,
+      models: Object.fromEntries(this.known),
+    } satisfies ParentMessage);
+    try {
+      await ready;
+    } catch (err) {
+      if (this.child === child) this.child = undefined;
+      child.kill('SIGKILL');
+      throw err;
+    }
+    this.logger.info(
+      { pid: child.pid, threads: this.config.threads, slots: this.config.slots },
+      'embedded engine started',
+    );
+    return child;
+  }
+
+  private onMessage(m: ChildMessage): void {
+    switch (m.type) {
+      case 'ready':
+      case 'fatal':
+        return;
+      case 'chunk':
+        this.streams.get(m.id)?.queue.push({ kind: 'chunk', chunk: m.chunk });
+        return;
+      case 'chat-error':
+        this.streams.get(m.id)?.queue.push({ kind: 'error', error: m.error });
+        return;
+      case 'result': {
+        const call = this.calls.get(m.id);
+        if (!call) return;
+        this.calls.delete(m.id);
+        if (m.ok) call.resolve(m.value);
+        else call.reject(new InferenceError(m.error.code, m.error.message));
+        return;
+      }
+      default:
+        m satisfies never;
+    }
+  }
+
+  private onExit(
+    child: ChildProcess,
+    code: number | null,
+    signal: string | null,
+    uptimeMs: number,
+    stderrTail: string,
+  ): void {
+    if (this.child === child) this.child = undefined;
+    const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
+    const message = `The inference engine stopped (${reason}) and is restarting; retry the request`;
+    let inFlight = 0;
+    for (const [id, s] of this.streams) {
+      if (s.child !== child) continue;
+      inFlight++;
+      s.queue.push({ kind: 'chunk', chunk: { type: 'done', finishReason: 'error', error: message } });
+      this.streams.delete(id);
+    }
+    for (const [id, c] of this.calls) {
+      if (c.child !== child) continue;
+      c.reject(new InferenceError('engine_error', message));
+      this.calls.delete(id);
+    }
+    if (this.disposed) return;
+    // A child that lived a while was healthy: start the backoff over.
+    if (uptimeMs > 30_000) this.crashes = 0;
+    const delay = Math.min((this.options.restartBackoffMs ?? 250) * 2 ** this.crashes, 10_000);
+    this.crashes++;
+    this.restartAt = Date.now() + delay;
+    const lastLine = stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
+    this.logger.error(
+      { pid: child.pid, code, signal, inFlight, restartInMs: delay, stderr: lastLine },
+      'embedded engine died; restarting',
+    );
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void this.ensureChild().catch((err: unknown) =>
+        this.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'embedded engine restart failed',
+        ),
+      );
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return;
+    clearTimeout(this.restartTimer);
+    const child = this.child ?? (await this.starting?.catch(() => undefined));
+    if (child) {
+      const exited = new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      });
+      for (const id of this.streams.keys()) this.sendTo(child, { type: 'cancel', id });
+      const timeout = this.options.shutdownTimeoutMs ?? 5000;
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+      await this.call({ type: 'call', id: 0, op: 'shutdown' }).catch(() => child.kill('SIGKILL'));
+      this.disposed = true;
+      await exited;
+      clearTimeout(timer);
+    }
+    this.disposed = true;
+  }
+}

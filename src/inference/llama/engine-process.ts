@@ -1,0 +1,211 @@
+/**
+ * Entry of the engine child process (design §4): forked by `embedded-provider.ts` with
+ * `UV_THREADPOOL_SIZE=1`, it owns llama.cpp, the models and their slots, and talks to the parent only
+ * through the messages in `ipc-protocol.ts`. Nothing runs on import except wiring `process` listeners,
+ * which is the point of this file; it is never imported by other modules.
+ */
+import { getLlama, type Llama, LlamaLogLevel } from 'node-llama-cpp';
+import { type ChatChunk, type ChatRequest, InferenceError } from '../types.ts';
+import { BatchStats } from './batch-stats.ts';
+import { generate, prepareRequest, validateRequest } from './generation.ts';
+import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
+import { ModelRegistry, type Slot } from './model-registry.ts';
+
+interface Running {
+  abort: AbortController;
+  credit: number;
+  slot?: Slot;
+  pause(paused: boolean): void;
+}
+
+let llama: Llama | undefined;
+let registry: ModelRegistry | undefined;
+let config: EngineConfig | undefined;
+const stats = new BatchStats();
+const running = new Map<number, Running>();
+
+function send(msg: ChildMessage): void {
+  if (process.connected) process.send?.(msg);
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof InferenceError) return { code: err.code, message: err.message };
+  return { code: 'engine_error', message: err instanceof Error ? err.message : String(err) };
+}
+
+async function init(cfg: EngineConfig, models: Record<string, string>): Promise<void> {
+  config = cfg;
+  try {
+    llama = await getLlama({
+      build: 'never',
+      gpu: cfg.gpu === 'off' ? false : 'auto',
+      maxThreads: cfg.threads,
+      logLevel: LlamaLogLevel.error,
+      progressLogs: false,
+    });
+  } catch (err) {
+    send({ type: 'fatal', message: `llama.cpp could not start: ${toWire(err).message}` });
+    process.exit(1);
+  }
+  registry = new ModelRegistry(llama, cfg, stats);
+  for (const [id, path] of Object.entries(models)) registry.add(id, path);
+  send({ type: 'ready' });
+}
+
+function engineStats(): EngineStats {
+  const loaded = registry?.all() ?? [];
+  return {
+    decodeBatches: stats.decodeBatches,
+    batchSequenceHistogram: Array.from(stats.histogram, (n) => n ?? 0),
+    decodedTokens: stats.decodedTokens,
+    slotsBusy: loaded.reduce((n, m) => n + m.scheduler.busyCount, 0),
+    slotsTotal: loaded.length === 0 ? (config?.slots ?? 0) : loaded.length * (config?.slots ?? 0),
+    queueDepth: loaded.reduce((n, m) => n + m.scheduler.queueDepth, 0),
+    loadedModels: registry?.loadedIds() ?? [],
+  };
+}
+
+async function handleChat(id: number, req: ChatRequest, affinityKey: string | undefined): Promise<void> {
+  const cfg = config as EngineConfig;
+  const reg = registry as ModelRegistry;
+  const run: Running = { abort: new AbortController(), credit: cfg.creditWindow, pause: () => {} };
+  running.set(id, run);
+  const emit = (chunk: ChatChunk) => {
+    send({ type: 'chunk', id, chunk });
+    if (chunk.type === 'usage' || chunk.type === 'done') return;
+    run.credit--;
+    if (run.credit <= 0) run.pause(true);
+  };
+  try {
+    let loaded: Awaited<ReturnType<ModelRegistry['get']>>;
+    let prepared: ReturnType<typeof prepareRequest>;
+    try {
+      validateRequest(req);
+      loaded = await reg.get(req.model);
+      prepared = prepareRequest(req, loaded);
+    } catch (err) {
+      send({ type: 'chat-error', id, error: toWire(err) });
+      return;
+    }
+    let slot: Slot;
+    try {
+      slot = await loaded.scheduler.acquire({
+        affinityKey,
+        promptTokens: prepared.promptTokens,
+        signal: run.abort.signal,
+        onQueued: (position) => emit({ type: 'queued', position }),
+      });
+    } catch (err) {
+      if (run.abort.signal.aborted) emit({ type: 'done', finishReason: 'cancelled' });
+      else emit({ type: 'done', finishReason: 'error', error: toWire(err).message });
+      return;
+    }
+    run.slot = slot;
+    run.pause = (paused) => slot.member.setPaused(paused, loaded.lockstep);
+    if (run.credit <= 0) run.pause(true);
+    try {
+      await generate({
+        slot,
+        loaded,
+        req,
+        prepared,
+        signal: run.abort.signal,
+        emit,
+        ignoreEos: cfg.ignoreEos,
+      });
+    } finally {
+      slot.member.setPaused(false, loaded.lockstep);
+      slot.affinityKey = affinityKey;
+      loaded.scheduler.release(slot);
+    }
+  } catch (err) {
+    emit({ type: 'done', finishReason: 'error', error: toWire(err).message });
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promise<void> {
+  const reg = registry;
+  try {
+    if (!reg) throw new InferenceError('engine_error', 'engine not initialised');
+    switch (msg.op) {
+      case 'load':
+        await reg.get(msg.model);
+        send({ type: 'result', id: msg.id, ok: true, value: null });
+        return;
+      case 'unload':
+        await reg.unload(msg.model);
+        send({ type: 'result', id: msg.id, ok: true, value: null });
+        return;
+      case 'models':
+        send({ type: 'result', id: msg.id, ok: true, value: await reg.list() });
+        return;
+      case 'stats':
+        send({ type: 'result', id: msg.id, ok: true, value: engineStats() });
+        return;
+      case 'shutdown':
+        await shutdown();
+        send({ type: 'result', id: msg.id, ok: true, value: null });
+        setImmediate(() => process.exit(0));
+        return;
+      default:
+        msg satisfies never;
+    }
+  } catch (err) {
+    send({ type: 'result', id: msg.id, ok: false, error: toWire(err) });
+  }
+}
+
+async function shutdown(): Promise<void> {
+  for (const r of running.values()) {
+    r.abort.abort();
+    r.pause(false);
+  }
+  const deadline = Date.now() + 2000;
+  while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await registry?.dispose();
+  await llama?.dispose();
+}
+
+function onMessage(msg: ParentMessage): void {
+  switch (msg.type) {
+    case 'init':
+      void init(msg.config, msg.models);
+      return;
+    case 'add-model':
+      registry?.add(msg.id, msg.path);
+      return;
+    case 'chat':
+      void handleChat(msg.id, msg.req, msg.affinityKey);
+      return;
+    case 'cancel': {
+      const r = running.get(msg.id);
+      r?.abort.abort();
+      r?.pause(false);
+      return;
+    }
+    case 'credit': {
+      const r = running.get(msg.id);
+      if (!r) return;
+      r.credit += msg.n;
+      if (r.credit > 0) r.pause(false);
+      return;
+    }
+    case 'call':
+      void handleCall(msg);
+      return;
+    default:
+      msg satisfies never;
+  }
+}
+
+if (!process.send) {
+  console.error(
+    'engine-process.ts is the embedded engine child; it must be started by the embedded provider',
+  );
+  process.exit(2);
+}
+process.on('message', (m) => onMessage(m as ParentMessage));
+// The parent is gone: nobody can read results, so do not linger as an orphan holding gigabytes.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,61 @@
+/**
+ * Messages between the IPC client (`embedded-provider.ts`) and the engine child (`engine-process.ts`).
+ * Sent with `serialization: 'advanced'` (structured clone), so plain objects only.
+ */
+import type { ChatChunk, ChatRequest, InferenceErrorCode, ModelInfo } from '../types.ts';
+
+/** Engine settings fixed for the life of one child process. */
+export interface EngineConfig {
+  slots: number;
+  threads: number;
+  /** Tokens per slot. */
+  contextSize: number;
+  batchSize: number;
+  gpu: 'off' | 'auto';
+  /** Upper bound on memory a model may use; `os.freemem()` when undefined. Lets tests exercise the check. */
+  freeMemoryLimitBytes?: number;
+  /** Bans end-of-generation tokens so random-weight test models always run to `maxTokens`. Tests only. */
+  ignoreEos: boolean;
+  /** Wait this long at most for every active stream to queue its next token before decoding anyway. */
+  lockstepFallbackMs: number;
+  /** Chunks a request may have in flight before the child pauses it (credit-based backpressure). */
+  creditWindow: number;
+}
+
+export interface EngineStats {
+  /** `llama_decode` calls since the engine started. */
+  decodeBatches: number;
+  /** How many batches held 1, 2, 3… sequences: index = sequence count. */
+  batchSequenceHistogram: number[];
+  /** Tokens decoded (prompt + generated). */
+  decodedTokens: number;
+  slotsBusy: number;
+  slotsTotal: number;
+  queueDepth: number;
+  loadedModels: string[];
+}
+
+export type ParentMessage =
+  | { type: 'init'; config: EngineConfig; models: Record<string, string> }
+  | { type: 'add-model'; id: string; path: string }
+  | { type: 'chat'; id: number; req: ChatRequest; affinityKey?: string }
+  | { type: 'cancel'; id: number }
+  /** Gives a request `n` more chunks of credit. */
+  | { type: 'credit'; id: number; n: number }
+  | { type: 'call'; id: number; op: 'load' | 'unload'; model: string }
+  | { type: 'call'; id: number; op: 'models' | 'stats' | 'shutdown' };
+
+export interface WireError {
+  code: InferenceErrorCode;
+  message: string;
+}
+
+export type ChildMessage =
+  | { type: 'ready' }
+  /** The engine cannot start at all (e.g. no usable llama.cpp binary); the child exits after sending it. */
+  | { type: 'fatal'; message: string }
+  | { type: 'chunk'; id: number; chunk: ChatChunk }
+  /** The request failed before generation started: the client throws this as an `InferenceError`. */
+  | { type: 'chat-error'; id: number; error: WireError }
+  | { type: 'result'; id: number; ok: true; value: ModelInfo[] | EngineStats | null }
+  | { type: 'result'; id: number; ok: false; error: WireError };

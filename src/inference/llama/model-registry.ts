@@ -1,0 +1,259 @@
+/**
+ * Loaded models inside the engine child: id → path, lazy loading with clear errors for files that cannot
+ * work (missing, not GGUF, truncated, too big for free memory), and per model one context whose sequences
+ * are the slots.
+ */
+import { open, stat } from 'node:fs/promises';
+import os from 'node:os';
+import {
+  GgufInsights,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  readGgufFileInfo,
+} from 'node-llama-cpp';
+import { InferenceError, type ModelInfo } from '../types.ts';
+import type { BatchStats } from './batch-stats.ts';
+import type { EngineConfig } from './ipc-protocol.ts';
+import { gateSequenceDecodes, Lockstep, LockstepMember } from './lockstep.ts';
+import { type SchedulableSlot, SlotScheduler } from './slot-scheduler.ts';
+
+export interface Slot extends SchedulableSlot {
+  readonly sequence: LlamaContextSequence;
+  readonly member: LockstepMember;
+}
+
+export interface LoadedModel {
+  readonly id: string;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  /** Tokens per slot. */
+  readonly contextSize: number;
+  readonly scheduler: SlotScheduler<Slot>;
+  readonly lockstep: Lockstep;
+}
+
+type Entry =
+  | { state: 'idle'; path: string; lastError?: string }
+  | { state: 'loading'; path: string; promise: Promise<LoadedModel> }
+  | { state: 'ready'; path: string; loaded: LoadedModel };
+
+const MiB = 1024 * 1024;
+
+export class ModelRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly llama: Llama,
+    private readonly config: EngineConfig,
+    private readonly stats: BatchStats,
+  ) {}
+
+  add(id: string, path: string): void {
+    const existing = this.entries.get(id);
+    if (existing && existing.path === path) return;
+    if (existing && existing.state !== 'idle') void this.unload(id);
+    this.entries.set(id, { state: 'idle', path });
+  }
+
+  loadedIds(): string[] {
+    return [...this.entries].filter(([, e]) => e.state === 'ready').map(([id]) => id);
+  }
+
+  all(): LoadedModel[] {
+    return [...this.entries.values()].flatMap((e) => (e.state === 'ready' ? [e.loaded] : []));
+  }
+
+  async list(): Promise<ModelInfo[]> {
+    const out: ModelInfo[] = [];
+    for (const [id, e] of this.entries) {
+      const info: ModelInfo = {
+        id,
+        provider: 'embedded',
+        state: 'ready',
+        contextSize: this.config.contextSize,
+      };
+      if (e.state === 'loading') info.state = 'loading';
+      else if (e.state === 'idle') {
+        const problem = e.lastError ?? (await fileProblem(id, e.path));
+        if (problem) Object.assign(info, { state: 'unavailable', detail: problem });
+        else info.detail = 'not loaded yet: loads on first request';
+      }
+      out.push(info);
+    }
+    return out;
+  }
+
+  /** The loaded model, loading it first if needed. Throws `InferenceError`. */
+  get(id: string): Promise<LoadedModel> {
+    const e = this.entries.get(id);
+    if (!e) throw new InferenceError('model_not_found', `Unknown model "${id}"`);
+    if (e.state === 'ready') return Promise.resolve(e.loaded);
+    if (e.state === 'loading') return e.promise;
+    const promise = this.load(id, e.path).then(
+      (loaded) => {
+        this.entries.set(id, { state: 'ready', path: e.path, loaded });
+        return loaded;
+      },
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        this.entries.set(id, { state: 'idle', path: e.path, lastError: message });
+        throw err;
+      },
+    );
+    this.entries.set(id, { state: 'loading', path: e.path, promise });
+    return promise;
+  }
+
+  async unload(id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e || e.state === 'idle') return;
+    const loaded = e.state === 'ready' ? e.loaded : await e.promise.catch(() => undefined);
+    this.entries.set(id, { state: 'idle', path: e.path });
+    if (loaded) await disposeLoaded(loaded);
+  }
+
+  async dispose(): Promise<void> {
+    for (const id of [...this.entries.keys()]) await this.unload(id);
+  }
+
+  private async load(id: string, path: string): Promise<LoadedModel> {
+    const problem = await fileProblem(id, path);
+    if (problem) {
+      throw new InferenceError(
+        problem.includes('not found') ? 'model_not_found' : 'model_not_ready',
+        problem,
+      );
+    }
+    const { slots, contextSize, batchSize } = this.config;
+    let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
+    try {
+      info = await readGgufFileInfo(path, { logWarnings: false, spliceSplitFiles: false });
+    } catch (err) {
+      throw new InferenceError(
+        'model_not_ready',
+        `Model "${id}" at ${path} is corrupt or truncated (GGUF header unreadable)`,
+        {
+          cause: err,
+        },
+      );
+    }
+    const needed = await this.estimateBytes(info, (await stat(path)).size);
+    const free = this.config.freeMemoryLimitBytes ?? os.freemem();
+    if (needed > free) {
+      throw new InferenceError(
+        'model_not_ready',
+        `Model "${id}" needs about ${Math.ceil(needed / MiB)} MiB of memory with ${slots} slots × ${contextSize} tokens, but only ${Math.floor(free / MiB)} MiB is free; use a smaller model or quantisation, fewer slots or a smaller context`,
+      );
+    }
+    let model: LlamaModel;
+    try {
+      model = await this.llama.loadModel({
+        modelPath: path,
+        gpuLayers: this.config.gpu === 'off' ? 0 : 'auto',
+      });
+    } catch (err) {
+      throw new InferenceError(
+        'model_not_ready',
+        `Model "${id}" at ${path} could not be loaded (truncated or unsupported file?): ${errText(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    try {
+      const context = await model.createContext({
+        sequences: slots,
+        contextSize,
+        batchSize,
+        threads: this.config.threads,
+        batching: { dispatchSchedule: 'nextCycle', itemPrioritizationStrategy: this.stats.strategy },
+      });
+      const lockstep = new Lockstep(this.config.lockstepFallbackMs);
+      const slotList: Slot[] = [];
+      for (let index = 0; index < slots; index++) {
+        const sequence = context.getSequence();
+        const member = new LockstepMember();
+        gateSequenceDecodes(sequence, () => lockstep.arrive(member));
+        slotList.push({
+          index,
+          sequence,
+          member,
+          busy: false,
+          affinityKey: undefined,
+          lastUsed: 0,
+          kvTokens: () => sequence.contextTokens,
+        });
+      }
+      return {
+        id,
+        model,
+        context,
+        contextSize: context.contextSize,
+        scheduler: new SlotScheduler(slotList),
+        lockstep,
+      };
+    } catch (err) {
+      await model.dispose();
+      throw new InferenceError(
+        'model_not_ready',
+        `Model "${id}" loaded but its context could not be created: ${errText(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  private async estimateBytes(
+    info: Awaited<ReturnType<typeof readGgufFileInfo>>,
+    fileSize: number,
+  ): Promise<number> {
+    try {
+      const insights = await GgufInsights.from(info, this.llama);
+      const ctx = await insights.estimateContextResourceRequirementsV2({
+        contextSize: this.config.contextSize * this.config.slots,
+        sequences: this.config.slots,
+        batchSize: this.config.batchSize,
+        modelGpuLayers: 0,
+      });
+      return fileSize + ctx.cpuRam;
+    } catch {
+      return fileSize;
+    }
+  }
+}
+
+async function disposeLoaded(loaded: LoadedModel): Promise<void> {
+  const err = new InferenceError('model_not_ready', `Model "${loaded.id}" was unloaded`);
+  loaded.scheduler.rejectAll(err);
+  loaded.lockstep.dispose();
+  await loaded.context.dispose();
+  await loaded.model.dispose();
+}
+
+/** A human-readable reason the file cannot be a loadable GGUF, or undefined. */
+async function fileProblem(id: string, path: string): Promise<string | undefined> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) return `Model file for "${id}" is not a regular file: ${path}`;
+    size = s.size;
+  } catch {
+    return `Model file for "${id}" not found at ${path}: download it with \`ponder pull\`, or configure a local .gguf file`;
+  }
+  if (size < 4) return `Model file for "${id}" at ${path} is empty or truncated (${size} bytes)`;
+  const fh = await open(path, 'r');
+  try {
+    const { buffer } = await fh.read(Buffer.alloc(4), 0, 4, 0);
+    if (buffer.toString('latin1') !== 'GGUF') return `Model file for "${id}" at ${path} is not a GGUF file`;
+  } finally {
+    await fh.close();
+  }
+  return undefined;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
