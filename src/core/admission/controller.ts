@@ -1,0 +1,560 @@
+/**
+ * Admission control: every generation takes a ticket here before it runs.
+ *
+ * - a global capacity (slots: engine slots + upstream capacity), changeable at run time;
+ * - a per-user concurrency cap from the plan, shared across processes when the limiter is Redis;
+ * - weighted fair queueing across users (plan `priority` is the weight), FIFO within a user;
+ * - a bounded queue (total and per user) with a maximum wait; refusals are typed `AdmissionError`s
+ *   decided at once in O(1): 429 when this user is over a limit, 503 when the system is full;
+ * - queue position and ETA streamed to the waiter; an aborted waiter leaves the queue at once.
+ *
+ * Wiring (server): per generation
+ * ```ts
+ * const { ticket, updates } = admission.request({ userId, plan, signal });
+ * for await (const u of updates) yield u;          // { type: 'queued', position, etaMs } → SSE / keep-alive
+ * using t = await ticket;                          // throws AdmissionError (→ 429/503 + Retry-After) or signal.reason
+ * ... run the generation ...                       // t is released on scope exit (or call t.release())
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { MemoryConcurrencyLimiter } from '../rate-limit/memory.ts';
+import type { ConcurrencyLimiter } from '../rate-limit/types.ts';
+import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { AdmissionError, type AdmissionErrorCode, toRetryAfterSeconds } from './errors.ts';
+import { type FairEntry, FairQueue } from './fair-queue.ts';
+import { HoldTimeEstimate } from './hold-time.ts';
+import { type AdmissionObserver, safeObserve } from './observer.ts';
+import { LatestChannel } from './update-channel.ts';
+
+/** The parts of a plan admission needs (a `PlanConfig` fits). */
+export interface AdmissionPlan {
+  /** Generations this user may run at once (across all processes with a shared limiter). */
+  maxConcurrency: number;
+  /** Fair-queueing weight: priority 2 gets twice the admissions of priority 1 under contention. */
+  priority: number;
+}
+
+export interface QueueUpdate {
+  type: 'queued';
+  /** 1 = next to be admitted (in fair-queue order). */
+  position: number;
+  /** Estimated wait: position / measured drain rate. Absent until a first generation has finished. */
+  etaMs?: number;
+}
+
+export interface AdmitOptions {
+  userId: string;
+  plan: AdmissionPlan;
+  /** Aborting removes the waiter at once (the ticket promise rejects with `signal.reason`). */
+  signal?: AbortSignal;
+  /** Fair-queueing cost of this request relative to others (e.g. scaled by thinking budget). Default 1. */
+  cost?: number;
+  /** Called with each new queue position, like the `updates` iterable. */
+  onQueued?: (update: QueueUpdate) => void;
+}
+
+/** The right to run one generation. Release exactly once when it ends (idempotent); `using` does it. */
+export interface Ticket extends Disposable {
+  readonly id: string;
+  readonly userId: string;
+  /** Epoch ms. */
+  readonly admittedAt: number;
+  /** How long the request waited in the queue. */
+  readonly waitedMs: number;
+  readonly released: boolean;
+  release(): void;
+}
+
+export interface AdmissionRequest {
+  /** Resolves when admitted; rejects with `AdmissionError` or the abort reason. */
+  ticket: Promise<Ticket>;
+  /** Queue positions while waiting (newest only for a slow reader); ends when `ticket` settles. */
+  updates: AsyncIterable<QueueUpdate>;
+}
+
+export interface AdmissionControllerOptions {
+  /** Concurrent generations across all users (engine slots + upstream capacity). */
+  capacity: number;
+  /** Waiters in the queue, all users together. Default 256. */
+  maxQueued?: number;
+  /** Waiters per user (0: refuse instead of queueing once at the cap). Default 4. */
+  maxQueuedPerUser?: number;
+  /** Longest wait in the queue before a 503 `queue_timeout`. Default 120 000 ms. */
+  maxWaitMs?: number;
+  /** Per-user concurrency across processes; default in-process. Pass a `RedisConcurrencyLimiter` to share. */
+  limiter?: ConcurrencyLimiter;
+  /** How long a user whose shared cap was full (held by another process) waits before asking again. Default 500 ms. */
+  sharedRetryMs?: number;
+  /** Assumed hold time before any was measured, for `Retry-After` only. Default 30 000 ms. */
+  initialHoldMs?: number;
+  clock?: Clock;
+  observer?: AdmissionObserver;
+}
+
+export interface AdmissionStats {
+  capacity: number;
+  busy: number;
+  queued: number;
+  queuedUsers: number;
+  /** Completions per second at full capacity, from the measured hold time; null before the first. */
+  drainRatePerSecond: number | null;
+  meanHoldMs: number | null;
+  admitted: number;
+  cancelled: number;
+  shed: Record<AdmissionErrorCode, number>;
+}
+
+class Waiter implements FairEntry {
+  tag = 0;
+  seq = 0;
+  state: 'queued' | 'acquiring' | 'done' = 'queued';
+  position = 0;
+  etaMs: number | undefined;
+  timer: TimerHandle | undefined;
+  readonly id = randomUUID();
+  readonly channel = new LatestChannel<QueueUpdate>();
+  resolve!: (t: Ticket) => void;
+  reject!: (e: unknown) => void;
+  readonly promise: Promise<Ticket>;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    readonly userId: string,
+    readonly cap: number,
+    readonly enqueuedAt: number,
+    readonly signal: AbortSignal | undefined,
+    readonly onQueued: ((u: QueueUpdate) => void) | undefined,
+  ) {
+    this.promise = new Promise<Ticket>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // A caller that only reads `updates` and drops `ticket` must not crash the process.
+    this.promise.catch(() => {});
+  }
+}
+
+interface LocalUser {
+  running: Set<TicketImpl>;
+  acquiring: number;
+  /** Epoch ms before which the shared limiter is not asked again for this user. */
+  blockedUntil: number;
+}
+
+class TicketImpl implements Ticket {
+  #released = false;
+  constructor(
+    readonly id: string,
+    readonly userId: string,
+    readonly admittedAt: number,
+    readonly waitedMs: number,
+    private readonly onRelease: (t: TicketImpl) => void,
+  ) {}
+  get released(): boolean {
+    return this.#released;
+  }
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.onRelease(this);
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+const ZERO_SHED: Record<AdmissionErrorCode, number> = {
+  concurrency_limit: 0,
+  queue_full: 0,
+  user_queue_full: 0,
+  queue_timeout: 0,
+  quota_exceeded: 0,
+  shutting_down: 0,
+};
+
+export class AdmissionController implements Disposable {
+  #capacity: number;
+  #busy = 0;
+  readonly #queue = new FairQueue<Waiter>();
+  readonly #users = new Map<string, LocalUser>();
+  readonly #hold = new HoldTimeEstimate();
+  readonly #clock: Clock;
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #observer: AdmissionObserver | undefined;
+  readonly #maxQueued: number;
+  readonly #maxQueuedPerUser: number;
+  readonly #maxWaitMs: number;
+  readonly #sharedRetryMs: number;
+  readonly #initialHoldMs: number;
+  #admitted = 0;
+  #cancelled = 0;
+  readonly #shed = { ...ZERO_SHED };
+  #closed = false;
+  #pumping = false;
+  #repump = false;
+  #updatesScheduled = false;
+  #retryTimer: TimerHandle | undefined;
+  #retryAt = Number.POSITIVE_INFINITY;
+
+  constructor(opts: AdmissionControllerOptions) {
+    this.#capacity = checkCount('capacity', opts.capacity);
+    this.#maxQueued = checkCount('maxQueued', opts.maxQueued ?? 256);
+    this.#maxQueuedPerUser = checkCount('maxQueuedPerUser', opts.maxQueuedPerUser ?? 4);
+    this.#maxWaitMs = checkCount('maxWaitMs', opts.maxWaitMs ?? 120_000);
+    this.#sharedRetryMs = checkCount('sharedRetryMs', opts.sharedRetryMs ?? 500);
+    this.#initialHoldMs = Math.max(1, opts.initialHoldMs ?? 30_000);
+    this.#limiter = opts.limiter ?? new MemoryConcurrencyLimiter();
+    this.#clock = opts.clock ?? systemClock;
+    this.#observer = opts.observer;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Changes the global capacity; running tickets are never revoked, waiters start if it grew. */
+  setCapacity(capacity: number): void {
+    this.#capacity = checkCount('capacity', capacity);
+    this.#pump();
+  }
+
+  /** Asks for a ticket and streams the queue position while waiting. Never throws: failures reject `ticket`. */
+  request(opts: AdmitOptions): AdmissionRequest {
+    const now = this.#clock.now();
+    const cap = Math.max(1, Math.floor(opts.plan.maxConcurrency));
+    const weight = opts.plan.priority > 0 ? opts.plan.priority : 1;
+    const cost = opts.cost !== undefined && Number.isFinite(opts.cost) && opts.cost > 0 ? opts.cost : 1;
+    const w = new Waiter(opts.userId, cap, now, opts.signal, opts.onQueued);
+    const out: AdmissionRequest = { ticket: w.promise, updates: w.channel };
+
+    if (this.#closed) return this.#refuse(w, 'shutting_down', this.#retryAfterSystem(0));
+    if (opts.signal?.aborted) {
+      this.#settle(w);
+      w.reject(opts.signal.reason);
+      return out;
+    }
+    const user = this.#users.get(opts.userId);
+    const active = user ? user.running.size + user.acquiring : 0;
+    const userQueued = this.#queue.userSize(opts.userId);
+    const immediate =
+      this.#busy < this.#capacity && active < cap && userQueued === 0 && (user?.blockedUntil ?? 0) <= now;
+    if (!immediate) {
+      if (userQueued >= this.#maxQueuedPerUser) {
+        return active >= cap
+          ? this.#refuse(w, 'concurrency_limit', this.#retryAfterUser(user, cap, userQueued, now), {
+              maxConcurrency: cap,
+              maxQueued: this.#maxQueuedPerUser,
+            })
+          : this.#refuse(w, 'user_queue_full', this.#retryAfterSystem(this.#queue.size), {
+              maxQueued: this.#maxQueuedPerUser,
+            });
+      }
+      if (this.#queue.size >= this.#maxQueued) {
+        return this.#refuse(w, 'queue_full', this.#retryAfterSystem(this.#queue.size), {
+          maxQueued: this.#maxQueued,
+        });
+      }
+    }
+
+    this.#queue.push(w, weight, cost);
+    this.#userState(opts.userId);
+    if (opts.signal) {
+      const signal = opts.signal;
+      w.onAbort = () => this.#abort(w, signal.reason);
+      signal.addEventListener('abort', w.onAbort, { once: true });
+    }
+    w.timer = this.#clock.setTimeout(() => this.#timeout(w), this.#maxWaitMs);
+    this.#pump();
+    return out;
+  }
+
+  /** `request` without the iterable: resolves with the ticket (queue positions go to `onQueued`). */
+  admit(opts: AdmitOptions): Promise<Ticket> {
+    return this.request(opts).ticket;
+  }
+
+  /** Estimated wait for the n-th waiter, from the measured drain rate; undefined before any measurement. */
+  etaMs(position: number): number | undefined {
+    const drain = this.#hold.drainPerMs(this.#capacity);
+    return drain === undefined ? undefined : Math.round(position / drain);
+  }
+
+  stats(): AdmissionStats {
+    const drain = this.#hold.drainPerMs(this.#capacity);
+    return {
+      capacity: this.#capacity,
+      busy: this.#busy,
+      queued: this.#queue.size,
+      queuedUsers: this.#queue.users,
+      drainRatePerSecond: drain === undefined ? null : drain * 1000,
+      meanHoldMs: this.#hold.meanMs ?? null,
+      admitted: this.#admitted,
+      cancelled: this.#cancelled,
+      shed: { ...this.#shed },
+    };
+  }
+
+  /** Refuses every waiter with 503 `shutting_down` and every later request; running tickets stay valid. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    for (const w of [...this.#queue.entries()]) {
+      this.#queue.remove(w);
+      this.#shedWaiter(w, 'shutting_down', this.#retryAfterSystem(0));
+    }
+    this.#gauges();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────
+
+  #userState(userId: string): LocalUser {
+    let u = this.#users.get(userId);
+    if (!u) {
+      u = { running: new Set(), acquiring: 0, blockedUntil: 0 };
+      this.#users.set(userId, u);
+    }
+    return u;
+  }
+
+  #forgetIfIdle(userId: string): void {
+    const u = this.#users.get(userId);
+    if (u && u.running.size === 0 && u.acquiring === 0 && this.#queue.userSize(userId) === 0) {
+      this.#users.delete(userId);
+    }
+  }
+
+  #refuse(
+    w: Waiter,
+    code: AdmissionErrorCode,
+    retryAfterSeconds: number | undefined,
+    details?: AdmissionError['details'],
+  ): AdmissionRequest {
+    this.#shedWaiter(w, code, retryAfterSeconds, details);
+    return { ticket: w.promise, updates: w.channel };
+  }
+
+  #shedWaiter(
+    w: Waiter,
+    code: AdmissionErrorCode,
+    retryAfterSeconds: number | undefined,
+    details?: AdmissionError['details'],
+  ): void {
+    const waited = this.#clock.now() - w.enqueuedAt;
+    this.#shed[code]++;
+    safeObserve(this.#observer, 'onShed', code, waited);
+    this.#settle(w);
+    w.reject(new AdmissionError(code, retryAfterSeconds, details));
+    this.#forgetIfIdle(w.userId);
+  }
+
+  /** Detaches timers and listeners and ends the update stream. */
+  #settle(w: Waiter): void {
+    w.state = 'done';
+    if (w.timer !== undefined) this.#clock.clearTimeout(w.timer);
+    if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+    w.channel.end();
+  }
+
+  #abort(w: Waiter, reason: unknown): void {
+    if (w.state === 'done') return;
+    if (w.state === 'queued') this.#queue.remove(w);
+    // An 'acquiring' waiter finishes its limiter call; #acquired sees it is done and gives the place back.
+    this.#cancelled++;
+    safeObserve(this.#observer, 'onCancelled', this.#clock.now() - w.enqueuedAt);
+    this.#settle(w);
+    w.reject(reason);
+    this.#forgetIfIdle(w.userId);
+    this.#gauges();
+    this.#scheduleUpdates();
+  }
+
+  #timeout(w: Waiter): void {
+    w.timer = undefined;
+    if (w.state !== 'queued') return;
+    this.#queue.remove(w);
+    this.#shedWaiter(w, 'queue_timeout', this.#retryAfterSystem(this.#queue.size), {});
+    this.#gauges();
+    this.#scheduleUpdates();
+  }
+
+  #eligible = (head: Waiter): boolean => {
+    const u = this.#users.get(head.userId);
+    if (!u) return true;
+    return u.running.size + u.acquiring < head.cap && u.blockedUntil <= this.#clock.now();
+  };
+
+  /** Starts waiters while there is capacity. Re-entrant calls (a synchronous limiter) loop instead of recursing. */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#repump = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#repump = false;
+        while (!this.#closed && this.#busy < this.#capacity && this.#queue.size > 0) {
+          const w = this.#queue.shift(this.#eligible);
+          if (!w) break;
+          this.#start(w);
+        }
+      } while (this.#repump);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#gauges();
+    this.#scheduleUpdates();
+  }
+
+  #start(w: Waiter): void {
+    w.state = 'acquiring';
+    this.#busy++;
+    this.#userState(w.userId).acquiring++;
+    let result: boolean | Promise<boolean>;
+    try {
+      result = this.#limiter.tryAcquire(w.userId, w.cap, w.id);
+    } catch (err) {
+      safeObserve(this.#observer, 'onError', err, 'acquire');
+      result = true;
+    }
+    if (typeof result === 'boolean') {
+      this.#acquired(w, result);
+      return;
+    }
+    result.then(
+      (ok) => this.#acquired(w, ok),
+      (err: unknown) => {
+        // Fail open: a Redis outage must not stop all generation; the local cap and capacity still hold.
+        safeObserve(this.#observer, 'onError', err, 'acquire');
+        this.#acquired(w, true);
+      },
+    );
+  }
+
+  #acquired(w: Waiter, ok: boolean): void {
+    const u = this.#userState(w.userId);
+    u.acquiring--;
+    const now = this.#clock.now();
+    if (w.state !== 'acquiring') {
+      this.#busy--;
+      if (ok) this.#releaseShared(w.userId, w.id);
+      this.#forgetIfIdle(w.userId);
+      this.#pump();
+      return;
+    }
+    if (!ok) {
+      // Another process holds this user's places: wait in the queue, keeping our turn, and ask again later.
+      this.#busy--;
+      w.state = 'queued';
+      this.#queue.pushFront(w);
+      u.blockedUntil = now + this.#sharedRetryMs;
+      this.#scheduleRetry(u.blockedUntil);
+      this.#pump();
+      return;
+    }
+    const ticket = new TicketImpl(w.id, w.userId, now, now - w.enqueuedAt, (t) => this.#release(t));
+    u.running.add(ticket);
+    this.#admitted++;
+    safeObserve(this.#observer, 'onAdmitted', ticket.waitedMs);
+    this.#settle(w);
+    w.resolve(ticket);
+    this.#pump();
+  }
+
+  #release(t: TicketImpl): void {
+    const u = this.#users.get(t.userId);
+    u?.running.delete(t);
+    this.#busy--;
+    const held = this.#clock.now() - t.admittedAt;
+    this.#hold.add(held);
+    safeObserve(this.#observer, 'onReleased', held);
+    this.#releaseShared(t.userId, t.id);
+    this.#forgetIfIdle(t.userId);
+    this.#pump();
+  }
+
+  #releaseShared(userId: string, ticketId: string): void {
+    try {
+      const r = this.#limiter.release(userId, ticketId);
+      if (r) r.catch((err: unknown) => safeObserve(this.#observer, 'onError', err, 'release'));
+    } catch (err) {
+      safeObserve(this.#observer, 'onError', err, 'release');
+    }
+  }
+
+  #scheduleRetry(at: number): void {
+    if (this.#closed || at >= this.#retryAt) return;
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryAt = at;
+    this.#retryTimer = this.#clock.setTimeout(
+      () => {
+        this.#retryTimer = undefined;
+        this.#retryAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+        // Users still blocked (their cap still full elsewhere) need another wake-up.
+        let next = Number.POSITIVE_INFINITY;
+        for (const u of this.#users.values())
+          if (u.blockedUntil > this.#clock.now()) next = Math.min(next, u.blockedUntil);
+        if (Number.isFinite(next)) this.#scheduleRetry(next);
+      },
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  #gauges(): void {
+    safeObserve(this.#observer, 'onQueueDepth', this.#queue.size);
+    safeObserve(this.#observer, 'onSlotsBusy', this.#busy, this.#capacity);
+  }
+
+  /** Positions change for many waiters at once; recompute once per tick, not per event. */
+  #scheduleUpdates(): void {
+    if (this.#updatesScheduled || this.#queue.size === 0) return;
+    this.#updatesScheduled = true;
+    queueMicrotask(() => {
+      this.#updatesScheduled = false;
+      const ordered = this.#queue.ordered();
+      for (let i = 0; i < ordered.length; i++) {
+        const w = ordered[i]!;
+        const position = i + 1;
+        const etaMs = this.etaMs(position);
+        if (position === w.position && (etaMs === undefined) === (w.etaMs === undefined)) continue;
+        w.position = position;
+        w.etaMs = etaMs;
+        const update: QueueUpdate =
+          etaMs === undefined ? { type: 'queued', position } : { type: 'queued', position, etaMs };
+        w.channel.push(update);
+        if (w.onQueued) {
+          try {
+            w.onQueued(update);
+          } catch {
+            // A failing listener must not stop the others' updates.
+          }
+        }
+      }
+    });
+  }
+
+  /** 503: how long until the queue ahead (plus this request) drains. */
+  #retryAfterSystem(ahead: number): number {
+    const drain = this.#hold.drainPerMs(this.#capacity) ?? Math.max(1, this.#capacity) / this.#initialHoldMs;
+    return toRetryAfterSeconds((ahead + 1) / drain);
+  }
+
+  /** 429 concurrency_limit: when this user's oldest generation is likely done, plus their own queue. */
+  #retryAfterUser(user: LocalUser | undefined, cap: number, userQueued: number, now: number): number {
+    const mean = this.#hold.meanMs ?? this.#initialHoldMs;
+    let oldest = now;
+    for (const t of user?.running ?? []) oldest = Math.min(oldest, t.admittedAt);
+    return toRetryAfterSeconds(Math.max(0, mean - (now - oldest)) + (mean * userQueued) / cap);
+  }
+}
+
+function checkCount(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0`);
+  return value;
+}
