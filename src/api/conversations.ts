@@ -1,0 +1,178 @@
+/**
+ * Request/response shapes of the conversation, message, generation and model routes of the web API
+ * (docs/web-api.md). Types and zod schemas only: shared by the server and the web app.
+ */
+import { z } from 'zod';
+
+/** Longest user message accepted, in characters. */
+export const MAX_MESSAGE_CHARS = 100_000;
+/** Longest conversation title accepted, in characters. */
+export const MAX_TITLE_CHARS = 200;
+
+const id = z.string().min(1).max(100);
+
+export const thinkingSchema = z.strictObject({
+  enabled: z.boolean(),
+  effort: z.enum(['low', 'medium', 'high']).optional(),
+  budgetTokens: z.int().min(1).max(1_000_000).optional(),
+});
+
+export const createConversationBodySchema = z
+  .strictObject({ title: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional() })
+  .optional();
+
+export const renameConversationBodySchema = z.strictObject({
+  title: z.string().trim().min(1).max(MAX_TITLE_CHARS),
+});
+
+export const listConversationsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().min(1).max(200),
+});
+
+export const exportQuerySchema = z.object({
+  format: z.enum(['json', 'markdown']).default('json'),
+});
+
+export const sendMessageBodySchema = z.strictObject({
+  content: z.string().min(1).max(MAX_MESSAGE_CHARS),
+  parentId: id.optional(),
+  model: z.string().min(1).max(200).optional(),
+  thinking: thinkingSchema.optional(),
+});
+
+export const regenerateBodySchema = z
+  .strictObject({
+    model: z.string().min(1).max(200).optional(),
+    thinking: thinkingSchema.optional(),
+  })
+  .optional();
+
+export type ThinkingBody = z.infer<typeof thinkingSchema>;
+export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
+export type RegenerateBody = z.infer<typeof regenerateBodySchema>;
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationList {
+  conversations: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+export type MessageRole = 'user' | 'assistant' | 'system';
+export type MessageStatus = 'complete' | 'streaming' | 'interrupted' | 'cancelled' | 'error';
+
+export interface MessageUsage {
+  promptTokens: number;
+  cachedPromptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+}
+
+export interface Message {
+  id: string;
+  parentId: string | null;
+  role: MessageRole;
+  content: string;
+  reasoning: string;
+  status: MessageStatus;
+  model: string | null;
+  createdAt: string;
+  generationId?: string;
+  reasoningMs?: number;
+  error?: string;
+  usage?: MessageUsage;
+}
+
+export interface ConversationDetail extends ConversationSummary {
+  messages: Message[];
+  activeGenerationId?: string;
+}
+
+export interface SearchResult {
+  conversationId: string;
+  title: string;
+  snippet: string;
+  messageId?: string;
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+}
+
+/** The JSON written by `GET /api/conversations/:id/export?format=json` (one) and `GET /api/export` (all). */
+export interface ConversationExport {
+  format: 'ponder.conversation';
+  version: 1;
+  exportedAt: string;
+  conversation: ConversationDetail;
+}
+
+export interface AllConversationsExport {
+  format: 'ponder.export';
+  version: 1;
+  exportedAt: string;
+  conversations: ConversationDetail[];
+}
+
+// ---- generation events (SSE) ----
+
+export interface MetaEventData {
+  generationId: string;
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+  model: string;
+}
+
+export type FinishReasonBody = 'stop' | 'length' | 'cancelled' | 'error';
+
+/** What each SSE `event:` type carries in `data:`. */
+export interface GenerationEventDataMap {
+  meta: MetaEventData;
+  queued: { position: number; etaMs?: number };
+  reasoning: { text: string };
+  text: { text: string };
+  usage: MessageUsage;
+  done: { finishReason: FinishReasonBody; error?: string };
+}
+
+export type GenerationEventType = keyof GenerationEventDataMap;
+
+/** One event of a generation stream, as sent in `id:` / `event:` / `data:`. */
+export type GenerationEvent = {
+  [K in GenerationEventType]: { id: number; type: K; data: GenerationEventDataMap[K] };
+}[GenerationEventType];
+
+/** A generation event before the log gave it an id. */
+export type GenerationEventInput = {
+  [K in GenerationEventType]: { type: K; data: GenerationEventDataMap[K] };
+}[GenerationEventType];
+
+export interface StopGenerationResponse {
+  stopped: true;
+}
+
+// ---- models ----
+
+export interface ModelListEntry {
+  id: string;
+  provider: string;
+  state: 'ready' | 'loading' | 'downloading' | 'unavailable';
+  downloadProgress?: number;
+  detail?: string;
+}
+
+export interface ModelsResponse {
+  models: ModelListEntry[];
+  defaultModel: string | null;
+}

@@ -1,0 +1,353 @@
+/**
+ * The chat turn: validates a message (or regeneration), stores it, starts a generation in the background
+ * and returns its id; the caller streams its events from the event log. Keeps the registry of this
+ * process's running generations for stop, deletion and graceful shutdown.
+ */
+import type {
+  MetaEventData,
+  RegenerateBody,
+  SendMessageBody,
+  ThinkingBody,
+} from '../../api/conversations.ts';
+import { stripHistoricalReasoning } from '../../inference/history.ts';
+import {
+  type ChatMessage,
+  type ChatRequest,
+  effortToBudget,
+  type ThinkingOptions,
+} from '../../inference/types.ts';
+import { newId } from '../../store/ids.ts';
+import type { MessageRecord, Store } from '../../store/types.ts';
+import { ConversationError, notFound } from '../conversations/errors.ts';
+import { pathTo } from '../conversations/mapping.ts';
+import type { RunningGenerations } from '../conversations/service.ts';
+import { makeTitle } from '../conversations/title.ts';
+import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { GenerationEventLog } from './event-log.ts';
+import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
+
+export interface ChatUser {
+  id: string;
+  plan: string;
+}
+
+export interface ChatServiceOptions {
+  store: Store;
+  gateway: InferenceGateway;
+  log: GenerationEventLog;
+  logger?: ChatLogger;
+  /** Cap on generated tokens (reasoning and answer) per turn. Default: the model's remaining context. */
+  maxTokens?: number;
+  /** Caps a requested thinking budget (e.g. from the user's plan). Default: no cap. */
+  maxThinkingBudget?: (user: ChatUser) => number | undefined;
+  /** Keep earlier turns' reasoning in the prompt (history policy). Default `false`. */
+  keepReasoning?: boolean;
+  /** Partial-output write interval. Default 500 ms. */
+  persistIntervalMs?: number;
+}
+
+export interface StartedGeneration {
+  generationId: string;
+  meta: MetaEventData;
+}
+
+interface Running {
+  generationId: string;
+  userId: string;
+  conversationId: string;
+  controller: AbortController;
+  reason: AbortReason | null;
+  finished: Promise<void>;
+}
+
+export class ChatService implements RunningGenerations, AsyncDisposable {
+  readonly #o: ChatServiceOptions;
+  readonly #running = new Map<string, Running>();
+  #closing = false;
+
+  constructor(options: ChatServiceOptions) {
+    this.#o = options;
+  }
+
+  /** A new user message after `parentId` (default: the latest message), answered by a new generation. */
+  async send(user: ChatUser, conversationId: string, body: SendMessageBody): Promise<StartedGeneration> {
+    const { store } = this.#o;
+    const conversation = await store.conversations.get(conversationId, user.id);
+    if (!conversation) throw notFound();
+    const tree = (await store.messages.tree(conversationId, user.id)) ?? [];
+    const parentId = body.parentId ?? tree.at(-1)?.id ?? null;
+    const parent = parentId === null ? null : tree.find((m) => m.id === parentId);
+    if (parentId !== null && !parent) {
+      throw new ConversationError(
+        'invalid_request',
+        'parentId is not a message of this conversation.',
+        'parentId',
+      );
+    }
+    if (parent?.role === 'user') {
+      throw new ConversationError(
+        'invalid_request',
+        'parentId must be an assistant message (or absent): a user message follows an answer.',
+        'parentId',
+      );
+    }
+    if (parent?.status === 'streaming') {
+      throw new ConversationError(
+        'conflict',
+        'That answer is still being generated; stop it or wait for it.',
+      );
+    }
+    return this.#start(user, conversationId, {
+      body,
+      history: parent ? pathTo(tree, parent.id) : [],
+      newUserMessage: { content: body.content, parentId },
+      firstUserMessage: !tree.some((m) => m.role === 'user'),
+      titleEmpty: conversation.title === '',
+    });
+  }
+
+  /** A new answer to the user message that `messageId` answers (or to `messageId` itself if it is a user message). */
+  async regenerate(
+    user: ChatUser,
+    conversationId: string,
+    messageId: string,
+    body: RegenerateBody,
+  ): Promise<StartedGeneration> {
+    const { store } = this.#o;
+    const tree = await store.messages.tree(conversationId, user.id);
+    if (!tree) throw notFound();
+    const target = tree.find((m) => m.id === messageId);
+    if (!target) throw notFound('message');
+    const question = target.role === 'user' ? target : tree.find((m) => m.id === target.parentId);
+    if (question?.role !== 'user') {
+      throw new ConversationError(
+        'invalid_request',
+        'Only answers to a user message can be regenerated.',
+        'messageId',
+      );
+    }
+    return this.#start(user, conversationId, {
+      body: body ?? {},
+      history: pathTo(tree, question.id),
+      newUserMessage: null,
+      firstUserMessage: false,
+      titleEmpty: false,
+    });
+  }
+
+  /** Stops a generation of this user. `false` when the id is unknown or another user's (answer 404). */
+  async stop(userId: string, generationId: string): Promise<boolean> {
+    const running = this.#running.get(generationId);
+    if (running) {
+      if (running.userId !== userId) return false;
+      running.reason ??= 'stop';
+      running.controller.abort(running.reason);
+      return true;
+    }
+    // Not running here: finished already (stopping is then a no-op), or unknown / not this user's.
+    return (await this.#o.store.generations.get(generationId, userId)) !== null;
+  }
+
+  async cancelConversation(userId: string, conversationId: string): Promise<void> {
+    await this.#cancelWhere((r) => r.userId === userId && r.conversationId === conversationId, 'deleted');
+  }
+
+  /** For account deletion (register with `AccountHooks.onUserDeleted`): ends the user's generations without writes. */
+  async cancelUser(userId: string): Promise<void> {
+    await this.#cancelWhere((r) => r.userId === userId, 'deleted');
+  }
+
+  /** Generation ids running in this process. */
+  runningIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * Graceful shutdown: refuses new turns, cancels running generations and waits (at most `timeoutMs`,
+   * default 10 s) until their partial output is saved with status `interrupted`.
+   */
+  async shutdown(timeoutMs = 10_000): Promise<void> {
+    this.#closing = true;
+    const all = [...this.#running.values()];
+    for (const r of all) {
+      r.reason ??= 'shutdown';
+      r.controller.abort(r.reason);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(all.map((r) => r.finished)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  async #cancelWhere(match: (r: Running) => boolean, reason: AbortReason): Promise<void> {
+    const hits = [...this.#running.values()].filter(match);
+    for (const r of hits) {
+      r.reason = reason;
+      r.controller.abort(reason);
+    }
+    await Promise.allSettled(hits.map((r) => r.finished));
+  }
+
+  async #start(
+    user: ChatUser,
+    conversationId: string,
+    turn: {
+      body: { model?: string; thinking?: ThinkingBody };
+      history: MessageRecord[];
+      newUserMessage: { content: string; parentId: string | null } | null;
+      firstUserMessage: boolean;
+      titleEmpty: boolean;
+    },
+  ): Promise<StartedGeneration> {
+    if (this.#closing) {
+      throw new ConversationError('conflict', 'The server is shutting down; try again in a moment.');
+    }
+    const { store, gateway, log } = this.#o;
+    const { model } = await gateway.resolve(turn.body.model);
+    const controller = new AbortController();
+
+    // Admission first: a refusal known now is answered as an error, before anything is stored.
+    const queuedEarly: Array<{ position: number; etaMs?: number }> = [];
+    let generationId: string | null = null;
+    let signalQueued: () => void = () => {};
+    const queued = new Promise<void>((resolve) => {
+      signalQueued = resolve;
+    });
+    const grant: Promise<AdmissionGrant> = gateway.acquire(
+      { userId: user.id, plan: user.plan },
+      {
+        signal: controller.signal,
+        onQueued: (position, etaMs) => {
+          const q = etaMs === undefined ? { position } : { position, etaMs };
+          if (generationId === null) queuedEarly.push(q);
+          else void log.append(generationId, { type: 'queued', data: q });
+          signalQueued();
+        },
+      },
+    );
+    await Promise.race([grant, queued]);
+
+    try {
+      let history = turn.history;
+      let userMessageId = history.at(-1)?.id ?? '';
+      if (turn.newUserMessage) {
+        const userMessage = await store.messages.create({
+          conversationId,
+          userId: user.id,
+          parentId: turn.newUserMessage.parentId,
+          role: 'user',
+          content: turn.newUserMessage.content,
+        });
+        userMessageId = userMessage.id;
+        history = [...history, userMessage];
+        if (turn.firstUserMessage && turn.titleEmpty)
+          await this.#autoTitle(user.id, conversationId, userMessage);
+      }
+      const id = newId();
+      const { message } = await store.generations.start({
+        id,
+        userId: user.id,
+        conversationId,
+        parentId: userMessageId,
+        model: model.id,
+      });
+      const meta: MetaEventData = {
+        generationId: id,
+        conversationId,
+        userMessageId,
+        assistantMessageId: message.id,
+        model: model.id,
+      };
+      await log.open(id, meta);
+      generationId = id;
+      for (const q of queuedEarly) await log.append(id, { type: 'queued', data: q });
+
+      const running: Running = {
+        generationId: id,
+        userId: user.id,
+        conversationId,
+        controller,
+        reason: null,
+        finished: Promise.resolve(),
+      };
+      running.finished = runGeneration(
+        {
+          generationId: id,
+          userId: user.id,
+          conversationId,
+          assistantMessageId: message.id,
+          request: this.#request(user, model.id, history, turn.body.thinking),
+          grant,
+          controller,
+          abortReason: () => running.reason,
+        },
+        {
+          store,
+          gateway,
+          log,
+          ...(this.#o.logger ? { logger: this.#o.logger } : {}),
+          ...(this.#o.persistIntervalMs === undefined
+            ? {}
+            : { persistIntervalMs: this.#o.persistIntervalMs }),
+        },
+      )
+        .catch((err: unknown) => {
+          this.#o.logger?.error({ generationId: id, err: (err as Error)?.name }, 'generation runner crashed');
+        })
+        .finally(() => this.#running.delete(id));
+      this.#running.set(id, running);
+      return { generationId: id, meta };
+    } catch (err) {
+      controller.abort();
+      void grant.then((g) => g.release()).catch(() => {});
+      if (isStoreNotFound(err)) throw notFound();
+      throw err;
+    }
+  }
+
+  #request(user: ChatUser, model: string, history: MessageRecord[], thinking?: ThinkingBody): ChatRequest {
+    const messages: ChatMessage[] = history.map((m) =>
+      m.role === 'assistant' && m.reasoning
+        ? { role: m.role, content: m.content, reasoning: m.reasoning }
+        : { role: m.role, content: m.content },
+    );
+    const options: ThinkingOptions = { enabled: thinking?.enabled ?? true };
+    if (thinking?.effort) options.effort = thinking.effort;
+    const cap = this.#o.maxThinkingBudget?.(user);
+    const budget = effortToBudget(
+      options.enabled
+        ? { ...options, ...(thinking?.budgetTokens ? { budgetTokens: thinking.budgetTokens } : {}) }
+        : undefined,
+    );
+    if (budget !== undefined || cap !== undefined) {
+      options.budgetTokens = Math.min(budget ?? Number.POSITIVE_INFINITY, cap ?? Number.POSITIVE_INFINITY);
+    }
+    const req: ChatRequest = {
+      model,
+      messages: stripHistoricalReasoning(messages, { keepReasoning: this.#o.keepReasoning ?? false }),
+      thinking: options,
+    };
+    if (this.#o.maxTokens !== undefined) req.maxTokens = this.#o.maxTokens;
+    return req;
+  }
+
+  /** Titles the conversation from its first message, unless the user titled it meanwhile. */
+  async #autoTitle(userId: string, conversationId: string, first: MessageRecord): Promise<void> {
+    const { store } = this.#o;
+    const current = await store.conversations.get(conversationId, userId);
+    if (current && current.title === '')
+      await store.conversations.rename(conversationId, userId, makeTitle(first.content));
+  }
+}
+
+function isStoreNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'not_found';
+}

@@ -1,0 +1,242 @@
+/**
+ * Runs one generation to its end, independent of any HTTP request: streams the provider's chunks into the
+ * event log, persists the partial answer (coalesced), and writes the final status, usage and ledger entry.
+ * Only its AbortController stops it: a stop request, the conversation or account being deleted, or shutdown.
+ */
+import type { GenerationEventInput, MessageUsage } from '../../api/conversations.ts';
+import { type ChatRequest, type FinishReason, InferenceError } from '../../inference/types.ts';
+import type { GenerationStatus, MessageStatus, Store } from '../../store/types.ts';
+import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { GenerationEventLog } from './event-log.ts';
+import { PartialWriter } from './partial-writer.ts';
+
+/** Why a generation was aborted; decides its final status. */
+export type AbortReason = 'stop' | 'deleted' | 'shutdown';
+
+export interface ChatLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface GenerationJob {
+  generationId: string;
+  userId: string;
+  conversationId: string;
+  assistantMessageId: string;
+  request: ChatRequest;
+  /** Resolves when admission control lets the generation run. */
+  grant: Promise<AdmissionGrant>;
+  controller: AbortController;
+  /** Read when the generation ends. */
+  abortReason: () => AbortReason | null;
+}
+
+export interface RunnerDeps {
+  store: Store;
+  gateway: InferenceGateway;
+  log: GenerationEventLog;
+  logger?: ChatLogger;
+  /** Partial-output write interval. Default 500 ms. */
+  persistIntervalMs?: number;
+  now?: () => number;
+}
+
+interface Outcome {
+  finishReason: FinishReason;
+  error?: string;
+}
+
+export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promise<void> {
+  const { store, gateway, log, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const { generationId, userId, controller } = job;
+  const signal = controller.signal;
+  let reasoning = '';
+  let text = '';
+  let usage: MessageUsage | null = null;
+  let firstReasoningAt: number | null = null;
+  let reasoningMs: number | null = null;
+  let outcome: Outcome | null = null;
+  let grant: AdmissionGrant | null = null;
+
+  const append = (event: GenerationEventInput): Promise<number> => log.append(generationId, event);
+  const writer = new PartialWriter({
+    write: (patch) => store.messages.update(job.assistantMessageId, userId, patch),
+    snapshot: () => ({ content: text, reasoning }),
+    // The rows are gone (conversation or account deleted): stop generating into nothing.
+    onGone: () => controller.abort('deleted' satisfies AbortReason),
+    onError: (err) => logger?.warn({ generationId, err: errName(err) }, 'partial write failed'),
+    ...(deps.persistIntervalMs === undefined ? {} : { intervalMs: deps.persistIntervalMs }),
+  });
+
+  try {
+    grant = await waitForGrant(job.grant, signal);
+    for await (const chunk of gateway.chat(job.request, { signal, affinityKey: job.conversationId })) {
+      switch (chunk.type) {
+        case 'queued':
+          await append({ type: 'queued', data: pick(chunk, ['position', 'etaMs']) });
+          break;
+        case 'reasoning':
+          if (chunk.text === '') break;
+          firstReasoningAt ??= now();
+          reasoning += chunk.text;
+          writer.markDirty();
+          await append({ type: 'reasoning', data: { text: chunk.text } });
+          break;
+        case 'text':
+          if (chunk.text === '') break;
+          if (firstReasoningAt !== null && reasoningMs === null) reasoningMs = now() - firstReasoningAt;
+          text += chunk.text;
+          writer.markDirty();
+          await append({ type: 'text', data: { text: chunk.text } });
+          break;
+        case 'usage': {
+          const { promptTokens, cachedPromptTokens, completionTokens, reasoningTokens } = chunk;
+          usage = { promptTokens, cachedPromptTokens, completionTokens, reasoningTokens };
+          await append({ type: 'usage', data: usage });
+          break;
+        }
+        case 'done':
+          outcome = chunk.error ? { finishReason: chunk.finishReason, error: chunk.error } : chunk;
+          break;
+        default:
+          chunk satisfies never;
+      }
+      if (outcome) break;
+    }
+  } catch (err) {
+    if (!signal.aborted) {
+      outcome = { finishReason: 'error', error: publicMessage(err) };
+      if (!(err instanceof InferenceError))
+        logger?.error({ generationId, err: errName(err) }, 'generation failed');
+    }
+  } finally {
+    grant?.release();
+  }
+
+  const reason = job.abortReason();
+  if (signal.aborted || !outcome) {
+    outcome = signal.aborted
+      ? {
+          finishReason: 'cancelled',
+          ...(reason === 'shutdown' ? { error: 'interrupted: the server is shutting down' } : {}),
+        }
+      : { finishReason: 'error', error: 'the model stream ended unexpectedly' };
+  }
+  if (firstReasoningAt !== null && reasoningMs === null) reasoningMs = now() - firstReasoningAt;
+
+  const { messageStatus, generationStatus } = finalStatus(outcome.finishReason, reason);
+  if (reason !== 'deleted' && !writer.gone) {
+    const written = await writer.close({
+      status: messageStatus,
+      error: outcome.finishReason === 'error' ? (outcome.error ?? 'generation failed') : null,
+      reasoningMs,
+      usage,
+    });
+    if (written) {
+      await settle(logger, generationId, 'finish', () =>
+        store.generations.finish(generationId, userId, generationStatus, outcome.error ?? null),
+      );
+      if (usage) {
+        const u = usage;
+        await settle(logger, generationId, 'usage', () =>
+          store.usage.record({
+            userId,
+            generationId,
+            model: job.request.model,
+            promptTokens: u.promptTokens,
+            completionTokens: u.completionTokens,
+            reasoningTokens: u.reasoningTokens,
+            reasoning: job.request.thinking?.enabled !== false,
+          }),
+        );
+      }
+    }
+  } else {
+    await writer.close({}).catch(() => false);
+  }
+  // `done` goes out after the final write, so a client that reloads on `done` sees the final state.
+  await append({ type: 'done', data: outcome });
+  logger?.info(
+    { generationId, finishReason: outcome.finishReason, completionTokens: usage?.completionTokens ?? 0 },
+    'generation finished',
+  );
+}
+
+function finalStatus(
+  finishReason: FinishReason,
+  reason: AbortReason | null,
+): { messageStatus: MessageStatus; generationStatus: Exclude<GenerationStatus, 'running'> } {
+  if (reason === 'shutdown') return { messageStatus: 'interrupted', generationStatus: 'interrupted' };
+  switch (finishReason) {
+    case 'stop':
+    case 'length':
+      return { messageStatus: 'complete', generationStatus: 'done' };
+    case 'cancelled':
+      return { messageStatus: 'cancelled', generationStatus: 'cancelled' };
+    case 'error':
+      return { messageStatus: 'error', generationStatus: 'error' };
+    default:
+      return finishReason satisfies never;
+  }
+}
+
+async function waitForGrant(grant: Promise<AdmissionGrant>, signal: AbortSignal): Promise<AdmissionGrant> {
+  if (signal.aborted) {
+    void grant.then((g) => g.release()).catch(() => {});
+    throw new Error('aborted');
+  }
+  return new Promise<AdmissionGrant>((resolve, reject) => {
+    const onAbort = (): void => {
+      // A grant that arrives after the abort is handed back at once.
+      void grant.then((g) => g.release()).catch(() => {});
+      reject(new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    grant.then(
+      (g) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) g.release();
+        else resolve(g);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+async function settle(
+  logger: ChatLogger | undefined,
+  generationId: string,
+  what: string,
+  fn: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    logger?.warn({ generationId, err: errName(err) }, `final ${what} write failed`);
+  }
+}
+
+/** A message safe to show the user: typed errors keep theirs, anything else is generic. */
+export function publicMessage(err: unknown): string {
+  if (err instanceof InferenceError) return err.message;
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && 'status' in err) {
+    return err.message;
+  }
+  return 'generation failed';
+}
+
+function errName(err: unknown): string {
+  if (err instanceof Error) return `${err.name}${'code' in err ? `:${String(err.code)}` : ''}`;
+  return typeof err;
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}
