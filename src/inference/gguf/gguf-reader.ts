@@ -57,6 +57,20 @@ export interface GgufHeader {
 
 class NeedMore extends Error {}
 
+const FIXED_SIZES: Partial<Record<number, number>> = {
+  [GgufValueType.uint8]: 1,
+  [GgufValueType.int8]: 1,
+  [GgufValueType.uint16]: 2,
+  [GgufValueType.int16]: 2,
+  [GgufValueType.uint32]: 4,
+  [GgufValueType.int32]: 4,
+  [GgufValueType.float32]: 4,
+  [GgufValueType.bool]: 1,
+  [GgufValueType.uint64]: 8,
+  [GgufValueType.int64]: 8,
+  [GgufValueType.float64]: 8,
+};
+
 /** Synchronous cursor over a prefix of the file; throws NeedMore when it runs past the bytes read so far. */
 class Cursor {
   pos = 0;
@@ -89,6 +103,22 @@ class Cursor {
     const len = this.count(1 << 30, 'string length');
     const at = this.need(len);
     return this.buf.toString('utf8', at, at + len);
+  }
+  /** Moves past a value without decoding it (fast path for 150k-entry vocabularies). */
+  skip(type: number): void {
+    if (type === GgufValueType.string) {
+      this.need(this.count(1 << 30, 'string length'));
+    } else if (type === GgufValueType.array) {
+      const itemType = this.u32();
+      const n = this.count(1 << 28, 'array length');
+      const fixed = FIXED_SIZES[itemType];
+      if (fixed !== undefined) this.need(fixed * n);
+      else for (let i = 0; i < n; i++) this.skip(itemType);
+    } else {
+      const fixed = FIXED_SIZES[type];
+      if (fixed === undefined) throw new RangeError(`unknown metadata value type ${type}`);
+      this.need(fixed);
+    }
   }
   scalar(type: number): GgufReadValue {
     switch (type) {
@@ -133,7 +163,12 @@ const TYPE_NAMES = new Map<number, GgmlTypeName>(
   Object.entries(GgmlType).map(([name, id]) => [id, name as GgmlTypeName]),
 );
 
-function parse(buf: Buffer, path: string, fileSize: number): GgufHeader {
+export interface ReadGgufOptions {
+  /** Decode array values (vocabularies, merges). When false, array-valued keys are left out. Default true. */
+  readArrays?: boolean;
+}
+
+function parse(buf: Buffer, path: string, fileSize: number, options: ReadGgufOptions): GgufHeader {
   const c = new Cursor(buf);
   const magic = String.fromCharCode(c.u8(), c.u8(), c.u8(), c.u8());
   if (magic !== GGUF_MAGIC)
@@ -151,7 +186,9 @@ function parse(buf: Buffer, path: string, fileSize: number): GgufHeader {
   const metadata = new Map<string, GgufReadValue>();
   for (let i = 0; i < kvCount; i++) {
     const key = c.string();
-    metadata.set(key, c.scalar(c.u32()));
+    const type = c.u32();
+    if (type === GgufValueType.array && options.readArrays === false) c.skip(type);
+    else metadata.set(key, c.scalar(type));
   }
   const tensors: GgufTensorInfo[] = [];
   for (let i = 0; i < tensorCount; i++) {
@@ -179,7 +216,7 @@ function parse(buf: Buffer, path: string, fileSize: number): GgufHeader {
  * Reads and validates a GGUF v3 header. Throws {@link GgufReadError}: `not_found`, `not_a_file`, `not_gguf`,
  * `unsupported_version`, `truncated` (the header or the tensor data runs past the end of the file), `corrupt`.
  */
-export async function readGgufHeader(path: string): Promise<GgufHeader> {
+export async function readGgufHeader(path: string, options: ReadGgufOptions = {}): Promise<GgufHeader> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, 'r');
@@ -199,7 +236,7 @@ export async function readGgufHeader(path: string): Promise<GgufHeader> {
       const buf = Buffer.allocUnsafe(want);
       const { bytesRead } = await fh.read(buf, 0, want, 0);
       try {
-        const header = parse(buf.subarray(0, bytesRead), path, fileSize);
+        const header = parse(buf.subarray(0, bytesRead), path, fileSize, options);
         checkTensorExtent(header, path);
         return header;
       } catch (err) {

@@ -108,6 +108,11 @@ describe('GGUF writer and reader', () => {
         ['w', [64, 3], 'q8_0', 32],
       ],
     );
+    const lean = await readGgufHeader(path, { readArrays: false });
+    assert.equal(lean.metadata.has('test.strings'), false);
+    assert.equal(lean.metadata.get('test.u64'), 2n ** 40n);
+    assert.equal(lean.dataOffset, header.dataOffset);
+    assert.deepEqual(lean.tensors, header.tensors);
     const w = header.tensors[1];
     assert.ok(w);
     const stored = bytes.subarray(header.dataOffset + w.offset, header.dataOffset + w.offset + 6 * 34);

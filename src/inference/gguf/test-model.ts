@@ -25,7 +25,7 @@ async function isCurrent(path: string): Promise<boolean> {
     return false;
   }
   try {
-    const header = await readGgufHeader(path);
+    const header = await readGgufHeader(path, { readArrays: false });
     return header.metadata.get(SYNTH_VERSION_KEY) === SYNTH_GENERATOR_VERSION;
   } catch {
     return false;
