@@ -1,0 +1,259 @@
+/**
+ * The one migration set for SQLite and PostgreSQL (Kysely `Migrator`, in-code provider). SQL differs
+ * only in the byte type (`blob` / `bytea`); everything else is portable schema-builder calls.
+ * Migrations are append-only: never edit one that has shipped, add the next.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { StoreError } from '../errors.ts';
+import type { StoreDialect } from '../types.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
+type AnyDb = Kysely<any>;
+
+function initial(dialect: StoreDialect): Migration {
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text')
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('plan', 'text', (c) => c.notNull())
+        .addColumn('wrapped_data_key', bytes, (c) => c.notNull())
+        .addColumn('key_version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('user_agent', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_keys_user').on('api_keys').column('user_id').execute();
+
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('title', bytes, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('conversations_user_updated')
+        .on('conversations')
+        .columns(['user_id', 'updated_at', 'id'])
+        .execute();
+
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('parent_id', 'text', (c) => c.references('messages.id').onDelete('cascade'))
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('content', bytes, (c) => c.notNull())
+        .addColumn('reasoning', bytes, (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('error', 'text')
+        .addColumn('reasoning_ms', 'integer')
+        .addColumn('prompt_tokens', 'integer')
+        .addColumn('cached_prompt_tokens', 'integer')
+        .addColumn('completion_tokens', 'integer')
+        .addColumn('reasoning_tokens', 'integer')
+        .addColumn('generation_id', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('messages_conversation')
+        .on('messages')
+        .columns(['conversation_id', 'created_at'])
+        .execute();
+      await db.schema.createIndex('messages_parent').on('messages').column('parent_id').execute();
+      await db.schema.createIndex('messages_user').on('messages').column('user_id').execute();
+      await db.schema.createIndex('messages_status').on('messages').column('status').execute();
+
+      await db.schema
+        .createTable('generations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('assistant_message_id', 'text', (c) =>
+          c.notNull().references('messages.id').onDelete('cascade'),
+        )
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('generations_status').on('generations').column('status').execute();
+      await db.schema.createIndex('generations_user').on('generations').column('user_id').execute();
+      await db.schema
+        .createIndex('generations_conversation')
+        .on('generations')
+        .column('conversation_id')
+        .execute();
+      await db.schema
+        .createIndex('generations_message')
+        .on('generations')
+        .column('assistant_message_id')
+        .execute();
+
+      // The ledger outlives conversations and keys (quotas must not reset by deleting a chat),
+      // but not the user.
+      await db.schema
+        .createTable('usage_ledger')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('api_key_id', 'text', (c) => c.references('api_keys.id').onDelete('set null'))
+        .addColumn('generation_id', 'text', (c) => c.references('generations.id').onDelete('set null'))
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('prompt_tokens', 'integer', (c) => c.notNull())
+        .addColumn('completion_tokens', 'integer', (c) => c.notNull())
+        .addColumn('reasoning_tokens', 'integer', (c) => c.notNull())
+        .addColumn('reasoning', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('usage_ledger_user_created')
+        .on('usage_ledger')
+        .columns(['user_id', 'created_at'])
+        .execute();
+      await db.schema.createIndex('usage_ledger_key').on('usage_ledger').column('api_key_id').execute();
+      await db.schema
+        .createIndex('usage_ledger_generation')
+        .on('usage_ledger')
+        .column('generation_id')
+        .execute();
+
+      await db.schema
+        .createTable('invites')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('used_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('used_at', 'bigint')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      // Audit rows outlive their user with `user_id` set to null (deleting the user erases the link).
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_created').on('audit_log').column('created_at').execute();
+      await db.schema.createIndex('audit_log_user').on('audit_log').column('user_id').execute();
+
+      await db.schema
+        .createTable('search_tokens')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('conversations.id').onDelete('cascade'),
+        )
+        .addColumn('message_id', 'text', (c) => c.references('messages.id').onDelete('cascade'))
+        .addColumn('token_hash', bytes, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('search_tokens_lookup')
+        .on('search_tokens')
+        .columns(['user_id', 'token_hash'])
+        .execute();
+      await db.schema
+        .createIndex('search_tokens_conversation')
+        .on('search_tokens')
+        .column('conversation_id')
+        .execute();
+      await db.schema.createIndex('search_tokens_message').on('search_tokens').column('message_id').execute();
+
+      await db.schema
+        .createTable('store_meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: AnyDb) {
+      for (const table of [
+        'store_meta',
+        'search_tokens',
+        'audit_log',
+        'invites',
+        'usage_ledger',
+        'generations',
+        'messages',
+        'conversations',
+        'api_keys',
+        'sessions',
+        'users',
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  };
+}
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '0001_initial': initial(dialect) };
+    },
+  };
+}
+
+export interface MigrationReport {
+  applied: string[];
+  /** Every migration now applied, in order. */
+  all: string[];
+}
+
+/** Brings the schema up to date; safe to run concurrently (Kysely takes a migration lock). */
+export async function migrateToLatest(db: AnyDb, dialect: StoreDialect): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new StoreError(
+      'database',
+      `database migration ${failed ?? ''} failed: ${(error as Error)?.message ?? String(error)}`,
+      undefined,
+      { cause: error },
+    );
+  }
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const all = (await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name);
+  return { applied, all };
+}

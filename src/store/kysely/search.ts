@@ -1,0 +1,108 @@
+/**
+ * Blind-index search over encrypted titles and messages (see crypto/blind-index.ts for the trade-off).
+ */
+import { sql } from 'kysely';
+import { indexTokens, queryTokens, snippet } from '../crypto/blind-index.ts';
+import type { UserKeys } from '../crypto/envelope.ts';
+import type { SearchResult, SearchStore } from '../types.ts';
+import type { Db, RepoContext } from './context.ts';
+import { isRowId } from './validate.ts';
+
+const INSERT_CHUNK = 400;
+/** A query of more words than this is cut (each word is one more index lookup). */
+const MAX_QUERY_WORDS = 16;
+
+/** Replaces the index rows of one title (`messageId` null) or one message. Run inside a transaction. */
+export async function reindex(
+  db: Db,
+  keys: UserKeys,
+  target: { userId: string; conversationId: string; messageId: string | null },
+  text: string,
+): Promise<void> {
+  let del = db.deleteFrom('search_tokens').where('conversation_id', '=', target.conversationId);
+  del =
+    target.messageId === null
+      ? del.where('message_id', 'is', null)
+      : del.where('message_id', '=', target.messageId);
+  await del.execute();
+  const rows = [...indexTokens(text)].map((t) => ({
+    user_id: target.userId,
+    conversation_id: target.conversationId,
+    message_id: target.messageId,
+    token_hash: keys.tokenHash(t),
+  }));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db
+      .insertInto('search_tokens')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
+  }
+}
+
+export function searchStore(ctx: RepoContext): SearchStore {
+  const { db } = ctx;
+  return {
+    async query(userId, query, options = {}) {
+      if (!isRowId(userId) || typeof query !== 'string') return [];
+      const words = queryTokens(query.slice(0, 1000)).slice(0, MAX_QUERY_WORDS);
+      if (words.length === 0) return [];
+      const keys = await ctx.keys.forUser(db, userId);
+      if (!keys) return [];
+      const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 20)), 100);
+      // Units (a title or one message) holding every query token: AND semantics within one unit.
+      const hits = await db
+        .selectFrom('search_tokens')
+        .select(['conversation_id', 'message_id'])
+        .where('user_id', '=', userId)
+        .where(
+          'token_hash',
+          'in',
+          words.map((w) => keys.tokenHash(w)),
+        )
+        .groupBy(['conversation_id', 'message_id'])
+        .having(sql<number>`count(distinct token_hash)`, '=', words.length)
+        .execute();
+      if (hits.length === 0) return [];
+      const byConversation = new Map<string, Set<string | null>>();
+      for (const h of hits) {
+        const set = byConversation.get(h.conversation_id) ?? new Set<string | null>();
+        set.add(h.message_id);
+        byConversation.set(h.conversation_id, set);
+      }
+      const conversations = await db
+        .selectFrom('conversations')
+        .select(['id', 'title', 'updated_at'])
+        .where('user_id', '=', userId)
+        .where('id', 'in', [...byConversation.keys()])
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      const results: SearchResult[] = [];
+      for (const c of conversations) {
+        const title = keys.decrypt({ table: 'conversations', column: 'title', rowId: c.id, userId }, c.title);
+        const units = byConversation.get(c.id) ?? new Set();
+        const messageIds = [...units].filter((m): m is string => m !== null);
+        if (messageIds.length === 0) {
+          results.push({ conversationId: c.id, title, snippet: snippet(title, query) });
+          continue;
+        }
+        const message = await db
+          .selectFrom('messages')
+          .select(['id', 'content'])
+          .where('user_id', '=', userId)
+          .where('id', 'in', messageIds)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (!message) continue;
+        const text = keys.decrypt(
+          { table: 'messages', column: 'content', rowId: message.id, userId },
+          message.content,
+        );
+        results.push({ conversationId: c.id, title, snippet: snippet(text, query), messageId: message.id });
+      }
+      return results;
+    },
+  };
+}
