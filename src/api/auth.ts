@@ -1,0 +1,110 @@
+/**
+ * Request schemas and response types for accounts, sessions, API keys and admin (docs/web-api.md).
+ * Schemas only: nothing here has effects.
+ */
+import { z } from 'zod';
+
+/** Longest email accepted (RFC 5321 path limit). */
+export const EMAIL_MAX = 254;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+export const DISPLAY_NAME_MAX = 100;
+export const KEY_NAME_MAX = 100;
+
+const password = z.string().max(PASSWORD_MAX * 4);
+const email = z.string().max(EMAIL_MAX * 4);
+
+export const signupRequestSchema = z.strictObject({
+  email,
+  password,
+  inviteCode: z.string().max(200).optional(),
+  pow: z.strictObject({ challenge: z.string().max(500), nonce: z.string().max(200) }).optional(),
+});
+export type SignupRequest = z.infer<typeof signupRequestSchema>;
+
+export const loginRequestSchema = z.strictObject({ email, password });
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export const patchMeRequestSchema = z.strictObject({
+  displayName: z.string().max(DISPLAY_NAME_MAX).nullable().optional(),
+});
+export type PatchMeRequest = z.infer<typeof patchMeRequestSchema>;
+
+export const changePasswordRequestSchema = z.strictObject({
+  currentPassword: password,
+  newPassword: password,
+});
+export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>;
+
+export const deleteAccountRequestSchema = z.strictObject({ password });
+export type DeleteAccountRequest = z.infer<typeof deleteAccountRequestSchema>;
+
+export const createKeyRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(KEY_NAME_MAX),
+});
+export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
+
+export const adminPatchUserRequestSchema = z.strictObject({
+  isAdmin: z.boolean().optional(),
+  disabled: z.boolean().optional(),
+  plan: z.string().min(1).max(64).optional(),
+});
+export type AdminPatchUserRequest = z.infer<typeof adminPatchUserRequestSchema>;
+
+export const createInviteRequestSchema = z.strictObject({
+  /** Hours until the code expires; default 7 days. */
+  expiresInHours: z
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .optional(),
+});
+export type CreateInviteRequest = z.infer<typeof createInviteRequestSchema>;
+
+/** `user` in every answer that returns one. Dates are ISO 8601 strings. */
+export interface ApiUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  isAdmin: boolean;
+  plan: string;
+  createdAt: string;
+}
+
+export interface ApiSession {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeyCreated extends ApiKeySummary {
+  /** The whole key; shown once. */
+  key: string;
+}
+
+export interface ApiAdminUser {
+  id: string;
+  email: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  plan: string;
+  createdAt: string;
+}
+
+export interface ApiAdminStatus {
+  slotsBusy: number;
+  slotsTotal: number;
+  queueDepth: number;
+  generationsRunning: number;
+  uptimeSeconds: number;
+}

@@ -1,0 +1,238 @@
+import { StoreError } from '../../store/errors.ts';
+import type { SessionRecord, Store, UserRecord } from '../../store/types.ts';
+import { audit } from './audit.ts';
+import { isValidEmail, normaliseEmail } from './email.ts';
+import { AccountError } from './errors.ts';
+import { passwordProblem } from './password-policy.ts';
+import { Sessions } from './sessions.ts';
+import { sha256Hex } from './tokens.ts';
+import {
+  type AccountsDeps,
+  type AccountUser,
+  type ClientInfo,
+  DEFAULT_THROTTLE,
+  type SessionLogin,
+  type ThrottleRules,
+  toAccountUser,
+} from './types.ts';
+
+const INVALID_CREDENTIALS = 'The email or password is incorrect.';
+const SIGNUP_FAILED = 'An account could not be created with these details. If you already have one, log in.';
+
+/** Sign-up, login, password and account-deletion use cases (design §6). */
+export class Accounts {
+  readonly sessions: Sessions;
+  readonly #deps: AccountsDeps;
+  readonly #throttle: ThrottleRules;
+
+  constructor(deps: AccountsDeps) {
+    this.#deps = deps;
+    this.#throttle = { ...DEFAULT_THROTTLE, ...deps.throttle };
+    this.sessions = new Sessions(deps.store, deps.now);
+  }
+
+  get store(): Store {
+    return this.#deps.store;
+  }
+
+  async signup(
+    input: { email: string; password: string; inviteCode?: string },
+    client: ClientInfo,
+  ): Promise<SessionLogin> {
+    const { store, limiter, signupMode } = this.#deps;
+    if (signupMode === 'closed') {
+      throw new AccountError('signup_closed', 'Sign-up is closed on this server. Ask an administrator.');
+    }
+    if (client.ip) {
+      const key = `signup:ip:${client.ip}`;
+      const state = await limiter.peek(key, this.#throttle.signupPerIp);
+      await limiter.hit(key, this.#throttle.signupPerIp);
+      if (state.limited) {
+        throw new AccountError('rate_limited', 'Too many sign-ups from this address; try again later.', {
+          retryAfterSeconds: state.retryAfterSeconds,
+        });
+      }
+    }
+    const user = await this.#createUser({
+      email: input.email,
+      password: input.password,
+      inviteCode: input.inviteCode,
+      requireInvite: signupMode === 'invite',
+    });
+    const login = await this.sessions.create(user, client.userAgent ?? null);
+    await audit(store, this.#deps.logger, 'signup', { userId: user.id, ip: client.ip });
+    return login;
+  }
+
+  /**
+   * Creates an account without a session (sign-up and `ponder user create`). The first account ever
+   * becomes an admin. The password is hashed before the email is checked so both paths cost the same.
+   */
+  async createUser(input: { email: string; password: string; isAdmin?: boolean }): Promise<AccountUser> {
+    return this.#createUser({ ...input, requireInvite: false });
+  }
+
+  async #createUser(input: {
+    email: string;
+    password: string;
+    inviteCode?: string | undefined;
+    requireInvite: boolean;
+    isAdmin?: boolean | undefined;
+  }): Promise<AccountUser> {
+    const { store, hasher } = this.#deps;
+    const email = normaliseEmail(input.email);
+    if (!isValidEmail(email)) {
+      throw new AccountError('invalid_request', 'Enter a valid email address.', { field: 'email' });
+    }
+    const problem = passwordProblem(input.password, email);
+    if (problem) throw new AccountError('weak_password', problem, { field: 'password' });
+    let inviteCodeHash: string | undefined;
+    if (input.requireInvite) {
+      const code = input.inviteCode?.trim();
+      if (!code) throw new AccountError('signup_closed', 'An invite code is required to sign up here.');
+      inviteCodeHash = sha256Hex(code);
+    }
+    const passwordHash = await hasher.hash(input.password);
+    const isAdmin = input.isAdmin ?? (await store.users.count()) === 0;
+    try {
+      const record = await store.users.create({
+        email,
+        passwordHash,
+        plan: this.#deps.defaultPlan,
+        isAdmin,
+        ...(inviteCodeHash ? { inviteCodeHash } : {}),
+      });
+      return toAccountUser(record);
+    } catch (err) {
+      if (err instanceof StoreError) {
+        switch (err.code) {
+          case 'conflict':
+            throw new AccountError('signup_failed', SIGNUP_FAILED);
+          case 'invalid_invite':
+            throw new AccountError('signup_closed', 'The invite code is invalid, used or expired.');
+          case 'validation':
+            throw new AccountError('invalid_request', err.message, { field: err.field ?? 'email' });
+          default:
+            break;
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** Enumeration-safe: unknown email, wrong password and disabled account answer alike. */
+  async login(input: { email: string; password: string }, client: ClientInfo): Promise<SessionLogin> {
+    const { store, hasher, limiter, logger } = this.#deps;
+    const email = normaliseEmail(input.email);
+    const accountKey = `login:acct:${sha256Hex(email)}`;
+    const ipKey = client.ip ? `login:ip:${client.ip}` : null;
+    for (const [key, rule] of [
+      [accountKey, this.#throttle.loginPerAccount],
+      [ipKey, this.#throttle.loginPerIp],
+    ] as const) {
+      if (!key) continue;
+      const state = await limiter.peek(key, rule);
+      if (state.limited) {
+        throw new AccountError('rate_limited', 'Too many failed logins; try again later.', {
+          retryAfterSeconds: state.retryAfterSeconds,
+        });
+      }
+    }
+    const user = isValidEmail(email) ? await store.users.byEmail(email) : null;
+    const ok = user
+      ? await hasher.verify(user.passwordHash, input.password)
+      : await hasher.verifyDummy(input.password);
+    if (!user || !ok || user.disabled) {
+      await limiter.hit(accountKey, this.#throttle.loginPerAccount);
+      if (ipKey) await limiter.hit(ipKey, this.#throttle.loginPerIp);
+      await audit(store, logger, 'login_failed', {
+        userId: user?.id ?? null,
+        ip: client.ip,
+        detail: { reason: !user ? 'unknown_account' : !ok ? 'wrong_password' : 'disabled' },
+      });
+      throw new AccountError('invalid_credentials', INVALID_CREDENTIALS);
+    }
+    await limiter.reset(accountKey);
+    const login = await this.sessions.create(toAccountUser(user), client.userAgent ?? null);
+    await audit(store, logger, 'login', { userId: user.id, ip: client.ip });
+    return login;
+  }
+
+  async logout(session: SessionRecord, client: ClientInfo): Promise<void> {
+    await this.#deps.store.sessions.delete(session.id, session.userId);
+    await audit(this.#deps.store, this.#deps.logger, 'logout', { userId: session.userId, ip: client.ip });
+  }
+
+  async revokeSession(userId: string, sessionId: string, client: ClientInfo): Promise<boolean> {
+    const ok = await this.#deps.store.sessions.delete(sessionId, userId);
+    if (ok) await audit(this.#deps.store, this.#deps.logger, 'session_revoked', { userId, ip: client.ip });
+    return ok;
+  }
+
+  async updateProfile(userId: string, patch: { displayName?: string | null }): Promise<AccountUser> {
+    const displayName = patch.displayName === undefined ? undefined : patch.displayName?.trim() || null;
+    const record = await this.#deps.store.users.update(
+      userId,
+      displayName === undefined ? {} : { displayName },
+    );
+    if (!record) throw new AccountError('not_found', 'Account not found.');
+    return toAccountUser(record);
+  }
+
+  /** Verifies the current password, stores the new one and ends every other session. */
+  async changePassword(
+    userId: string,
+    input: { currentPassword: string; newPassword: string },
+    currentSessionId: string | undefined,
+    client: ClientInfo,
+  ): Promise<void> {
+    const { store, hasher, logger } = this.#deps;
+    const user = await this.#verifiedUser(userId, input.currentPassword, 'currentPassword');
+    const problem = passwordProblem(input.newPassword, user.email);
+    if (problem) throw new AccountError('weak_password', problem, { field: 'newPassword' });
+    const passwordHash = await hasher.hash(input.newPassword);
+    await store.users.update(userId, { passwordHash });
+    await store.sessions.deleteAllForUser(userId, currentSessionId);
+    await audit(store, logger, 'password_changed', { userId, ip: client.ip });
+  }
+
+  /** Verifies the password, then erases the account and all its data. */
+  async deleteAccount(userId: string, password: string, client: ClientInfo): Promise<void> {
+    await this.#verifiedUser(userId, password, 'password');
+    await this.eraseUser(userId, { event: 'account_deleted', actorId: userId, ip: client.ip });
+  }
+
+  /** Cancels the user's work (hooks), audits, then erases every row of the user. */
+  async eraseUser(
+    userId: string,
+    how: { event: 'account_deleted' | 'admin_user_deleted'; actorId: string | null; ip: string | null },
+  ): Promise<boolean> {
+    const { store, hooks, logger } = this.#deps;
+    const errors = await hooks.emitUserDeleted(userId);
+    for (const err of errors) logger?.warn({ err: (err as Error)?.name }, 'user-deleted listener failed');
+    await audit(store, logger, how.event, {
+      userId: how.actorId === userId ? null : how.actorId,
+      ip: how.ip,
+      detail: { userId },
+    });
+    return store.users.delete(userId);
+  }
+
+  async #verifiedUser(userId: string, password: string, field: string): Promise<UserRecord> {
+    const { store, hasher, limiter } = this.#deps;
+    const user = await store.users.byId(userId);
+    if (!user) throw new AccountError('unauthenticated', 'Please log in again.');
+    const key = `login:acct:${sha256Hex(user.email)}`;
+    const state = await limiter.peek(key, this.#throttle.loginPerAccount);
+    if (state.limited) {
+      throw new AccountError('rate_limited', 'Too many failed attempts; try again later.', {
+        retryAfterSeconds: state.retryAfterSeconds,
+      });
+    }
+    if (!(await hasher.verify(user.passwordHash, password))) {
+      await limiter.hit(key, this.#throttle.loginPerAccount);
+      throw new AccountError('invalid_request', 'The password is incorrect.', { field });
+    }
+    return user;
+  }
+}

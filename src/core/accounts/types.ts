@@ -1,0 +1,62 @@
+import type { SessionRecord, Store, StoreLogger, UserRecord } from '../../store/types.ts';
+import type { AccountHooks } from './hooks.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import type { RateLimiter, RateLimitRule } from './rate-limiter.ts';
+
+/** A user as the rest of the app sees it: the stored record without the password hash. */
+export type AccountUser = Omit<UserRecord, 'passwordHash'>;
+
+export function toAccountUser(record: UserRecord): AccountUser {
+  const { passwordHash: _omit, ...user } = record;
+  return user;
+}
+
+export type SignupMode = 'open' | 'invite' | 'closed';
+
+export interface ThrottleRules {
+  /** Failed logins per account (keyed by normalised email, known or not). Default 10 / 15 min. */
+  loginPerAccount: RateLimitRule;
+  /** Failed logins per client IP. Default 100 / 15 min. */
+  loginPerIp: RateLimitRule;
+  /** Sign-up attempts per client IP. Default 20 / hour. */
+  signupPerIp: RateLimitRule;
+}
+
+export const DEFAULT_THROTTLE: ThrottleRules = {
+  loginPerAccount: { limit: 10, windowMs: 15 * 60_000 },
+  loginPerIp: { limit: 100, windowMs: 15 * 60_000 },
+  signupPerIp: { limit: 20, windowMs: 60 * 60_000 },
+};
+
+export interface AccountsDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  limiter: RateLimiter;
+  hooks: AccountHooks;
+  signupMode: SignupMode;
+  /** Plan given to new accounts. */
+  defaultPlan: string;
+  /** Plan names an admin may assign. */
+  plans: readonly string[];
+  throttle?: Partial<ThrottleRules>;
+  logger?: StoreLogger;
+  now?: () => Date;
+}
+
+/** Where a request came from, for throttling and the audit log. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent?: string | null;
+}
+
+export interface SessionLogin {
+  user: AccountUser;
+  /** The cookie value; shown to the client once, never stored. */
+  token: string;
+  session: SessionRecord;
+}
+
+/** Sliding expiry of sessions. */
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60_000;
+/** `lastSeenAt` (and the sliding expiry) is written at most this often per session. */
+export const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;

@@ -1,0 +1,130 @@
+/**
+ * Builds the Fastify app (design §5–6): logging without secrets, request ids, security headers, the
+ * Origin check, authentication, JSON errors, every route plugin and the static web app.
+ */
+import { resolve } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  AccountHooks,
+  Accounts,
+  Admin,
+  ApiKeys,
+  MemoryRateLimiter,
+  PasswordHasher,
+} from '../core/accounts/index.ts';
+import { installAuth } from './auth/plugin.ts';
+import type { AppContext, AppDeps, ModelStatus } from './context.ts';
+import { ErrorFormats, HttpError, notFound, sendError } from './errors.ts';
+import { ROUTE_PLUGINS } from './routes/index.ts';
+import { installSecurityHeaders } from './security/headers.ts';
+import { createLogger, installRequestLogging, requestIdFor } from './security/logging.ts';
+import { installOriginCheck } from './security/origin.ts';
+import { ShutdownHooks } from './shutdown.ts';
+import { installWebApp } from './web-static.ts';
+
+export type { AppContext, AppDeps, ModelStatus } from './context.ts';
+
+/** A registered route as seen by `onRoute` (the route walker in tests uses these). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  public: boolean;
+  admin: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The context every route plugin received. */
+    ponder: AppContext;
+    /** Every route registered, in order (HEAD routes Fastify adds for GET are left out). */
+    ponderRoutes: RegisteredRoute[];
+  }
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_WEB_DIR = resolve(import.meta.dirname, '../../dist/web');
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps;
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Our own one-line-per-response log (security/logging.ts) replaces Fastify's, which logs full URLs.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    genReqId: requestIdFor,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+
+  const hooks = deps.accountHooks ?? new AccountHooks();
+  const plans = Object.keys(config.plans);
+  const accounts = new Accounts({
+    store,
+    hasher: deps.passwordHasher ?? new PasswordHasher(),
+    limiter: deps.rateLimiter ?? new MemoryRateLimiter(),
+    hooks,
+    signupMode: config.signupMode,
+    defaultPlan: config.defaultPlan,
+    plans,
+    logger,
+    ...(deps.throttle ? { throttle: deps.throttle } : {}),
+  });
+  const errorFormats = new ErrorFormats();
+  const missing: ModelStatus = { state: 'missing' };
+  const ctx: AppContext = {
+    deps,
+    config,
+    store,
+    accounts,
+    apiKeys: new ApiKeys(store, logger),
+    admin: new Admin({ store, accounts, plans, logger }),
+    accountHooks: hooks,
+    shutdownHooks: deps.shutdownHooks ?? new ShutdownHooks(),
+    errorFormats,
+    modelStatus: deps.modelStatus ?? (() => missing),
+    startedAt: new Date(),
+    lifecycle: { draining: false },
+  };
+  app.decorate('ponder', ctx);
+  app.decorate('ponderRoutes', [] as RegisteredRoute[]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const config = (route.config ?? {}) as { public?: boolean; admin?: boolean };
+    for (const method of methods) {
+      if (method === 'HEAD' && route.prefixTrailingSlash === undefined && methods.length === 1) continue;
+      app.ponderRoutes.push({
+        method,
+        url: route.url,
+        public: config.public === true,
+        admin: config.admin === true,
+      });
+    }
+  });
+
+  await app.register(fastifyCookie);
+  installRequestLogging(app);
+  installSecurityHeaders(app, { hsts: config.secureCookies });
+  installOriginCheck(app, { secureCookies: config.secureCookies });
+  app.addHook('onRequest', async (request) => {
+    if (ctx.lifecycle.draining && request.method !== 'GET' && request.method !== 'HEAD') {
+      throw new HttpError(503, 'overloaded', 'The server is shutting down; retry in a moment.', {
+        retryAfterSeconds: 5,
+      });
+    }
+  });
+  installAuth(app, { accounts, apiKeys: ctx.apiKeys });
+
+  app.setErrorHandler((error, request, reply) => sendError(errorFormats, request, reply, error));
+  for (const plugin of ROUTE_PLUGINS) {
+    await app.register(async (child) => plugin(child, ctx));
+  }
+  const spaFallback = await installWebApp(app, deps.webDir ?? DEFAULT_WEB_DIR);
+  app.setNotFoundHandler((request, reply) => {
+    const served = spaFallback?.(request, reply);
+    if (served) return served;
+    return sendError(errorFormats, request, reply, notFound('No such route.'));
+  });
+  return app;
+}

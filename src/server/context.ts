@@ -1,0 +1,79 @@
+/**
+ * What route plugins receive: the dependencies `buildApp` was given and the services built from them.
+ * Other route owners add their own optional dependencies to `AppDeps` (keep them optional so tests and
+ * `ponder serve` can build an app without them).
+ */
+import type { Logger } from 'pino';
+import type { ApiAdminStatus } from '../api/auth.ts';
+import type { PonderConfig } from '../config/schema.ts';
+import type {
+  AccountHooks,
+  Accounts,
+  Admin,
+  ApiKeys,
+  PasswordHasher,
+  RateLimiter,
+  ThrottleRules,
+} from '../core/accounts/index.ts';
+import type { ModelState, Provider } from '../inference/types.ts';
+import type { Store } from '../store/types.ts';
+import type { ErrorFormats } from './errors.ts';
+import type { ShutdownHooks } from './shutdown.ts';
+
+/** The default model's state, for `/readyz` and chat admission. `missing`: no file and no upstream. */
+export interface ModelStatus {
+  state: ModelState | 'missing';
+  /** Model id or file name. */
+  model?: string;
+  /** 0..1 while downloading. */
+  downloadProgress?: number;
+  /** What to do about it, for people (e.g. how to point Ponder at a `.gguf`). */
+  detail?: string;
+}
+
+export interface AppDeps {
+  config: PonderConfig;
+  store: Store;
+  /** Default: a pino logger at `config.logLevel` writing JSON to stdout. */
+  logger?: Logger;
+  /** Inference providers (embedded engine, upstream pools), for the chat and model routes. Default none. */
+  providers?: Provider[];
+  /** Model id chat uses when a request names none. */
+  defaultModel?: string;
+  /** The default model's state; default: `{ state: 'missing' }`. */
+  modelStatus?: () => ModelStatus;
+  /** Live numbers for `GET /api/admin/status`; missing ones are 0. */
+  adminStatus?: () => Partial<ApiAdminStatus> | Promise<Partial<ApiAdminStatus>>;
+  /** Listeners for account events (e.g. cancel a deleted user's generations). Default: a fresh list. */
+  accountHooks?: AccountHooks;
+  /** Hooks run on graceful shutdown. Default: a fresh list. */
+  shutdownHooks?: ShutdownHooks;
+  /** Login/sign-up throttling state. Default: in-process. */
+  rateLimiter?: RateLimiter;
+  /** Overrides of the login/sign-up throttling rules (tests raise the sign-up limit). */
+  throttle?: Partial<ThrottleRules>;
+  /** Default: 2 concurrent hashes, 32 waiting. */
+  passwordHasher?: PasswordHasher;
+  /** Folder of the built web app. Default `<package>/dist/web`; served when it exists. */
+  webDir?: string;
+  /** Maximum JSON body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+}
+
+/** Handed to every route plugin. */
+export interface AppContext {
+  deps: AppDeps;
+  config: PonderConfig;
+  store: Store;
+  accounts: Accounts;
+  apiKeys: ApiKeys;
+  admin: Admin;
+  accountHooks: AccountHooks;
+  shutdownHooks: ShutdownHooks;
+  errorFormats: ErrorFormats;
+  modelStatus: () => ModelStatus;
+  /** Process start, for uptime. */
+  startedAt: Date;
+  /** Set by graceful shutdown: new state-changing requests get 503 while running work drains. */
+  lifecycle: { draining: boolean };
+}

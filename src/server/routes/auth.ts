@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  changePasswordRequestSchema,
+  deleteAccountRequestSchema,
+  loginRequestSchema,
+  patchMeRequestSchema,
+  signupRequestSchema,
+} from '../../api/auth.ts';
+import { clearSessionCookie, setSessionCookie } from '../auth/cookie.ts';
+import { clientInfo, requireSession, requireUser } from '../auth/plugin.ts';
+import type { AppContext } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { parseWith } from '../validation.ts';
+import { sessionView, userView } from './views.ts';
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+
+/** `/api/auth/*` (docs/web-api.md § Auth). */
+export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const secure = ctx.config.secureCookies;
+  const publicRoute = { config: { public: true } };
+
+  app.post('/api/auth/signup', publicRoute, async (request, reply) => {
+    const body = parseWith(signupRequestSchema, request.body);
+    const login = await ctx.accounts.signup(
+      { email: body.email, password: body.password, inviteCode: body.inviteCode },
+      clientInfo(request),
+    );
+    setSessionCookie(reply, login.token, secure);
+    return reply.code(201).send({ user: userView(login.user) });
+  });
+
+  app.post('/api/auth/login', publicRoute, async (request, reply) => {
+    const body = parseWith(loginRequestSchema, request.body);
+    const login = await ctx.accounts.login(body, clientInfo(request));
+    setSessionCookie(reply, login.token, secure);
+    return { user: userView(login.user) };
+  });
+
+  // Public so that logging out with an expired session still clears the cookie.
+  app.post('/api/auth/logout', publicRoute, async (request, reply) => {
+    if (request.auth?.via === 'session') await ctx.accounts.logout(request.auth.session, clientInfo(request));
+    clearSessionCookie(reply, secure);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/auth/me', async (request) => ({ user: userView(requireUser(request)) }));
+
+  app.patch('/api/auth/me', async (request) => {
+    const user = requireUser(request);
+    const body = parseWith(patchMeRequestSchema, request.body);
+    return { user: userView(await ctx.accounts.updateProfile(user.id, body)) };
+  });
+
+  app.get('/api/auth/sessions', async (request) => {
+    const user = requireUser(request);
+    const current = request.auth?.via === 'session' ? request.auth.session.id : undefined;
+    const sessions = await ctx.accounts.sessions.list(user.id);
+    return { sessions: sessions.map((s) => sessionView(s, current)) };
+  });
+
+  app.delete('/api/auth/sessions/:id', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseWith(idParams, request.params, 'id');
+    if (!(await ctx.accounts.revokeSession(user.id, id, clientInfo(request))))
+      throw notFound('No such session.');
+    if (request.auth?.via === 'session' && request.auth.session.id === id) clearSessionCookie(reply, secure);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/auth/password', async (request, reply) => {
+    const user = requireUser(request);
+    const session = requireSession(request);
+    const body = parseWith(changePasswordRequestSchema, request.body);
+    await ctx.accounts.changePassword(user.id, body, session.id, clientInfo(request));
+    return reply.code(204).send();
+  });
+
+  app.delete('/api/auth/account', async (request, reply) => {
+    const user = requireUser(request);
+    const body = parseWith(deleteAccountRequestSchema, request.body);
+    await ctx.accounts.deleteAccount(user.id, body.password, clientInfo(request));
+    clearSessionCookie(reply, secure);
+    return reply.code(204).send();
+  });
+
+  // The proof-of-work gate is not built yet; the contract's answer when it is off.
+  app.get('/api/auth/pow', publicRoute, async () => ({ required: false }));
+}

@@ -1,0 +1,25 @@
+/**
+ * Every route plugin of the app, registered in this order. A plugin is a function of the app and the
+ * shared `AppContext`; routes are protected by default (see `auth/plugin.ts` for `public` / `admin`).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { adminRoutes } from './admin.ts';
+import { authRoutes } from './auth.ts';
+import { conversationRoutes } from './conversations.ts';
+import { generationRoutes } from './generations.ts';
+import { healthRoutes } from './health.ts';
+import { keyRoutes } from './keys.ts';
+import { modelRoutes } from './models.ts';
+
+export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
+
+export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
+  healthRoutes,
+  authRoutes,
+  keyRoutes,
+  adminRoutes,
+  conversationRoutes,
+  generationRoutes,
+  modelRoutes,
+];

@@ -1,0 +1,207 @@
+/**
+ * Test harness: a real Ponder HTTP server on 127.0.0.1 with a real store (SQLite in a temp dir, or a
+ * fresh PostgreSQL database from `PONDER_TEST_PG_URL`), captured JSON logs, and a sign-up helper.
+ * Used by every HTTP test (server, chat, web app).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import type { ApiUser } from '../api/auth.ts';
+import { configSchema, type PonderConfig } from '../config/schema.ts';
+import type { Provider } from '../inference/types.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/types.ts';
+import { type AppDeps, buildApp } from './app.ts';
+import { createLogger } from './security/logging.ts';
+
+export interface TestServerOptions {
+  /** Default `sqlite`. */
+  store?: 'sqlite' | 'postgres';
+  config?: Partial<PonderConfig>;
+  /** Starts the embedded engine on the generated tiny model and makes it the default model. Default false. */
+  withModel?: boolean;
+  /** Extra or overriding app dependencies (hooks, status callbacks…). */
+  deps?: Partial<Omit<AppDeps, 'config' | 'store'>>;
+}
+
+export interface TestServer {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  baseUrl: string;
+  app: FastifyInstance;
+  store: Store;
+  config: PonderConfig;
+  /** Every JSON log line the app wrote, as raw text. */
+  logs: string[];
+  /** The embedded provider when `withModel` was set. */
+  provider?: Provider;
+  /** Signs up over HTTP (as a browser would) and returns the `Cookie` header value to send back. */
+  signup(email?: string, password?: string): Promise<{ cookie: string; user: ApiUser }>;
+  /** `fetch` relative to `baseUrl`, adding `Origin` (for state-changing requests) and the given cookie. */
+  request(path: string, init?: RequestInit & { cookie?: string; json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+let counter = 0;
+
+export function testPgUrl(): string {
+  return process.env.PONDER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** Creates an empty PostgreSQL database; returns its URL and a function that drops it. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = testPgUrl();
+  const name = `ponder_t_${process.pid}_${Date.now().toString(36)}_${++counter}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ponder-test-'));
+  const cleanups: Array<() => Promise<void>> = [() => rm(dataDir, { recursive: true, force: true })];
+  const runCleanups = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {});
+  };
+  try {
+    let databaseUrl: string | undefined;
+    if (options.store === 'postgres') {
+      const db = await createTestDatabase();
+      databaseUrl = db.url;
+      cleanups.push(db.drop);
+    }
+    const config = configSchema.parse({
+      logLevel: 'info',
+      ...options.config,
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      ...(databaseUrl ? { databaseUrl } : {}),
+    });
+    const logs: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(line);
+        done();
+      },
+    });
+    const logger = createLogger({ level: config.logLevel, stream });
+    const store = await openStore({
+      dataDir,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      masterKey: 'a'.repeat(64),
+      logger,
+      poolSize: 4,
+    });
+    cleanups.push(() => store.close());
+
+    let provider: Provider | undefined;
+    let defaultModel: string | undefined;
+    if (options.withModel) {
+      const { ensureTestModel } = await import('../inference/gguf/test-model.ts');
+      const { createEmbeddedProvider } = await import('../inference/llama/index.ts');
+      const path = await ensureTestModel('tiny');
+      defaultModel = 'tiny';
+      const embedded = createEmbeddedProvider({
+        models: { [defaultModel]: path },
+        defaultModel,
+        slots: 2,
+        contextSize: 1024,
+        batchSize: 64,
+        threads: 1,
+      });
+      provider = embedded;
+      cleanups.push(() => embedded[Symbol.asyncDispose]());
+    }
+
+    const app = await buildApp({
+      config,
+      store,
+      logger,
+      // Tests sign up many users from 127.0.0.1.
+      throttle: { signupPerIp: { limit: 10_000, windowMs: 60_000 } },
+      ...(provider ? { providers: [provider], defaultModel } : {}),
+      ...(provider ? { modelStatus: () => ({ state: 'ready' as const, model: defaultModel }) } : {}),
+      ...options.deps,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => app.close());
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error('test server has no TCP address');
+    const baseUrl = `http://127.0.0.1:${address.port}`;
+
+    const request: TestServer['request'] = (path, init = {}) => {
+      const { cookie, json, headers, ...rest } = init;
+      const h = new Headers(headers);
+      const method = (rest.method ?? 'GET').toUpperCase();
+      if (method !== 'GET' && method !== 'HEAD' && !h.has('origin')) h.set('origin', baseUrl);
+      if (cookie) h.set('cookie', cookie);
+      let body = rest.body;
+      if (json !== undefined) {
+        h.set('content-type', 'application/json');
+        body = JSON.stringify(json);
+      }
+      return fetch(`${baseUrl}${path}`, { ...rest, method, headers: h, body: body ?? null });
+    };
+
+    let closed = false;
+    return {
+      baseUrl,
+      app,
+      store,
+      config,
+      logs,
+      ...(provider ? { provider } : {}),
+      request,
+      async signup(email, password = TEST_PASSWORD) {
+        const address = email ?? `user${++counter}-${Date.now().toString(36)}@example.com`;
+        const res = await request('/api/auth/signup', {
+          method: 'POST',
+          json: { email: address, password },
+        });
+        if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+        const cookie = sessionCookieOf(res);
+        const { user } = (await res.json()) as { user: ApiUser };
+        return { cookie, user };
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await runCleanups();
+      },
+    };
+  } catch (err) {
+    await runCleanups();
+    throw err;
+  }
+}
+
+/** `ponder_session=…` from a response's `Set-Cookie`, ready for a `Cookie` header. */
+export function sessionCookieOf(res: Response): string {
+  for (const line of res.headers.getSetCookie()) {
+    const match = /^(ponder_session=[^;]+)/.exec(line);
+    if (match?.[1]) return match[1];
+  }
+  throw new Error('no session cookie in the response');
+}
