@@ -14,6 +14,7 @@ import {
   SpecialTokensText,
   type Tokenizer,
 } from 'node-llama-cpp';
+import { stripHistoricalReasoning } from '../history.ts';
 import type { ChatMessage } from '../types.ts';
 
 export type ThinkingMode = 'on' | 'off';
@@ -60,12 +61,11 @@ export function withOpenModelTurn(history: ChatHistoryItem[]): ChatHistoryItem[]
 }
 
 /**
- * Converts messages to node-llama-cpp history. Earlier assistant turns lose their reasoning here (the R1
- * template drops it too, and keeping it would waste context); `stripHistoricalReasoning` in
- * `../history.ts` is the shared policy, but this engine always renders through the DeepSeek template.
+ * Converts messages to node-llama-cpp history after the shared history policy (`../history.ts`) removed
+ * earlier turns' reasoning, as the R1 template does.
  */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  return messages.map((m): ChatHistoryItem => {
+  return stripHistoricalReasoning(messages).map((m): ChatHistoryItem => {
     switch (m.role) {
       case 'system':
         return { type: 'system', text: m.content };
