@@ -1,0 +1,85 @@
+/** Typed generation events over SSE: start a turn, regenerate, reattach after a reload, stop. */
+import { apiFetch } from './client.ts';
+import { readSse, SseParser } from './sse.ts';
+import type { GenerationEventDataMap, GenerationEventType, ThinkingOption } from './types.ts';
+
+export type GenerationEvent = {
+  [K in GenerationEventType]: { id: number; type: K; data: GenerationEventDataMap[K] };
+}[GenerationEventType];
+
+const KNOWN = new Set<string>(['meta', 'queued', 'reasoning', 'text', 'usage', 'done']);
+
+function toEvent(id: string, event: string, data: string): GenerationEvent | undefined {
+  if (!KNOWN.has(event)) return undefined;
+  try {
+    return { id: Number(id) || 0, type: event, data: JSON.parse(data) } as GenerationEvent;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* events(res: Response, parser: SseParser): AsyncGenerator<GenerationEvent> {
+  for await (const e of readSse(res, parser)) {
+    const ev = toEvent(e.id, e.event, e.data);
+    if (ev) yield ev;
+  }
+}
+
+export interface SendOptions {
+  content: string;
+  parentId?: string;
+  model?: string;
+  thinking?: ThinkingOption;
+}
+
+const SSE_HEADERS = { accept: 'text/event-stream' };
+
+/** Posts a user message; errors known before generation (quota, model, overload) throw ApiError. */
+export async function sendMessage(
+  conversationId: string,
+  body: SendOptions,
+  signal: AbortSignal,
+): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
+  const res = await apiFetch(`/api/conversations/${encodeURIComponent(conversationId)}/messages`, {
+    method: 'POST',
+    body,
+    signal,
+    headers: SSE_HEADERS,
+  });
+  const parser = new SseParser();
+  return { events: events(res, parser), parser };
+}
+
+export async function regenerate(
+  conversationId: string,
+  messageId: string,
+  body: { model?: string; thinking?: ThinkingOption },
+  signal: AbortSignal,
+): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
+  const res = await apiFetch(
+    `/api/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/regenerate`,
+    { method: 'POST', body, signal, headers: SSE_HEADERS },
+  );
+  const parser = new SseParser();
+  return { events: events(res, parser), parser };
+}
+
+/** Reattaches to a running or finished generation, replaying events after `lastEventId` (all when absent). */
+export async function attach(
+  generationId: string,
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
+  const headers: Record<string, string> = { ...SSE_HEADERS };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const res = await apiFetch(`/api/generations/${encodeURIComponent(generationId)}/events`, {
+    signal,
+    headers,
+  });
+  const parser = new SseParser();
+  return { events: events(res, parser), parser };
+}
+
+export async function stopGeneration(generationId: string): Promise<void> {
+  await apiFetch(`/api/generations/${encodeURIComponent(generationId)}/stop`, { method: 'POST', body: {} });
+}

@@ -1,0 +1,57 @@
+/** Types shared with the server (`src/api/`), re-exported for the web app. Types only: nothing is bundled. */
+export type {
+  ApiAdminStatus,
+  ApiAdminUser,
+  ApiKeyCreated,
+  ApiKeySummary,
+  ApiSession,
+  ApiUser,
+} from '../../../src/api/auth.ts';
+export type {
+  ConversationDetail,
+  ConversationList,
+  ConversationSummary,
+  GenerationEventDataMap,
+  GenerationEventType,
+  Message,
+  MessageUsage,
+  MetaEventData,
+  ModelListEntry,
+  ModelsResponse,
+  SearchResponse,
+  SearchResult,
+} from '../../../src/api/conversations.ts';
+export type { ApiErrorBody } from '../../../src/api/errors.ts';
+
+export type Effort = 'low' | 'medium' | 'high';
+
+export interface ThinkingOption {
+  enabled: boolean;
+  effort?: Effort;
+}
+
+export interface UsageResponse {
+  plan: string;
+  reasoningMessages: { used: number; limit: number | null };
+  tokens: { used: number; limit: number | null };
+  resetsAt: string;
+}
+
+export interface AdminModel {
+  id: string;
+  provider: string;
+  state: 'ready' | 'loading' | 'downloading' | 'unavailable';
+  downloadProgress?: number;
+  detail?: string;
+  sizeBytes?: number;
+  path?: string;
+}
+
+export interface AdminUpstream {
+  id: string;
+  baseUrl: string;
+  models: string[];
+  healthy: boolean;
+  outstanding: number;
+  maxConcurrent: number;
+}

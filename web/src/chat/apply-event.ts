@@ -1,0 +1,68 @@
+/** Pure reducers from generation events to message state, so the streaming logic is testable alone. */
+import type { GenerationEvent } from '../api/generation-stream.ts';
+import type { Message } from '../api/types.ts';
+
+export interface StreamTiming {
+  /** When the first reasoning text arrived (client clock). */
+  reasoningStartedAt?: number;
+  /** When the first answer text arrived. */
+  answerStartedAt?: number;
+}
+
+export function statusFor(finishReason: 'stop' | 'length' | 'cancelled' | 'error'): Message['status'] {
+  switch (finishReason) {
+    case 'stop':
+    case 'length':
+      return 'complete';
+    case 'cancelled':
+      return 'cancelled';
+    case 'error':
+      return 'error';
+    default:
+      finishReason satisfies never;
+      return 'error';
+  }
+}
+
+/** Applies a batch of content events to the streaming assistant message. */
+export function applyEvents(
+  msg: Message,
+  events: readonly GenerationEvent[],
+  timing: StreamTiming,
+  now: number,
+): Message {
+  let { content, reasoning, status, usage, error, reasoningMs } = msg;
+  for (const ev of events) {
+    switch (ev.type) {
+      case 'reasoning':
+        timing.reasoningStartedAt ??= now;
+        reasoning += ev.data.text;
+        break;
+      case 'text':
+        if (timing.answerStartedAt === undefined) {
+          timing.answerStartedAt = now;
+          if (timing.reasoningStartedAt !== undefined && reasoningMs === undefined) {
+            reasoningMs = now - timing.reasoningStartedAt;
+          }
+        }
+        content += ev.data.text;
+        break;
+      case 'usage':
+        usage = ev.data;
+        break;
+      case 'done':
+        status = statusFor(ev.data.finishReason);
+        error = ev.data.error;
+        if (reasoningMs === undefined && timing.reasoningStartedAt !== undefined) {
+          reasoningMs = now - timing.reasoningStartedAt;
+        }
+        break;
+      case 'meta':
+      case 'queued':
+        break;
+      default:
+        ev satisfies never;
+    }
+  }
+  return { ...msg, content, reasoning, status, usage, error, reasoningMs };
+}

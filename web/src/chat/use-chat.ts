@@ -1,0 +1,404 @@
+/**
+ * One conversation's state: the message tree, the shown branch, and at most one generation streamed by
+ * this tab. Streamed text is buffered and applied once per animation frame, and only the streaming
+ * message gets a new object, so memoised rows of a long conversation do not re-render.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, api } from '../api/client.ts';
+import {
+  attach,
+  type GenerationEvent,
+  regenerate as regenerateRequest,
+  type SendOptions,
+  sendMessage,
+  stopGeneration,
+} from '../api/generation-stream.ts';
+import type { SseParser } from '../api/sse.ts';
+import type { ConversationDetail, Message, MetaEventData, ThinkingOption } from '../api/types.ts';
+import { activePath, indexChildren, ROOT, selectSibling } from '../lib/tree.ts';
+import { applyEvents, type StreamTiming } from './apply-event.ts';
+import { type ChatError, chatErrorFrom } from './chat-error.ts';
+
+export interface ChatState {
+  loading: boolean;
+  conversationId?: string;
+  title?: string;
+  messages: ReadonlyMap<string, Message>;
+  /** Bumped when messages are added or removed (not when one grows), to memoise the tree index. */
+  structure: number;
+  selection: ReadonlyMap<string, string>;
+  busy: boolean;
+  generationId?: string;
+  streamingId?: string;
+  queued?: { position: number; etaMs?: number };
+  error?: ChatError;
+}
+
+const EMPTY: ChatState = {
+  loading: false,
+  messages: new Map(),
+  structure: 0,
+  selection: new Map(),
+  busy: false,
+};
+
+export interface TurnSettings {
+  model?: string;
+  thinking: ThinkingOption;
+}
+
+export interface UseChatOptions {
+  conversationId: string | undefined;
+  /** A new conversation was created for the first message (the page should move to its URL). */
+  onCreated: (id: string) => void;
+  /** Something the sidebar shows may have changed (title, order). */
+  onChanged: () => void;
+  settings: () => TurnSettings;
+}
+
+type Opener = (
+  signal: AbortSignal,
+) => Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }>;
+
+interface StreamContext {
+  mode: 'send' | 'regenerate' | 'attach';
+  /** The optimistic user message to replace with the server's id (send mode). */
+  tempUserId?: string;
+  generationId?: string;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  });
+
+function streamingGeneration(detail: ConversationDetail): string | undefined {
+  if (detail.activeGenerationId) return detail.activeGenerationId;
+  return detail.messages.find((m) => m.status === 'streaming' && m.generationId)?.generationId;
+}
+
+export function useChat(opts: UseChatOptions) {
+  const [state, setState] = useState<ChatState>(EMPTY);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const optsRef = useRef(opts);
+  optsRef.current = opts;
+  const abortRef = useRef<AbortController | undefined>(undefined);
+  const createdRef = useRef<string | undefined>(undefined);
+  const stopRequested = useRef(false);
+  const lastAction = useRef<(() => void) | undefined>(undefined);
+
+  const reload = useCallback(async () => {
+    const id = stateRef.current.conversationId;
+    if (!id) return;
+    const detail = await api<ConversationDetail>(`/api/conversations/${encodeURIComponent(id)}`).catch(
+      () => undefined,
+    );
+    if (detail && stateRef.current.conversationId === id) {
+      setState((s) => ({ ...s, ...fromDetail(detail), selection: s.selection }));
+    }
+  }, []);
+
+  const runStream = useCallback(
+    async (open: Opener, ctx: StreamContext, ac: AbortController) => {
+      abortRef.current = ac;
+      stopRequested.current = false;
+      const timing: StreamTiming = {};
+      let assistantId: string | undefined;
+      let generationId = ctx.generationId;
+      let lastEventId: string | undefined;
+      let finished = false;
+      let failures = 0;
+      let pending: GenerationEvent[] = [];
+      let frame: number | undefined;
+
+      const flush = () => {
+        if (frame !== undefined) cancelAnimationFrame(frame);
+        frame = undefined;
+        const id = assistantId;
+        if (pending.length === 0 || id === undefined) return;
+        const batch = pending;
+        pending = [];
+        const now = performance.now();
+        setState((s) => {
+          const msg = s.messages.get(id);
+          if (!msg) return s;
+          const messages = new Map(s.messages);
+          messages.set(id, applyEvents(msg, batch, timing, now));
+          return { ...s, messages, queued: undefined };
+        });
+      };
+
+      const onMeta = (meta: MetaEventData) => {
+        generationId = meta.generationId;
+        assistantId = meta.assistantMessageId;
+        const aid = meta.assistantMessageId;
+        setState((s) => {
+          const messages = new Map(s.messages);
+          let selection = new Map(s.selection);
+          if (ctx.tempUserId) {
+            const temp = messages.get(ctx.tempUserId);
+            messages.delete(ctx.tempUserId);
+            if (temp) {
+              messages.set(meta.userMessageId, { ...temp, id: meta.userMessageId });
+              selection = selectSibling(selection, temp.parentId, meta.userMessageId);
+            }
+          }
+          const existing = messages.get(aid);
+          messages.set(aid, {
+            ...(existing ?? {
+              id: aid,
+              parentId: meta.userMessageId,
+              role: 'assistant' as const,
+              model: meta.model,
+              createdAt: new Date().toISOString(),
+            }),
+            // A reattach replays from the first event, so the text is rebuilt from scratch.
+            content: '',
+            reasoning: '',
+            status: 'streaming',
+            generationId: meta.generationId,
+            reasoningMs: undefined,
+            error: undefined,
+          });
+          selection = selectSibling(selection, meta.userMessageId, aid);
+          return {
+            ...s,
+            messages,
+            selection,
+            structure: s.structure + 1,
+            generationId: meta.generationId,
+            streamingId: aid,
+          };
+        });
+        if (stopRequested.current) void stopGeneration(meta.generationId).catch(() => undefined);
+      };
+
+      setState((s) => ({ ...s, busy: true, error: undefined, generationId }));
+      let opener = open;
+      while (!finished && !ac.signal.aborted) {
+        try {
+          const { events, parser } = await opener(ac.signal);
+          for await (const ev of events) {
+            lastEventId = parser.lastEventId || String(ev.id);
+            failures = 0;
+            if (ev.type === 'meta') {
+              onMeta(ev.data);
+            } else if (ev.type === 'queued') {
+              const queued = ev.data;
+              setState((s) => ({ ...s, queued }));
+            } else {
+              pending.push(ev);
+              if (ev.type === 'done') {
+                finished = true;
+                flush();
+              } else {
+                frame ??= requestAnimationFrame(flush);
+              }
+            }
+          }
+          flush();
+          if (!finished) throw new Error('stream ended before done');
+        } catch (err) {
+          flush();
+          if (ac.signal.aborted) return;
+          if (generationId === undefined) {
+            // The turn never started (quota, model, overload, validation): drop the optimistic message.
+            const error = await chatErrorFrom(err);
+            setState((s) => {
+              if (!ctx.tempUserId) return { ...s, error, busy: false };
+              const messages = new Map(s.messages);
+              messages.delete(ctx.tempUserId);
+              return { ...s, messages, structure: s.structure + 1, error, busy: false };
+            });
+            return;
+          }
+          if (err instanceof ApiError && err.status === 404) break;
+          failures++;
+          if (failures > 5) break;
+          // A dropped connection: the generation goes on server-side, so pick it up where it was.
+          await sleep(400 * failures, ac.signal);
+          const gid = generationId;
+          const after = lastEventId;
+          opener = (signal) => attach(gid, after, signal);
+        }
+      }
+      if (ac.signal.aborted) return;
+      setState((s) => ({
+        ...s,
+        busy: false,
+        queued: undefined,
+        generationId: undefined,
+        streamingId: undefined,
+      }));
+      if (abortRef.current === ac) abortRef.current = undefined;
+      optsRef.current.onChanged();
+      if (!finished) void reload();
+    },
+    [reload],
+  );
+
+  // Load the conversation when the URL changes; reattach to a generation still running (after a reload).
+  const { conversationId } = opts;
+  useEffect(() => {
+    if (conversationId !== undefined && conversationId === createdRef.current) return;
+    createdRef.current = undefined;
+    abortRef.current?.abort();
+    if (conversationId === undefined) {
+      setState(EMPTY);
+      return;
+    }
+    const ac = new AbortController();
+    abortRef.current = ac;
+    setState({ ...EMPTY, loading: true, conversationId });
+    api<ConversationDetail>(`/api/conversations/${encodeURIComponent(conversationId)}`, { signal: ac.signal })
+      .then((detail) => {
+        setState({ ...EMPTY, ...fromDetail(detail) });
+        const gid = streamingGeneration(detail);
+        if (gid)
+          void runStream(
+            (signal) => attach(gid, undefined, signal),
+            { mode: 'attach', generationId: gid },
+            ac,
+          );
+      })
+      .catch(async (err: unknown) => {
+        if (ac.signal.aborted) return;
+        const error = await chatErrorFrom(err);
+        setState({ ...EMPTY, conversationId, error });
+      });
+    return () => ac.abort();
+  }, [conversationId, runStream]);
+
+  const startSend = useCallback(
+    async (content: string, parentId: string | null): Promise<boolean> => {
+      const s = stateRef.current;
+      if (s.busy) return false;
+      let convId = s.conversationId;
+      if (!convId) {
+        try {
+          const created = await api<{ id: string; title: string }>('/api/conversations', {
+            method: 'POST',
+            body: {},
+          });
+          convId = created.id;
+          createdRef.current = convId;
+          setState((st) => ({ ...st, conversationId: created.id, title: created.title }));
+          optsRef.current.onCreated(created.id);
+        } catch (err) {
+          const error = await chatErrorFrom(err);
+          setState((st) => ({ ...st, error }));
+          return false;
+        }
+      }
+      const tempUserId = `temp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      setState((st) => {
+        const messages = new Map(st.messages);
+        messages.set(tempUserId, {
+          id: tempUserId,
+          parentId,
+          role: 'user',
+          content,
+          reasoning: '',
+          status: 'complete',
+          model: null,
+          createdAt: new Date().toISOString(),
+        });
+        return {
+          ...st,
+          messages,
+          structure: st.structure + 1,
+          selection: selectSibling(st.selection, parentId, tempUserId),
+        };
+      });
+      const { model, thinking } = optsRef.current.settings();
+      const body: SendOptions = { content, model, thinking };
+      if (parentId !== null) body.parentId = parentId;
+      const id = convId;
+      lastAction.current = () => void startSend(content, parentId);
+      await runStream(
+        (signal) => sendMessage(id, body, signal),
+        { mode: 'send', tempUserId },
+        new AbortController(),
+      );
+      return true;
+    },
+    [runStream],
+  );
+
+  const send = useCallback(
+    (content: string) => {
+      const s = stateRef.current;
+      const path = activePath(indexChildren(s.messages.values()), s.selection);
+      return startSend(content, path.at(-1) ?? null);
+    },
+    [startSend],
+  );
+
+  /** Editing a sent user message posts a sibling: same parent, new text. */
+  const edit = useCallback(
+    (messageId: string, content: string) => {
+      const msg = stateRef.current.messages.get(messageId);
+      if (!msg) return Promise.resolve(false);
+      return startSend(content, msg.parentId);
+    },
+    [startSend],
+  );
+
+  const regenerate = useCallback(
+    async (assistantId: string) => {
+      const s = stateRef.current;
+      if (s.busy || !s.conversationId) return;
+      const convId = s.conversationId;
+      const { model, thinking } = optsRef.current.settings();
+      lastAction.current = () => void regenerate(assistantId);
+      await runStream(
+        (signal) => regenerateRequest(convId, assistantId, { model, thinking }, signal),
+        { mode: 'regenerate' },
+        new AbortController(),
+      );
+    },
+    [runStream],
+  );
+
+  const stop = useCallback(async () => {
+    const gid = stateRef.current.generationId;
+    if (!gid) {
+      stopRequested.current = true;
+      return;
+    }
+    try {
+      await stopGeneration(gid);
+    } catch (err) {
+      const error = await chatErrorFrom(err);
+      setState((s) => ({ ...s, error }));
+    }
+  }, []);
+
+  const select = useCallback((parentId: string | null, id: string) => {
+    setState((s) => ({ ...s, selection: selectSibling(s.selection, parentId ?? ROOT, id) }));
+  }, []);
+
+  const retry = useCallback(() => {
+    setState((s) => ({ ...s, error: undefined }));
+    lastAction.current?.();
+  }, []);
+
+  const dismissError = useCallback(() => setState((s) => ({ ...s, error: undefined })), []);
+
+  // Leaving the page stops reading, never the generation (the server keeps it going for a reattach).
+  useEffect(() => () => abortRef.current?.abort(), []);
+
+  return { state, send, edit, regenerate, stop, select, retry, dismissError };
+}
+
+function fromDetail(detail: ConversationDetail): Partial<ChatState> {
+  return {
+    loading: false,
+    conversationId: detail.id,
+    title: detail.title,
+    messages: new Map(detail.messages.map((m) => [m.id, m])),
+    structure: Date.now(),
+  };
+}

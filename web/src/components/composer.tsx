@@ -1,0 +1,108 @@
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import type { Effort } from '../api/types.ts';
+import { useT } from '../i18n/index.ts';
+import { ModelPicker } from './model-picker.tsx';
+
+export interface ComposerProps {
+  busy: boolean;
+  onSend: (text: string) => Promise<boolean>;
+  onStop: () => void;
+  deepThink: boolean;
+  onDeepThink: (on: boolean) => void;
+  effort: Effort;
+  onEffort: (e: Effort) => void;
+  model: string | undefined;
+  onModel: (id: string) => void;
+}
+
+/** The message box: Enter sends, Shift+Enter adds a line, text comes back if the turn could not start. */
+export function Composer(props: ComposerProps) {
+  const t = useT();
+  const { busy, onSend, onStop } = props;
+  const [text, setText] = useState('');
+  const ref = useRef<HTMLTextAreaElement>(null);
+
+  // Grow with the text up to a cap (CSS max-height), like the chat apps people know.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measure whenever the text changes
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight}px`;
+  }, [text]);
+
+  const submit = () => {
+    const value = text;
+    if (busy || !value.trim()) return;
+    setText('');
+    void onSend(value).then((ok) => {
+      if (!ok) setText((current) => current || value);
+    });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <textarea
+        ref={ref}
+        className="composer-input"
+        aria-label={t('messagePlaceholder')}
+        placeholder={t('messagePlaceholder')}
+        value={text}
+        rows={1}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="composer-bar">
+        <button
+          type="button"
+          className={`chip${props.deepThink ? ' chip-on' : ''}`}
+          aria-pressed={props.deepThink}
+          onClick={() => props.onDeepThink(!props.deepThink)}
+        >
+          {t('deepThink')}
+        </button>
+        {props.deepThink ? (
+          <select
+            className="select"
+            aria-label={t('effort')}
+            value={props.effort}
+            onChange={(e) => props.onEffort(e.target.value as Effort)}
+          >
+            <option value="low">{t('effortLow')}</option>
+            <option value="medium">{t('effortMedium')}</option>
+            <option value="high">{t('effortHigh')}</option>
+          </select>
+        ) : null}
+        <ModelPicker value={props.model} onChange={props.onModel} />
+        <span className="spacer" />
+        {busy ? (
+          <button type="button" className="button stop" aria-label={t('stop')} onClick={onStop}>
+            ■ {t('stop')}
+          </button>
+        ) : (
+          <button
+            type="submit"
+            className="button primary send"
+            aria-label={t('send')}
+            disabled={!text.trim()}
+          >
+            ↑
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

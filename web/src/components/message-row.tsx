@@ -1,0 +1,203 @@
+import { memo, useState } from 'react';
+import type { Message } from '../api/types.ts';
+import { useT } from '../i18n/index.ts';
+import { CopyButton } from './code-block.tsx';
+import { Markdown } from './markdown.tsx';
+import { ReasoningPanel } from './reasoning-panel.tsx';
+
+export interface MessageRowProps {
+  message: Message;
+  siblingIndex: number;
+  siblingCount: number;
+  prevSibling?: string;
+  nextSibling?: string;
+  busy: boolean;
+  queued?: { position: number; etaMs?: number };
+  onSelect: (parentId: string | null, id: string) => void;
+  onEdit: (id: string, content: string) => void;
+  onRegenerate: (id: string) => void;
+}
+
+function BranchNav(
+  props: Pick<
+    MessageRowProps,
+    'message' | 'siblingIndex' | 'siblingCount' | 'prevSibling' | 'nextSibling' | 'onSelect'
+  >,
+) {
+  const t = useT();
+  const { message, siblingIndex, siblingCount, prevSibling, nextSibling, onSelect } = props;
+  if (siblingCount < 2) return null;
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a small toolbar of two buttons and a counter
+    <div className="branch-nav" role="group" aria-label={t('branchOf', { i: siblingIndex, n: siblingCount })}>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={t('previousBranch')}
+        disabled={!prevSibling}
+        onClick={() => prevSibling && onSelect(message.parentId, prevSibling)}
+      >
+        ‹
+      </button>
+      <span className="branch-count">
+        {siblingIndex}/{siblingCount}
+      </span>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={t('nextBranch')}
+        disabled={!nextSibling}
+        onClick={() => nextSibling && onSelect(message.parentId, nextSibling)}
+      >
+        ›
+      </button>
+    </div>
+  );
+}
+
+function Queued({ queued }: { queued: { position: number; etaMs?: number } }) {
+  const t = useT();
+  const text =
+    queued.etaMs === undefined
+      ? t('queued', { position: queued.position })
+      : t('queuedEta', { position: queued.position, seconds: Math.max(1, Math.round(queued.etaMs / 1000)) });
+  return (
+    <output className="queued" aria-live="polite">
+      {text}
+    </output>
+  );
+}
+
+function StatusNote({ message }: { message: Message }) {
+  const t = useT();
+  switch (message.status) {
+    case 'cancelled':
+      return <p className="status-note">{t('stopped')}</p>;
+    case 'interrupted':
+      return <p className="status-note">{t('interrupted')}</p>;
+    case 'error':
+      return (
+        <p className="status-note status-error" role="alert">
+          {t('generationFailed', { error: message.error ?? '' })}
+        </p>
+      );
+    case 'complete':
+    case 'streaming':
+      return null;
+    default:
+      message.status satisfies never;
+      return null;
+  }
+}
+
+function UserMessage(props: MessageRowProps) {
+  const t = useT();
+  const { message, busy, onEdit } = props;
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(message.content);
+  if (editing) {
+    return (
+      <form
+        className="edit-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!draft.trim()) return;
+          setEditing(false);
+          onEdit(message.id, draft);
+        }}
+      >
+        <textarea
+          aria-label={t('edit')}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          rows={Math.min(12, draft.split('\n').length + 1)}
+        />
+        <div className="edit-actions">
+          <button type="button" className="button" onClick={() => setEditing(false)}>
+            {t('cancel')}
+          </button>
+          <button type="submit" className="button primary" disabled={busy || !draft.trim()}>
+            {t('send')}
+          </button>
+        </div>
+      </form>
+    );
+  }
+  return (
+    <>
+      <div className="bubble">
+        <Markdown text={message.content} />
+      </div>
+      <div className="message-actions">
+        <BranchNav {...props} />
+        <CopyButton text={message.content} />
+        <button
+          type="button"
+          className="icon-button"
+          disabled={busy || message.id.startsWith('temp-')}
+          onClick={() => {
+            setDraft(message.content);
+            setEditing(true);
+          }}
+        >
+          {t('edit')}
+        </button>
+      </div>
+    </>
+  );
+}
+
+function AssistantMessage(props: MessageRowProps) {
+  const t = useT();
+  const { message, busy, queued, onRegenerate } = props;
+  const streaming = message.status === 'streaming';
+  const showReasoning = message.reasoning.length > 0;
+  return (
+    <>
+      {queued && streaming && !message.reasoning && !message.content ? <Queued queued={queued} /> : null}
+      {showReasoning ? (
+        <ReasoningPanel
+          messageId={message.id}
+          reasoning={message.reasoning}
+          streaming={streaming}
+          answering={message.content.length > 0}
+          reasoningMs={message.reasoningMs}
+        />
+      ) : null}
+      {message.content ? <Markdown text={message.content} /> : null}
+      {streaming && !message.content && !message.reasoning && !queued ? (
+        <span className="typing" role="status" aria-label={t('loading')} />
+      ) : null}
+      <StatusNote message={message} />
+      {streaming ? null : (
+        <div className="message-actions">
+          <BranchNav {...props} />
+          <CopyButton text={message.content} />
+          <button
+            type="button"
+            className="icon-button"
+            disabled={busy}
+            onClick={() => onRegenerate(message.id)}
+          >
+            {t('regenerate')}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** One message of the shown branch; memoised so only the streaming message re-renders per token. */
+export const MessageRow = memo(function MessageRow(props: MessageRowProps) {
+  const { message } = props;
+  return (
+    <article
+      className={`message message-${message.role}`}
+      data-message-id={message.id}
+      data-status={message.status}
+      aria-busy={message.status === 'streaming'}
+    >
+      {message.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />}
+    </article>
+  );
+});

@@ -1,0 +1,71 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { ModelListEntry, ModelsResponse } from '../api/types.ts';
+import { type Translate, useT } from '../i18n/index.ts';
+
+/** A model's state for people: 0–1 or 0–100 progress both show as a percentage. */
+export function modelStateLabel(m: Pick<ModelListEntry, 'state' | 'downloadProgress'>, t: Translate): string {
+  switch (m.state) {
+    case 'ready':
+      return t('modelReady');
+    case 'loading':
+      return t('modelLoading');
+    case 'downloading': {
+      const p = m.downloadProgress ?? 0;
+      return t('modelDownloading', { pct: Math.round(p <= 1 ? p * 100 : p) });
+    }
+    case 'unavailable':
+      return t('modelUnavailable');
+    default:
+      m.state satisfies never;
+      return '';
+  }
+}
+
+const POLL_MS = 3000;
+
+export function ModelPicker({
+  value,
+  onChange,
+}: {
+  value: string | undefined;
+  onChange: (id: string) => void;
+}) {
+  const t = useT();
+  const [data, setData] = useState<ModelsResponse | undefined>(undefined);
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      const res = await api<ModelsResponse>('/api/models').catch(() => undefined);
+      if (stopped) return;
+      if (res) setData(res);
+      // Poll only while something is on its way, so the picker shows progress without idle traffic.
+      if (res?.models.some((m) => m.state === 'downloading' || m.state === 'loading')) {
+        timer = setTimeout(load, POLL_MS);
+      }
+    };
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, []);
+  if (!data || data.models.length === 0) return null;
+  const selected =
+    value && data.models.some((m) => m.id === value) ? value : (data.defaultModel ?? data.models[0]?.id);
+  return (
+    <select
+      className="select model-picker"
+      aria-label={t('model')}
+      value={selected}
+      onChange={(e) => onChange(e.target.value)}
+    >
+      {data.models.map((m) => (
+        <option key={m.id} value={m.id} disabled={m.state === 'unavailable'}>
+          {m.id} — {modelStateLabel(m, t)}
+        </option>
+      ))}
+    </select>
+  );
+}

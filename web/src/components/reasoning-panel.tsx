@@ -1,0 +1,63 @@
+import { memo, useEffect, useId, useState } from 'react';
+import { useT } from '../i18n/index.ts';
+import { reasoningOpen, setReasoningOpen } from '../lib/prefs.ts';
+
+export interface ReasoningPanelProps {
+  messageId: string;
+  reasoning: string;
+  /** The message is still being generated. */
+  streaming: boolean;
+  /** The answer has started (the model stopped thinking). */
+  answering: boolean;
+  reasoningMs?: number;
+}
+
+/**
+ * The model's chain of thought: open and live while it thinks, folded to "Thought for N s" once the answer
+ * starts. A user's explicit open/close is remembered per message.
+ */
+export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanelProps) {
+  const { messageId, reasoning, streaming, answering, reasoningMs } = props;
+  const t = useT();
+  const bodyId = useId();
+  const [stored, setStored] = useState(() => reasoningOpen(messageId));
+  const thinking = streaming && !answering;
+  const open = stored ?? thinking;
+  const elapsed = useElapsed(thinking);
+  const seconds = Math.max(1, Math.round((reasoningMs ?? elapsed) / 1000));
+  const label = thinking ? t('thinking') : t('thoughtFor', { n: seconds });
+  return (
+    <div className={`reasoning${thinking ? ' reasoning-live' : ''}`} data-open={open}>
+      <button
+        type="button"
+        className="reasoning-toggle"
+        aria-expanded={open}
+        aria-controls={bodyId}
+        onClick={() => {
+          setReasoningOpen(messageId, !open);
+          setStored(!open);
+        }}
+      >
+        <span className="reasoning-chevron" aria-hidden="true">
+          {open ? '▾' : '▸'}
+        </span>
+        {label}
+      </button>
+      <div id={bodyId} className="reasoning-body" hidden={!open}>
+        {reasoning}
+      </div>
+    </div>
+  );
+});
+
+/** Milliseconds since `running` became true, ticking each second while it stays true. */
+function useElapsed(running: boolean): number {
+  const [start] = useState(() => performance.now());
+  const [now, setNow] = useState(start);
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  return now - start;
+}

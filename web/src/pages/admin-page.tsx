@@ -1,0 +1,283 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { AdminModel, AdminUpstream, ApiAdminStatus, ApiAdminUser } from '../api/types.ts';
+import { useApp } from '../app-context.ts';
+import { modelStateLabel } from '../components/model-picker.tsx';
+import { useAsync } from '../components/use-async.ts';
+import { useT } from '../i18n/index.ts';
+import { navigate } from '../lib/router.ts';
+
+function UsersSection() {
+  const t = useT();
+  const { user: me } = useApp();
+  const { data, error, reload } = useAsync(() => api<{ users: ApiAdminUser[] }>('/api/admin/users'));
+  const [note, setNote] = useState<string | undefined>(undefined);
+  const patch = (id: string, body: Partial<Pick<ApiAdminUser, 'isAdmin' | 'disabled' | 'plan'>>) =>
+    api(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body })
+      .then(reload)
+      .catch((err: Error) => setNote(err.message));
+  return (
+    <section className="card" aria-labelledby="users-h">
+      <h2 id="users-h">{t('users')}</h2>
+      {error || note ? <p className="form-error">{error ?? note}</p> : null}
+      <div className="table-wrap">
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('email')}</th>
+              <th>{t('plan')}</th>
+              <th>{t('status')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data?.users.map((u) => (
+              <tr key={u.id}>
+                <td>{u.email}</td>
+                <td>
+                  <input
+                    className="input small"
+                    aria-label={`${t('plan')}: ${u.email}`}
+                    defaultValue={u.plan}
+                    onBlur={(e) => {
+                      const plan = e.target.value.trim();
+                      if (plan && plan !== u.plan) void patch(u.id, { plan });
+                    }}
+                  />
+                </td>
+                <td>
+                  {u.isAdmin ? t('isAdmin') : ''} {u.disabled ? t('disabled') : ''}
+                </td>
+                <td className="actions">
+                  {u.id === me.id ? null : (
+                    <>
+                      <button
+                        type="button"
+                        className="button small"
+                        onClick={() => void patch(u.id, { disabled: !u.disabled })}
+                      >
+                        {u.disabled ? t('enable') : t('disable')}
+                      </button>
+                      <button
+                        type="button"
+                        className="button small"
+                        onClick={() => void patch(u.id, { isAdmin: !u.isAdmin })}
+                      >
+                        {u.isAdmin ? t('removeAdmin') : t('makeAdmin')}
+                      </button>
+                      <DeleteUser id={u.id} email={u.email} onDone={reload} onError={setNote} />
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function DeleteUser(props: { id: string; email: string; onDone: () => void; onError: (m: string) => void }) {
+  const t = useT();
+  const [confirm, setConfirm] = useState(false);
+  if (!confirm) {
+    return (
+      <button
+        type="button"
+        className="button small danger"
+        aria-label={`${t('delete')}: ${props.email}`}
+        onClick={() => setConfirm(true)}
+      >
+        {t('delete')}
+      </button>
+    );
+  }
+  return (
+    <>
+      <button
+        type="button"
+        className="button small danger"
+        onClick={() => {
+          api(`/api/admin/users/${encodeURIComponent(props.id)}`, { method: 'DELETE' })
+            .then(props.onDone)
+            .catch((err: Error) => props.onError(err.message));
+        }}
+      >
+        {t('yes')}
+      </button>
+      <button type="button" className="button small" onClick={() => setConfirm(false)}>
+        {t('no')}
+      </button>
+    </>
+  );
+}
+
+function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+function ModelsSection() {
+  const t = useT();
+  const { data, error, reload } = useAsync(() => api<{ models: AdminModel[] }>('/api/admin/models'));
+  const [source, setSource] = useState('');
+  const [note, setNote] = useState<string | undefined>(undefined);
+  const pulling = data?.models.some((m) => m.state === 'downloading' || m.state === 'loading') ?? false;
+  // Poll while a pull is in progress: the server reports progress in the list.
+  useEffect(() => {
+    if (!pulling) return;
+    const timer = setInterval(reload, 1500);
+    return () => clearInterval(timer);
+  }, [pulling, reload]);
+  return (
+    <section className="card" aria-labelledby="models-h">
+      <h2 id="models-h">{t('models')}</h2>
+      {error || note ? <p className="form-error">{error ?? note}</p> : null}
+      <form
+        className="row-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          api('/api/admin/models/pull', { method: 'POST', body: { source: source.trim() } })
+            .then(() => {
+              setSource('');
+              setNote(undefined);
+              reload();
+            })
+            .catch((err: Error) => setNote(err.message));
+        }}
+      >
+        <label className="field grow">
+          <span>{t('modelSource')}</span>
+          <input className="input" required value={source} onChange={(e) => setSource(e.target.value)} />
+        </label>
+        <button type="submit" className="button primary">
+          {t('pullModel')}
+        </button>
+      </form>
+      <ul className="plain-list">
+        {data?.models.map((m) => (
+          <li key={m.id} className="list-row">
+            <span className="grow">
+              <strong>{m.id}</strong> <span className="muted">({m.provider})</span> — {modelStateLabel(m, t)}{' '}
+              {formatBytes(m.sizeBytes)}
+              {m.state === 'downloading' ? (
+                <progress
+                  className="meter"
+                  max={1}
+                  value={
+                    (m.downloadProgress ?? 0) <= 1
+                      ? (m.downloadProgress ?? 0)
+                      : (m.downloadProgress ?? 0) / 100
+                  }
+                />
+              ) : null}
+              {m.detail ? <span className="muted"> {m.detail}</span> : null}
+            </span>
+            {m.provider === 'embedded' ? (
+              <button
+                type="button"
+                className="button small danger"
+                onClick={() => {
+                  api(`/api/admin/models/${encodeURIComponent(m.id)}`, { method: 'DELETE' })
+                    .then(reload)
+                    .catch((err: Error) => setNote(err.message));
+                }}
+              >
+                {t('remove')}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function UpstreamsSection() {
+  const t = useT();
+  const { data, error } = useAsync(() => api<{ upstreams: AdminUpstream[] }>('/api/admin/upstreams'));
+  return (
+    <section className="card" aria-labelledby="upstreams-h">
+      <h2 id="upstreams-h">{t('upstreams')}</h2>
+      {error ? <p className="form-error">{error}</p> : null}
+      <ul className="plain-list">
+        {data?.upstreams.map((u) => (
+          <li key={u.id} className="list-row">
+            <span className={`dot ${u.healthy ? 'ok' : 'bad'}`} aria-hidden="true" />
+            <span className="grow">
+              <strong>{u.id}</strong> <code>{u.baseUrl}</code> — {u.healthy ? t('healthy') : t('unhealthy')},{' '}
+              {u.outstanding}/{u.maxConcurrent} · {u.models.join(', ')}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function StatusSection() {
+  const t = useT();
+  const { data, error, reload } = useAsync(() => api<ApiAdminStatus>('/api/admin/status'));
+  useEffect(() => {
+    const timer = setInterval(reload, 3000);
+    return () => clearInterval(timer);
+  }, [reload]);
+  return (
+    <section className="card" aria-labelledby="status-h">
+      <h2 id="status-h">{t('status')}</h2>
+      {error ? <p className="form-error">{error}</p> : null}
+      {data ? (
+        <dl className="stats">
+          <dt>{t('slotsBusy')}</dt>
+          <dd>
+            {data.slotsBusy}/{data.slotsTotal}
+          </dd>
+          <dt>{t('queueDepth')}</dt>
+          <dd>{data.queueDepth}</dd>
+          <dt>{t('generationsRunning')}</dt>
+          <dd>{data.generationsRunning}</dd>
+          <dt>{t('uptime')}</dt>
+          <dd>{Math.round(data.uptimeSeconds / 60)} min</dd>
+        </dl>
+      ) : null}
+    </section>
+  );
+}
+
+export function AdminPage() {
+  const t = useT();
+  const { user, openDrawer } = useApp();
+  if (!user.isAdmin) return null;
+  return (
+    <main className="page">
+      <header className="page-header">
+        <button
+          type="button"
+          className="icon-button menu-button"
+          aria-label={t('openMenu')}
+          onClick={openDrawer}
+        >
+          ☰
+        </button>
+        <h1>{t('admin')}</h1>
+        <button type="button" className="button" onClick={() => navigate('/')}>
+          {t('back')}
+        </button>
+      </header>
+      <div className="page-body">
+        <StatusSection />
+        <UsersSection />
+        <ModelsSection />
+        <UpstreamsSection />
+      </div>
+    </main>
+  );
+}

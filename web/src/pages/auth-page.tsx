@@ -1,0 +1,152 @@
+import { useState } from 'react';
+import { ApiError, api } from '../api/client.ts';
+import { solvePow } from '../api/pow.ts';
+import type { ApiUser } from '../api/types.ts';
+import { useT } from '../i18n/index.ts';
+import { navigate } from '../lib/router.ts';
+
+interface PowChallenge {
+  challenge: string;
+  difficulty: number;
+}
+
+function powFrom(err: ApiError): PowChallenge | undefined {
+  const d = err.details ?? {};
+  const challenge = d.challenge;
+  const difficulty = d.difficulty;
+  if (typeof challenge === 'string' && typeof difficulty === 'number') return { challenge, difficulty };
+  return undefined;
+}
+
+/** Log in or sign up. Sign-up solves a proof-of-work challenge when the server asks for one (under load). */
+export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (u: ApiUser) => void }) {
+  const t = useT();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [invite, setInvite] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [solving, setSolving] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+
+  const signup = async (pow?: { challenge: string; nonce: string }): Promise<ApiUser> => {
+    const body = { email, password, ...(invite ? { inviteCode: invite } : {}), ...(pow ? { pow } : {}) };
+    try {
+      const res = await api<{ user: ApiUser }>('/api/auth/signup', { method: 'POST', body });
+      return res.user;
+    } catch (err) {
+      if (!pow && err instanceof ApiError && err.code === 'pow_required') {
+        let challenge = powFrom(err);
+        if (!challenge) {
+          const info = await api<{ required: boolean; challenge?: string; difficulty?: number }>(
+            '/api/auth/pow',
+          );
+          if (info.challenge && info.difficulty !== undefined) {
+            challenge = { challenge: info.challenge, difficulty: info.difficulty };
+          }
+        }
+        if (!challenge) throw err;
+        setSolving(true);
+        try {
+          const nonce = await solvePow(challenge.challenge, challenge.difficulty);
+          return await signup({ challenge: challenge.challenge, nonce });
+        } finally {
+          setSolving(false);
+        }
+      }
+      throw err;
+    }
+  };
+
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const user =
+        mode === 'signup'
+          ? await signup()
+          : (await api<{ user: ApiUser }>('/api/auth/login', { method: 'POST', body: { email, password } }))
+              .user;
+      onUser(user);
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="auth">
+      <form
+        className="auth-card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h1>{t('appName')}</h1>
+        <h2>{mode === 'signup' ? t('signUp') : t('signIn')}</h2>
+        <label className="field">
+          <span>{t('email')}</span>
+          <input
+            className="input"
+            type="email"
+            name="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>{t('password')}</span>
+          <input
+            className="input"
+            type="password"
+            name="password"
+            autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
+            required
+            minLength={mode === 'signup' ? 8 : undefined}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        {mode === 'signup' ? (
+          <label className="field">
+            <span>{t('inviteCode')}</span>
+            <input
+              className="input"
+              name="invite"
+              value={invite}
+              onChange={(e) => setInvite(e.target.value)}
+            />
+          </label>
+        ) : null}
+        {solving ? (
+          <p className="muted" role="status">
+            {t('solvingChallenge')}
+          </p>
+        ) : null}
+        {error ? (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="button primary wide" disabled={busy}>
+          {mode === 'signup' ? t('signUp') : t('signIn')}
+        </button>
+        <a
+          className="switch-auth"
+          href={mode === 'signup' ? '/login' : '/signup'}
+          onClick={(e) => {
+            e.preventDefault();
+            setError(undefined);
+            navigate(mode === 'signup' ? '/login' : '/signup');
+          }}
+        >
+          {mode === 'signup' ? t('haveAccount') : t('noAccount')}
+        </a>
+      </form>
+    </main>
+  );
+}

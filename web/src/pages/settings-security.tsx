@@ -1,0 +1,97 @@
+import { useState } from 'react';
+import { api } from '../api/client.ts';
+import type { ApiSession } from '../api/types.ts';
+import { useAsync } from '../components/use-async.ts';
+import { useT } from '../i18n/index.ts';
+
+export function PasswordSection() {
+  const t = useT();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [note, setNote] = useState<string | undefined>(undefined);
+  return (
+    <section className="card" aria-labelledby="password-h">
+      <h2 id="password-h">{t('changePassword')}</h2>
+      <form
+        className="row-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          api('/api/auth/password', { method: 'POST', body: { currentPassword: current, newPassword: next } })
+            .then(() => {
+              setCurrent('');
+              setNext('');
+              setNote(t('saved'));
+            })
+            .catch((err: Error) => setNote(err.message));
+        }}
+      >
+        <label className="field">
+          <span>{t('currentPassword')}</span>
+          <input
+            className="input"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>{t('newPassword')}</span>
+          <input
+            className="input"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="button primary">
+          {t('save')}
+        </button>
+        {note ? <output className="muted">{note}</output> : null}
+      </form>
+    </section>
+  );
+}
+
+export function SessionsSection() {
+  const t = useT();
+  const { data, error, reload } = useAsync(() => api<{ sessions: ApiSession[] }>('/api/auth/sessions'));
+  return (
+    <section className="card" aria-labelledby="sessions-h">
+      <h2 id="sessions-h">{t('sessions')}</h2>
+      {error ? <p className="form-error">{error}</p> : null}
+      <ul className="plain-list">
+        {data?.sessions.map((s) => (
+          <li key={s.id} className="list-row">
+            <span className="grow">
+              {s.userAgent ?? '?'}
+              {s.current ? <strong> ({t('thisDevice')})</strong> : null}
+              <br />
+              <span className="muted">
+                {t('lastSeen', { time: new Date(s.lastSeenAt).toLocaleString() })}
+              </span>
+            </span>
+            {s.current ? null : (
+              <button
+                type="button"
+                className="button small"
+                onClick={() => {
+                  api(`/api/auth/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }).then(
+                    reload,
+                    reload,
+                  );
+                }}
+              >
+                {t('revoke')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
