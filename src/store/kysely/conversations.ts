@@ -8,7 +8,7 @@ import { date, isRowId, secret } from './validate.ts';
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 /** Titles are short by nature; a 10 kB title is still accepted (and encrypted). */
-const MAX_TITLE = 10_000;
+const MAX_TITLE = 20_000;
 
 function titleContext(id: string, userId: string) {
   return { table: 'conversations', column: 'title', rowId: id, userId };
