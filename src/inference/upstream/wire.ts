@@ -1,0 +1,142 @@
+/**
+ * The OpenAI chat-completions wire format as spoken by vLLM, SGLang, Ollama, llama-server, the DeepSeek
+ * API and Ponder itself: request body mapping, usage mapping, error-message extraction.
+ */
+import { stripHistoricalReasoning } from '../history.ts';
+import type { ChatRequest, FinishReason, UsageChunk } from '../types.ts';
+import { DEFAULT_TEMPERATURE, DEFAULT_TOP_P, effortToBudget } from '../types.ts';
+
+export interface WireMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * Maps a ChatRequest to a streaming chat-completions body.
+ *
+ * Thinking controls: servers disagree, and unknown fields are ignored by vLLM, SGLang, Ollama, llama-server
+ * and the DeepSeek API, so each server's own field is sent and the rest ignore it. Nothing extra is sent
+ * for the default (`thinking` enabled, no budget), so plain OpenAI-compatible servers see a plain request.
+ * - budget (explicit, or from an effort): `reasoning_budget_tokens` (llama-server; 0 is ignored there, so
+ *   at least 1), `thinking_token_budget` (vLLM), `thinking: {type:'enabled', budget_tokens}` (DeepSeek
+ *   API, Anthropic-style, and Ponder's own `/v1`);
+ * - effort: `reasoning_effort` (OpenAI-style; vLLM passes it to templates that use it);
+ * - thinking off: `chat_template_kwargs: {enable_thinking:false, thinking:false}` (Qwen3-style and
+ *   DeepSeek-V3.1-style templates in vLLM/SGLang/llama-server; templates without the variable ignore it),
+ *   `reasoning_budget_tokens: 1` / `thinking_token_budget: 1` (closes a forced `<think>` at once), and
+ *   `thinking: {type:'disabled'}`. R1-distill templates always open `<think>`, so a server may still return
+ *   a short reasoning block: it is passed on, as it is what the model did.
+ * Earlier turns' reasoning is stripped by the history policy; with `keepReasoning` it goes back inline as
+ * `<think>…</think>`, because the DeepSeek API rejects `reasoning_content` in input messages.
+ */
+export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<string, unknown> {
+  const messages: WireMessage[] = stripHistoricalReasoning(req.messages, { keepReasoning }).map((m) =>
+    m.role === 'assistant' && m.reasoning
+      ? { role: m.role, content: `<think>\n${m.reasoning}\n</think>\n\n${m.content}` }
+      : { role: m.role, content: m.content },
+  );
+  const body: Record<string, unknown> = {
+    model: req.model,
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+    temperature: req.temperature ?? DEFAULT_TEMPERATURE,
+    top_p: req.topP ?? DEFAULT_TOP_P,
+  };
+  if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
+  if (req.stop && req.stop.length > 0) body.stop = req.stop;
+  if (req.seed !== undefined) body.seed = req.seed;
+  const thinking = req.thinking;
+  if (thinking && !thinking.enabled) {
+    body.chat_template_kwargs = { enable_thinking: false, thinking: false };
+    body.reasoning_budget_tokens = 1;
+    body.thinking_token_budget = 1;
+    body.thinking = { type: 'disabled' };
+  } else if (thinking) {
+    const budget = effortToBudget(thinking);
+    if (budget !== undefined) {
+      body.reasoning_budget_tokens = Math.max(1, budget);
+      body.thinking_token_budget = Math.max(1, budget);
+      body.thinking = { type: 'enabled', budget_tokens: budget };
+    }
+    if (thinking.effort) body.reasoning_effort = thinking.effort;
+  }
+  return body;
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * Maps an OpenAI-style `usage` object. Cached prompt tokens come from `prompt_tokens_details.cached_tokens`
+ * (OpenAI, vLLM, SGLang) or `prompt_cache_hit_tokens` (DeepSeek API). When the server does not report
+ * reasoning tokens (llama-server, Ollama), `reasoningEstimate` (streamed reasoning deltas) is used.
+ */
+export function mapUsage(raw: unknown, reasoningEstimate: number): UsageChunk | undefined {
+  const u = record(raw);
+  if (!u) return undefined;
+  const promptTokens = count(u.prompt_tokens);
+  const completionTokens = count(u.completion_tokens);
+  if (promptTokens === undefined && completionTokens === undefined) return undefined;
+  const completion = completionTokens ?? 0;
+  const cached =
+    count(record(u.prompt_tokens_details)?.cached_tokens) ?? count(u.prompt_cache_hit_tokens) ?? 0;
+  const reasoning = count(record(u.completion_tokens_details)?.reasoning_tokens) ?? reasoningEstimate;
+  return {
+    type: 'usage',
+    promptTokens: promptTokens ?? 0,
+    cachedPromptTokens: Math.min(cached, promptTokens ?? cached),
+    completionTokens: completion,
+    reasoningTokens: Math.min(reasoning, completion),
+  };
+}
+
+export function mapFinishReason(raw: unknown): FinishReason | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  // content_filter, tool_calls, function_call, eos…: the model stopped; only `length` is a truncation.
+  return raw === 'length' ? 'length' : 'stop';
+}
+
+/** Finds a human-readable message in an error payload: `{error:{message}}`, `{error:"…"}`, `{message}`, `{detail}`. */
+export function errorMessageOf(payload: unknown): string | undefined {
+  const p = record(payload);
+  if (!p) return typeof payload === 'string' && payload !== '' ? payload : undefined;
+  const err = p.error;
+  if (typeof err === 'string' && err !== '') return err;
+  const inner = record(err);
+  if (inner && typeof inner.message === 'string' && inner.message !== '') return inner.message;
+  if (typeof p.message === 'string' && p.message !== '') return p.message;
+  if (typeof p.detail === 'string' && p.detail !== '') return p.detail;
+  return undefined;
+}
+
+/** Makes upstream-supplied text safe to show: one line, bounded, secrets removed. */
+export function sanitiseDetail(text: string, secrets: readonly (string | undefined)[]): string {
+  let s = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) s = s.split(secret).join('[redacted]');
+  }
+  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
+}
+
+/** A base URL fit for messages and admin output: no userinfo, no query. */
+export function displayUrl(baseUrl: string): string {
+  try {
+    const u = new URL(baseUrl);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/** Joins the configured base URL (which normally ends in `/v1`) and an endpoint path. */
+export function endpoint(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${path}`;
+}
