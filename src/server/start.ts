@@ -1,0 +1,245 @@
+/**
+ * `startServer(config)`: what `ponder serve` runs. Opens the store (migrating it), marks generations a
+ * crash left running as interrupted, creates the inference providers, builds the app and listens.
+ * Graceful shutdown: stop taking new work, let running generations finish within the grace period
+ * (shutdown hooks), then close the app, the providers and the store.
+ */
+import { basename } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { PonderConfig } from '../config/schema.ts';
+import { createEmbeddedProvider, type EmbeddedProvider } from '../inference/llama/index.ts';
+import { modelNameOf, modelsDirOf, resolveModel } from '../inference/llama/model-files.ts';
+import {
+  DEFAULT_MODEL_NAME,
+  DEFAULT_MODEL_SOURCE,
+  type PullProgress,
+  pullModel,
+} from '../inference/llama/pull.ts';
+import type { Provider } from '../inference/types.ts';
+import { createUpstreamProvider } from '../inference/upstream/provider.ts';
+import { openStore } from '../store/index.ts';
+import type { Store } from '../store/types.ts';
+import { type AppDeps, buildApp, type ModelStatus } from './app.ts';
+import { createLogger } from './security/logging.ts';
+import { ShutdownHooks } from './shutdown.ts';
+
+export interface StartServerOptions {
+  /** Download the default model in the background when it is missing and no upstream is set. Default true. */
+  autoPull?: boolean;
+  /** How long running generations may finish on shutdown before they are cancelled. Default 10 000 ms. */
+  shutdownGraceMs?: number;
+  /** Default: a JSON logger on stdout at `config.logLevel`. */
+  logger?: Logger;
+  /** Extra app dependencies (hooks and services wired by other parts). */
+  deps?: Partial<Omit<AppDeps, 'config' | 'store' | 'logger'>>;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  /** `http://host:port` actually bound. */
+  url: string;
+  modelStatus(): ModelStatus;
+  /** Graceful shutdown; safe to call twice (the second call waits for the first). */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export const NO_MODEL_HELP =
+  'No model is available. Point Ponder at a local GGUF file with --model /path/to/model.gguf ' +
+  '(or PONDER_MODEL), download one with `ponder pull`, or use an OpenAI-compatible upstream ' +
+  'via PONDER_UPSTREAMS.';
+
+export async function startServer(
+  config: PonderConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+    logger,
+  });
+  const providers: Provider[] = [];
+  const pullAbort = new AbortController();
+  try {
+    const interrupted = await store.generations.markAllRunningInterrupted();
+    if (interrupted > 0)
+      logger.warn({ interrupted }, 'generations left running by a previous process marked interrupted');
+
+    const modelsDir = modelsDirOf(config.dataDir);
+    const embedded = createEmbeddedProvider({
+      // Any model under <dataDir>/models can be named; the configured one is added explicitly below.
+      models: (id) => resolveModel(id, { modelsDir, validate: false }).catch(() => undefined),
+      slots: config.engine.slots,
+      contextSize: config.engine.contextSize,
+      batchSize: config.engine.batchSize,
+      gpu: config.engine.gpu,
+      ...(config.engine.threads ? { threads: config.engine.threads } : {}),
+      logger: logger.child({ component: 'engine' }),
+    });
+    providers.push(embedded);
+    for (const upstream of config.upstreams) {
+      providers.push(createUpstreamProvider(upstream, { logger: logger.child({ component: 'upstream' }) }));
+    }
+    const model = new DefaultModel(embedded, logger);
+    const defaultModel = await model.setUp(config, modelsDir, {
+      autoPull: options.autoPull ?? true,
+      signal: pullAbort.signal,
+    });
+
+    const shutdownHooks = options.deps?.shutdownHooks ?? new ShutdownHooks();
+    const app = await buildApp({
+      ...options.deps,
+      config,
+      store,
+      logger,
+      providers,
+      ...(defaultModel ? { defaultModel } : {}),
+      modelStatus: () => model.status,
+      shutdownHooks,
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = address && typeof address === 'object' ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info(
+      { url, store: store.dialect, model: model.status.model, modelState: model.status.state },
+      'ponder listening',
+    );
+
+    let closing: Promise<void> | undefined;
+    const shutdown = (reason = 'shutdown'): Promise<void> => {
+      closing ??= (async () => {
+        const graceMs = options.shutdownGraceMs ?? 10_000;
+        logger.info({ reason, graceMs }, 'shutting down');
+        app.ponder.lifecycle.draining = true;
+        pullAbort.abort();
+        const failed = await shutdownHooks.run(graceMs);
+        if (failed.length > 0) logger.warn({ hooks: failed }, 'shutdown hooks failed');
+        await app.close();
+        for (const provider of providers) {
+          await provider[Symbol.asyncDispose]().catch((err: unknown) =>
+            logger.warn(
+              { provider: provider.id, err: (err as Error)?.name },
+              'provider did not close cleanly',
+            ),
+          );
+        }
+        await store.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    };
+    return { app, store, url, modelStatus: () => model.status, shutdown };
+  } catch (err) {
+    pullAbort.abort();
+    for (const provider of providers) await provider[Symbol.asyncDispose]().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Tracks the default model: resolved, loading, downloading or missing (for `/readyz` and chat). */
+class DefaultModel {
+  status: ModelStatus = { state: 'missing', detail: NO_MODEL_HELP };
+
+  constructor(
+    private readonly embedded: EmbeddedProvider,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Returns the default model id, if there is one. */
+  async setUp(
+    config: PonderConfig,
+    modelsDir: string,
+    opts: { autoPull: boolean; signal: AbortSignal },
+  ): Promise<string | undefined> {
+    const ref = config.model ?? DEFAULT_MODEL_NAME;
+    let path: string | undefined;
+    try {
+      path = await resolveModel(ref, { modelsDir });
+    } catch (err) {
+      const hasUpstream = config.upstreams.length > 0;
+      if (config.model && hasUpstream) {
+        // Not a local file: an upstream model id; the upstream reports its own availability.
+        this.status = { state: 'ready', model: config.model };
+        return config.model;
+      }
+      if (!config.model && hasUpstream) {
+        const first = config.upstreams.find((u) => u.models?.length)?.models?.[0];
+        this.status = first ? { state: 'ready', model: first } : { state: 'ready' };
+        return first;
+      }
+      if (config.model || !opts.autoPull) {
+        this.status = { state: 'missing', model: ref, detail: `${(err as Error).message}. ${NO_MODEL_HELP}` };
+        this.logger.warn({ model: ref }, 'default model missing; chat answers 503 model_not_ready');
+        return ref;
+      }
+      this.pullDefault(modelsDir, opts.signal);
+      return DEFAULT_MODEL_NAME;
+    }
+    const id =
+      config.model && (config.model.includes('/') || config.model.includes('\\'))
+        ? modelNameOf(basename(path))
+        : ref.replace(/\.gguf$/i, '');
+    this.embedded.addModel(id, path);
+    this.load(id);
+    return id;
+  }
+
+  private load(id: string): void {
+    this.status = { state: 'loading', model: id };
+    this.embedded.load(id).then(
+      () => {
+        this.status = { state: 'ready', model: id };
+        this.logger.info({ model: id }, 'model loaded');
+      },
+      (err: unknown) => {
+        this.status = { state: 'unavailable', model: id, detail: (err as Error)?.message ?? String(err) };
+        this.logger.error({ model: id, code: (err as { code?: string })?.code }, 'model failed to load');
+      },
+    );
+  }
+
+  private pullDefault(modelsDir: string, signal: AbortSignal): void {
+    const id = DEFAULT_MODEL_NAME;
+    this.status = {
+      state: 'downloading',
+      model: id,
+      downloadProgress: 0,
+      detail: `downloading ${DEFAULT_MODEL_SOURCE}`,
+    };
+    this.logger.info({ source: DEFAULT_MODEL_SOURCE }, 'default model missing: downloading it');
+    let lastLogged = -1;
+    const onProgress = (p: PullProgress) => {
+      if (!p.total) return;
+      const fraction = Math.min(1, p.bytes / p.total);
+      this.status = { ...this.status, downloadProgress: fraction };
+      const decile = Math.floor(fraction * 10);
+      if (decile > lastLogged) {
+        lastLogged = decile;
+        this.logger.info({ model: id, progress: Math.round(fraction * 100) }, 'model download progress');
+      }
+    };
+    pullModel(DEFAULT_MODEL_SOURCE, { modelsDir, onProgress, signal }).then(
+      (result) => {
+        this.embedded.addModel(id, result.path);
+        this.load(id);
+      },
+      (err: unknown) => {
+        this.status = {
+          state: 'missing',
+          model: id,
+          detail: `${(err as Error)?.message ?? err} ${NO_MODEL_HELP}`,
+        };
+        if (!signal.aborted)
+          this.logger.warn(
+            { model: id, code: (err as { code?: string })?.code },
+            'default model download failed',
+          );
+      },
+    );
+  }
+}
