@@ -40,7 +40,8 @@ export const exportQuerySchema = z.object({
 
 export const sendMessageBodySchema = z.strictObject({
   content: z.string().min(1).max(MAX_MESSAGE_CHARS),
-  parentId: id.optional(),
+  /** The message to answer after; `null` starts a new root (editing a first message). Default: the latest message. */
+  parentId: id.nullable().optional(),
   model: z.string().min(1).max(200).optional(),
   thinking: thinkingSchema.optional(),
 });

@@ -75,7 +75,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     const conversation = await store.conversations.get(conversationId, user.id);
     if (!conversation) throw notFound();
     const tree = (await store.messages.tree(conversationId, user.id)) ?? [];
-    const parentId = body.parentId ?? tree.at(-1)?.id ?? null;
+    const parentId = body.parentId === undefined ? (tree.at(-1)?.id ?? null) : body.parentId;
     const parent = parentId === null ? null : tree.find((m) => m.id === parentId);
     if (parentId !== null && !parent) {
       throw new ConversationError(

@@ -98,7 +98,9 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
           break;
         }
         case 'done':
-          outcome = chunk.error ? { finishReason: chunk.finishReason, error: chunk.error } : chunk;
+          outcome = chunk.error
+            ? { finishReason: chunk.finishReason, error: chunk.error }
+            : { finishReason: chunk.finishReason };
           break;
         default:
           chunk satisfies never;

@@ -1,0 +1,229 @@
+/**
+ * The conversation/chat services the conversation, generation and model routes share, built once per
+ * app from its context, plus the mapping of their typed errors to HTTP.
+ */
+import type { FastifyReply } from 'fastify';
+import { AdmissionError } from '../../core/admission/errors.ts';
+import {
+  ChatService,
+  type GenerationEventLog,
+  MemoryGenerationEventLog,
+  replayFromMessage,
+} from '../../core/chat/index.ts';
+import { ConversationError, ConversationService } from '../../core/conversations/index.ts';
+import { GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
+import { InferenceError, type Provider } from '../../inference/types.ts';
+import type { AppContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { SseStream } from '../sse.ts';
+
+/** Options of the chat routes, given to `buildApp` as `deps.chat`. */
+export interface ChatDeps {
+  /** Routes model ids to providers. Default: a gateway without providers (every turn answers 503 `model_not_ready`). */
+  gateway?: InferenceGateway;
+  /** Where generation events are kept for reattaching. Default: in memory (one instance). */
+  eventLog?: GenerationEventLog;
+  /** Cap on generated tokens per turn. Default: the model's remaining context. */
+  maxTokens?: number;
+  /** Partial-output write interval. Default 500 ms. */
+  persistIntervalMs?: number;
+  /** Interval of `: ping` comments on SSE streams. Default 15 000 ms. */
+  ssePingMs?: number;
+}
+
+declare module '../context.ts' {
+  interface AppDeps {
+    /** Inference and chat wiring (see `ChatDeps`). */
+    chat?: ChatDeps;
+    /** Providers for the default gateway when `chat.gateway` is not given (embedded first, then upstream pools). */
+    providers?: Provider[];
+    /** Default model id (or `.gguf` path) for the default gateway. */
+    defaultModel?: string;
+  }
+}
+
+export interface ChatCore {
+  gateway: InferenceGateway;
+  eventLog: GenerationEventLog;
+  chat: ChatService;
+  conversations: ConversationService;
+  ssePingMs: number | undefined;
+}
+
+const cores = new WeakMap<AppContext, ChatCore>();
+
+export function chatCoreFor(ctx: AppContext): ChatCore {
+  const existing = cores.get(ctx);
+  if (existing) return existing;
+  const deps = ctx.deps.chat ?? {};
+  const gateway =
+    deps.gateway ??
+    new InferenceGateway({
+      providers: ctx.deps.providers ?? [],
+      ...(ctx.deps.defaultModel === undefined ? {} : { defaultModel: ctx.deps.defaultModel }),
+    });
+  const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
+  const plans = ctx.config.plans;
+  const chat = new ChatService({
+    store: ctx.store,
+    gateway,
+    log: eventLog,
+    logger: ctxLogger(ctx),
+    maxThinkingBudget: (user) => plans[user.plan]?.maxThinkingBudget,
+    ...(deps.maxTokens === undefined ? {} : { maxTokens: deps.maxTokens }),
+    ...(deps.persistIntervalMs === undefined ? {} : { persistIntervalMs: deps.persistIntervalMs }),
+  });
+  const conversations = new ConversationService({ store: ctx.store, generations: chat });
+  ctx.accountHooks.onUserDeleted((userId) => chat.cancelUser(userId));
+  ctx.shutdownHooks.add('chat', async ({ deadline }) => {
+    // Running generations are cancelled now and their partial output saved as `interrupted`.
+    const remaining = deadline.aborted ? 1000 : 10_000;
+    await chat.shutdown(remaining);
+    if (!deps.eventLog) await eventLog[Symbol.asyncDispose]();
+  });
+  const core: ChatCore = { gateway, eventLog, chat, conversations, ssePingMs: deps.ssePingMs };
+  cores.set(ctx, core);
+  return core;
+}
+
+function ctxLogger(ctx: AppContext) {
+  const logger = ctx.deps.logger;
+  if (!logger) return undefined;
+  return {
+    info: (obj: object, msg?: string) => logger.info(obj, msg),
+    warn: (obj: object, msg?: string) => logger.warn(obj, msg),
+    error: (obj: object, msg?: string) => logger.error(obj, msg),
+  };
+}
+
+/** Maps the chat use cases' typed errors to HTTP; anything else is rethrown for the app's handler. */
+export function toChatHttpError(err: unknown): unknown {
+  if (err instanceof ConversationError) {
+    switch (err.code) {
+      case 'not_found':
+        return new HttpError(404, 'not_found', err.message);
+      case 'invalid_request':
+        return new HttpError(
+          400,
+          'invalid_request',
+          err.message,
+          err.field ? { details: { field: err.field } } : {},
+        );
+      case 'conflict':
+        return new HttpError(409, 'conflict', err.message);
+      default:
+        return err.code satisfies never;
+    }
+  }
+  if (err instanceof GatewayError) {
+    switch (err.code) {
+      case 'model_not_ready':
+        return new HttpError(503, 'model_not_ready', err.message, {
+          retryAfterSeconds: err.retryAfterSeconds ?? 5,
+        });
+      case 'unknown_model':
+        return new HttpError(400, 'invalid_request', err.message, { details: { field: 'model' } });
+      default:
+        return err.code satisfies never;
+    }
+  }
+  if (err instanceof AdmissionError) {
+    const code =
+      err.status === 429
+        ? err.code === 'quota_exceeded'
+          ? 'quota_exceeded'
+          : err.code === 'concurrency_limit'
+            ? 'concurrency_limit'
+            : 'rate_limited'
+        : 'overloaded';
+    return new HttpError(err.status, code, err.message, {
+      ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+      details: { reason: err.code, ...err.details },
+    });
+  }
+  if (err instanceof InferenceError) {
+    switch (err.code) {
+      case 'model_not_found':
+        return new HttpError(400, 'invalid_request', err.message, { details: { field: 'model' } });
+      case 'model_not_ready':
+        return new HttpError(503, 'model_not_ready', err.message, { retryAfterSeconds: 5 });
+      case 'overloaded':
+        return new HttpError(503, 'overloaded', err.message, { retryAfterSeconds: 5 });
+      case 'context_overflow':
+      case 'invalid_request':
+        return new HttpError(400, 'invalid_request', err.message);
+      case 'upstream_error':
+      case 'engine_error':
+        return new HttpError(503, 'overloaded', 'The model backend failed; try again shortly.', {
+          retryAfterSeconds: 5,
+        });
+      default:
+        return err.code satisfies never;
+    }
+  }
+  return err;
+}
+
+/** Runs a handler body, translating chat errors. */
+export async function withChatErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toChatHttpError(err);
+  }
+}
+
+/**
+ * Streams a generation's events after `afterId` as SSE until `done` or the client leaves. A generation
+ * no longer in the event log is replayed from its saved message (starting with `meta`).
+ */
+export async function streamGeneration(
+  ctx: AppContext,
+  reply: FastifyReply,
+  userId: string,
+  generationId: string,
+  afterId: number,
+): Promise<void> {
+  const core = chatCoreFor(ctx);
+  const sse = new SseStream(reply, core.ssePingMs === undefined ? {} : { pingMs: core.ssePingMs });
+  try {
+    const live = await core.eventLog.read(generationId, afterId, sse.signal);
+    if (live) {
+      await sse.pipe(live);
+      return;
+    }
+    const generation = await ctx.store.generations.get(generationId, userId);
+    const message = generation ? await ctx.store.messages.get(generation.assistantMessageId, userId) : null;
+    if (!generation || !message) {
+      sse.end();
+      return;
+    }
+    const status = message.status;
+    const finishReason = status === 'complete' ? 'stop' : status === 'error' ? 'error' : 'cancelled';
+    const error =
+      status === 'error'
+        ? (message.error ?? 'generation failed')
+        : status === 'interrupted' || status === 'streaming'
+          ? 'interrupted: the server stopped during this generation'
+          : undefined;
+    await sse.pipe(
+      replayFromMessage({
+        meta: {
+          generationId,
+          conversationId: generation.conversationId,
+          userMessageId: message.parentId ?? '',
+          assistantMessageId: message.id,
+          model: generation.model,
+        },
+        reasoning: message.reasoning,
+        text: message.content,
+        ...(message.usage ? { usage: message.usage } : {}),
+        finishReason,
+        ...(error ? { error } : {}),
+      }),
+    );
+  } catch (err) {
+    reply.log.warn({ generationId, err: (err as Error)?.name }, 'generation stream failed');
+    sse.end();
+  }
+}

@@ -1,0 +1,39 @@
+/** `/api/generations/:id/events` (reattach) and `/api/generations/:id/stop` (docs/web-api.md § Generations). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { requireUser } from '../auth/plugin.ts';
+import type { AppContext } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { parseWith } from '../validation.ts';
+import { chatCoreFor, streamGeneration } from './chat-core.ts';
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+
+/** `Last-Event-ID` header, else `?lastEventId=`; anything that is not a small non-negative integer means 0. */
+export function lastEventId(request: FastifyRequest): number {
+  const header = request.headers['last-event-id'];
+  const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;
+  const raw =
+    typeof header === 'string' && header.trim() !== '' ? header : typeof query === 'string' ? query : '';
+  return /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : 0;
+}
+
+export async function generationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { chat } = chatCoreFor(ctx);
+
+  app.get('/api/generations/:id/events', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseWith(idParams, request.params, 'id');
+    // Ownership from the store: another user's id is exactly like an unknown one.
+    if (!(await ctx.store.generations.get(id, user.id))) throw notFound('No such generation.');
+    await streamGeneration(ctx, reply, user.id, id, lastEventId(request));
+    return reply;
+  });
+
+  app.post('/api/generations/:id/stop', async (request) => {
+    const user = requireUser(request);
+    const { id } = parseWith(idParams, request.params, 'id');
+    if (!(await chat.stop(user.id, id))) throw notFound('No such generation.');
+    return { stopped: true as const };
+  });
+}
