@@ -1,7 +1,7 @@
 /**
  * Opens the Kysely instance for the configured database: better-sqlite3 (default) or a `pg` pool.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -53,7 +53,10 @@ export function connect(options: { dataDir: string; databaseUrl?: string; poolSi
   const path = join(options.dataDir, SQLITE_FILE);
   let sqlite: BetterSqlite3.Database;
   try {
+    const fresh = !existsSync(path);
     sqlite = new BetterSqlite3(path);
+    // Emails and password hashes are plaintext columns: keep the file private (-wal/-shm inherit it).
+    if (fresh) chmodSync(path, 0o600);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');

@@ -248,7 +248,7 @@ export async function migrateToLatest(db: AnyDb, dialect: StoreDialect): Promise
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new StoreError(
       'database',
-      `database migration ${failed ?? ''} failed: ${(error as Error)?.message ?? String(error)}`,
+      `database migration${failed ? ` ${failed}` : ''} failed: ${(error as Error)?.message ?? String(error)}`,
       undefined,
       { cause: error },
     );
