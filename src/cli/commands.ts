@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { registerChat } from './chat.ts';
 import type { CliContext } from './context.ts';
-import { registerKeysRotate } from './keys-rotate.ts';
-import { registerMigrate } from './migrate.ts';
 import { registerKey } from './key.ts';
 import { registerKeysRotate } from './keys-rotate.ts';
 import { registerMigrate } from './migrate.ts';
@@ -15,8 +13,6 @@ import { registerUser } from './user.ts';
 
 /** Every `ponder` sub-command, one file each. */
 export function registerCommands(program: Command, ctx: CliContext): void {
-  registerMigrate(program, ctx);
-  registerKeysRotate(program, ctx);
   registerMigrate(program, ctx);
   registerKeysRotate(program, ctx);
   registerChat(program, ctx);
