@@ -333,7 +333,9 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   ): void {
     if (this.child === child) this.child = undefined;
     const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
-    const message = `The inference engine stopped (${reason}) and is restarting; retry the request`;
+    const message = this.disposed
+      ? 'The inference engine was shut down'
+      : `The inference engine stopped (${reason}) and is restarting; retry the request`;
     let inFlight = 0;
     for (const [id, s] of this.streams) {
       if (s.child !== child) continue;

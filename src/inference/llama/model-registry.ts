@@ -76,7 +76,7 @@ export class ModelRegistry {
       };
       if (e.state === 'loading') info.state = 'loading';
       else if (e.state === 'idle') {
-        const problem = e.lastError ?? (await fileProblem(id, e.path));
+        const problem = e.lastError ?? (await fileProblem(id, e.path))?.message;
         if (problem) Object.assign(info, { state: 'unavailable', detail: problem });
         else info.detail = 'not loaded yet: loads on first request';
       }
@@ -120,12 +120,7 @@ export class ModelRegistry {
 
   private async load(id: string, path: string): Promise<LoadedModel> {
     const problem = await fileProblem(id, path);
-    if (problem) {
-      throw new InferenceError(
-        problem.includes('not found') ? 'model_not_found' : 'model_not_ready',
-        problem,
-      );
-    }
+    if (problem) throw problem;
     const { slots, contextSize, batchSize } = this.config;
     let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
     try {
@@ -233,21 +228,26 @@ async function disposeLoaded(loaded: LoadedModel): Promise<void> {
   await loaded.model.dispose();
 }
 
-/** A human-readable reason the file cannot be a loadable GGUF, or undefined. */
-async function fileProblem(id: string, path: string): Promise<string | undefined> {
+/** Why the file cannot be a loadable GGUF, or undefined. */
+async function fileProblem(id: string, path: string): Promise<InferenceError | undefined> {
+  const notReady = (why: string) =>
+    new InferenceError('model_not_ready', `Model file for "${id}" at ${path} ${why}`);
   let size: number;
   try {
     const s = await stat(path);
-    if (!s.isFile()) return `Model file for "${id}" is not a regular file: ${path}`;
+    if (!s.isFile()) return notReady('is not a regular file');
     size = s.size;
   } catch {
-    return `Model file for "${id}" not found at ${path}: download it with \`ponder pull\`, or configure a local .gguf file`;
+    return new InferenceError(
+      'model_not_found',
+      `Model file for "${id}" not found at ${path}: download it with \`ponder pull\`, or configure a local .gguf file`,
+    );
   }
-  if (size < 4) return `Model file for "${id}" at ${path} is empty or truncated (${size} bytes)`;
+  if (size < 4) return notReady(`is empty or truncated (${size} bytes)`);
   const fh = await open(path, 'r');
   try {
     const { buffer } = await fh.read(Buffer.alloc(4), 0, 4, 0);
-    if (buffer.toString('latin1') !== 'GGUF') return `Model file for "${id}" at ${path} is not a GGUF file`;
+    if (buffer.toString('latin1') !== 'GGUF') return notReady('is not a GGUF file');
   } finally {
     await fh.close();
   }
