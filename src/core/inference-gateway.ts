@@ -57,6 +57,11 @@ export interface InferenceGatewayOptions {
   acquire?: AcquireHook;
   /** How long a model listing is reused before providers are asked again. Default 1000 ms. */
   listCacheMs?: number;
+  /**
+   * Models known outside the providers' own listings, e.g. the default model while it downloads.
+   * Merged below the providers' entries (a provider's `ready` wins). Default: none.
+   */
+  extraModels?: () => ModelInfo[];
 }
 
 export interface ModelListing {
@@ -68,6 +73,17 @@ const HOW_TO_GET_A_MODEL =
   'Point Ponder at a local model with `ponder serve --model /path/to/model.gguf` (or put a .gguf file in ' +
   '<dataDir>/models, or run `ponder pull hf:<user>/<repo>:<QUANT>`), or configure an OpenAI-compatible ' +
   'upstream in ponder.config.json ("upstreams") or PONDER_UPSTREAMS.';
+
+/** Stands in for the provider of a model no provider lists yet; it is never `ready`, so never asked. */
+const UNLISTED: Provider = {
+  id: 'unlisted',
+  models: async () => [],
+  chat: () => {
+    throw new GatewayError('model_not_ready', 'model not ready');
+  },
+  health: async () => ({ ok: false }),
+  [Symbol.asyncDispose]: async () => {},
+};
 
 const STATE_RANK: Record<ModelInfo['state'], number> = {
   ready: 0,
@@ -81,6 +97,7 @@ export class InferenceGateway {
   readonly #defaultModel: string | undefined;
   readonly #acquire: AcquireHook;
   readonly #listCacheMs: number;
+  readonly #extraModels: (() => ModelInfo[]) | undefined;
   #cache: { at: number; value: Promise<Array<{ provider: Provider; model: ModelInfo }>> } | null = null;
 
   constructor(options: InferenceGatewayOptions) {
@@ -88,6 +105,7 @@ export class InferenceGateway {
     this.#defaultModel = options.defaultModel;
     this.#acquire = options.acquire ?? admitImmediately;
     this.#listCacheMs = options.listCacheMs ?? 1000;
+    this.#extraModels = options.extraModels;
   }
 
   /** Every model of every provider (one entry per id, the best state wins), and the default model. */
@@ -163,6 +181,13 @@ export class InferenceGateway {
   }
 
   async #entries(): Promise<Array<{ provider: Provider; model: ModelInfo }>> {
+    const listed = await this.#listed();
+    const extras = (this.#extraModels?.() ?? []).filter((m) => !listed.some((e) => e.model.id === m.id));
+    if (extras.length === 0) return listed;
+    return [...listed, ...extras.map((model) => ({ provider: UNLISTED, model }))];
+  }
+
+  #listed(): Promise<Array<{ provider: Provider; model: ModelInfo }>> {
     const now = Date.now();
     if (this.#cache && now - this.#cache.at < this.#listCacheMs) return this.#cache.value;
     const value = Promise.all(

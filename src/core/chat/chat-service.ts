@@ -162,6 +162,26 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     return [...this.#running.keys()];
   }
 
+  /** Refuses new turns (`conflict`) from now on; running generations go on. */
+  closeForNewTurns(): void {
+    this.#closing = true;
+  }
+
+  /** Resolves when no generation runs in this process any more, or when `signal` aborts. */
+  async drain(signal: AbortSignal): Promise<void> {
+    while (this.#running.size > 0 && !signal.aborted) {
+      const all = [...this.#running.values()].map((r) => r.finished);
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        void Promise.race(all).then(done);
+      });
+    }
+  }
+
   /**
    * Graceful shutdown: refuses new turns, cancels running generations and waits (at most `timeoutMs`,
    * default 10 s) until their partial output is saved with status `interrupted`.

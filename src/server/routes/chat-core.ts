@@ -12,7 +12,7 @@ import {
 } from '../../core/chat/index.ts';
 import { ConversationError, ConversationService } from '../../core/conversations/index.ts';
 import { GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
-import { InferenceError, type Provider } from '../../inference/types.ts';
+import { InferenceError, type ModelInfo, type Provider } from '../../inference/types.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { SseStream } from '../sse.ts';
@@ -61,6 +61,7 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
     new InferenceGateway({
       providers: ctx.deps.providers ?? [],
       ...(ctx.deps.defaultModel === undefined ? {} : { defaultModel: ctx.deps.defaultModel }),
+      extraModels: () => defaultModelInfo(ctx),
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
   const plans = ctx.config.plans;
@@ -76,14 +77,30 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
   const conversations = new ConversationService({ store: ctx.store, generations: chat });
   ctx.accountHooks.onUserDeleted((userId) => chat.cancelUser(userId));
   ctx.shutdownHooks.add('chat', async ({ deadline }) => {
-    // Running generations are cancelled now and their partial output saved as `interrupted`.
-    const remaining = deadline.aborted ? 1000 : 10_000;
-    await chat.shutdown(remaining);
+    // Running generations may finish within the grace period; the rest are cancelled at its end and
+    // their partial output saved as `interrupted`.
+    chat.closeForNewTurns();
+    await chat.drain(deadline);
+    await chat.shutdown(5000);
     if (!deps.eventLog) await eventLog[Symbol.asyncDispose]();
   });
   const core: ChatCore = { gateway, eventLog, chat, conversations, ssePingMs: deps.ssePingMs };
   cores.set(ctx, core);
   return core;
+}
+
+/** The default model as the app tracks it (e.g. while it downloads), when no provider lists it yet. */
+function defaultModelInfo(ctx: AppContext): ModelInfo[] {
+  const status = ctx.modelStatus();
+  if (!status.model || status.state === 'ready') return [];
+  const info: ModelInfo = {
+    id: status.model,
+    provider: 'embedded',
+    state: status.state === 'missing' ? 'unavailable' : status.state,
+  };
+  if (status.downloadProgress !== undefined) info.downloadProgress = status.downloadProgress;
+  if (status.detail !== undefined) info.detail = status.detail;
+  return [info];
 }
 
 function ctxLogger(ctx: AppContext) {
