@@ -27,7 +27,8 @@ async function* events(res: Response, parser: SseParser): AsyncGenerator<Generat
 
 export interface SendOptions {
   content: string;
-  parentId?: string;
+  /** null: a new first message (editing the first question); absent: after the latest message. */
+  parentId?: string | null;
   model?: string;
   thinking?: ThinkingOption;
 }

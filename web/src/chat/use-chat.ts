@@ -272,7 +272,7 @@ export function useChat(opts: UseChatOptions) {
   }, [conversationId, runStream]);
 
   const startSend = useCallback(
-    async (content: string, parentId: string | null): Promise<boolean> => {
+    async (content: string, parentId: string | null, explicitParent: boolean): Promise<boolean> => {
       const s = stateRef.current;
       if (s.busy) return false;
       let convId = s.conversationId;
@@ -314,9 +314,9 @@ export function useChat(opts: UseChatOptions) {
       });
       const { model, thinking } = optsRef.current.settings();
       const body: SendOptions = { content, model, thinking };
-      if (parentId !== null) body.parentId = parentId;
+      if (parentId !== null || explicitParent) body.parentId = parentId;
       const id = convId;
-      lastAction.current = () => void startSend(content, parentId);
+      lastAction.current = () => void startSend(content, parentId, explicitParent);
       await runStream(
         (signal) => sendMessage(id, body, signal),
         { mode: 'send', tempUserId },
@@ -331,7 +331,7 @@ export function useChat(opts: UseChatOptions) {
     (content: string) => {
       const s = stateRef.current;
       const path = activePath(indexChildren(s.messages.values()), s.selection);
-      return startSend(content, path.at(-1) ?? null);
+      return startSend(content, path.at(-1) ?? null, false);
     },
     [startSend],
   );
@@ -341,7 +341,7 @@ export function useChat(opts: UseChatOptions) {
     (messageId: string, content: string) => {
       const msg = stateRef.current.messages.get(messageId);
       if (!msg) return Promise.resolve(false);
-      return startSend(content, msg.parentId);
+      return startSend(content, msg.parentId, true);
     },
     [startSend],
   );

@@ -1,0 +1,204 @@
+/**
+ * The web app end to end in real Chromium against a real server on the generated tiny model: sign up, a
+ * streamed reasoning answer, stop, regenerate, edit and branches, reload mid-generation, search, dark
+ * mode, phone layout, log out. Random weights: assertions are about structure, never wording.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const T = 20_000;
+
+describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const foreign: string[] = [];
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    await ensureWebBuild();
+    server = await startTestServer({ withModel: true });
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(T);
+    page.on('request', (req) => {
+      if (new URL(req.url()).origin !== server.baseUrl) foreign.push(req.url());
+    });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  const assistant = () => page.locator('article.message-assistant');
+  const lastAssistant = () => assistant().last();
+  const composer = () => page.getByRole('textbox', { name: /Message Ponder/ });
+  const waitSettled = (loc = lastAssistant()) =>
+    loc.and(page.locator(':not([data-status="streaming"])')).waitFor({ timeout: 60_000 });
+
+  test('sign up', async () => {
+    await page.goto(server.baseUrl);
+    await page.waitForURL(/\/login$/);
+    await page.getByRole('link', { name: /Sign up/ }).click();
+    await page.getByLabel('Email').fill(`e2e-${Date.now()}@example.com`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await composer().waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
+  });
+
+  test('send: the reasoning panel streams live, then stop', async () => {
+    await composer().fill('Hello there, explain entropy.');
+    await composer().press('Enter');
+    await page.waitForURL(/\/c\/[^/]+$/);
+    const live = page.locator('article.message-assistant[data-status="streaming"] .reasoning-body');
+    await live.waitFor({ state: 'visible' });
+    await page.waitForFunction(
+      () => (document.querySelector('article.message-assistant .reasoning-body')?.textContent ?? '').length > 5,
+    );
+    await shot('reasoning-open-light');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('article.message-assistant[data-status="cancelled"]').waitFor();
+    assert.equal(await page.getByText('Stopped').count(), 1);
+    // The composer is usable again.
+    await page.getByRole('button', { name: 'Send' }).waitFor({ state: 'attached' });
+  });
+
+  test('regenerate makes a sibling answer with ‹ 2/2 › navigation', async () => {
+    await lastAssistant().getByRole('button', { name: 'Regenerate' }).click();
+    await page.locator('article.message-assistant[data-status="streaming"]').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitSettled();
+    const nav = lastAssistant().locator('.branch-count');
+    assert.equal(await nav.textContent(), '2/2');
+    await lastAssistant().getByRole('button', { name: 'Previous version' }).click();
+    assert.equal(await lastAssistant().locator('.branch-count').textContent(), '1/2');
+    await lastAssistant().getByRole('button', { name: 'Next version' }).click();
+    assert.equal(await lastAssistant().locator('.branch-count').textContent(), '2/2');
+  });
+
+  test('folding the reasoning panel is remembered across a reload', async () => {
+    const toggle = lastAssistant().locator('.reasoning-toggle');
+    await toggle.waitFor();
+    if ((await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await page.reload();
+    await lastAssistant().locator('.reasoning-toggle[aria-expanded="true"]').waitFor();
+    await shot('reasoning-open-after-reload');
+    await lastAssistant().locator('.reasoning-toggle').click();
+    await shot('reasoning-folded-light');
+  });
+
+  test('editing a sent message makes a sibling branch', async () => {
+    await composer().fill('Second question');
+    await composer().press('Enter');
+    await page.locator('article.message-assistant[data-status="streaming"]').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitSettled();
+    const second = page.locator('article.message-user').last();
+    await second.getByRole('button', { name: 'Edit' }).click();
+    await second.getByRole('textbox', { name: 'Edit' }).fill('Second question, edited');
+    await second.getByRole('button', { name: 'Send' }).click();
+    await page.locator('article.message-assistant[data-status="streaming"]').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitSettled();
+    const user = page.locator('article.message-user').last();
+    assert.equal(await user.locator('.branch-count').textContent(), '2/2');
+    assert.match((await user.locator('.bubble').textContent()) ?? '', /edited/);
+    await user.getByRole('button', { name: 'Previous version' }).click();
+    const back = page.locator('article.message-user').last();
+    assert.equal(await back.locator('.branch-count').textContent(), '1/2');
+    assert.doesNotMatch((await back.locator('.bubble').textContent()) ?? '', /edited/);
+  });
+
+  test('a reload mid-generation reattaches and keeps streaming to the end', async () => {
+    await page.getByRole('button', { name: /New chat/ }).click();
+    await composer().fill('Tell me a long story');
+    await composer().press('Enter');
+    await page.waitForURL(/\/c\/[^/]+$/);
+    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await page.waitForFunction(
+      () => (document.querySelector('article.message-assistant .reasoning-body')?.textContent ?? '').length > 0,
+    );
+    await page.reload();
+    const msg = lastAssistant();
+    await msg.waitFor();
+    await waitSettled(msg);
+    assert.match((await msg.getAttribute('data-status')) ?? '', /^(complete|error)$/);
+    // What the page rebuilt from the replayed events is exactly what the server stored: nothing lost or doubled.
+    const stored = await page.evaluate(async (cid) => {
+      const res = await fetch(`/api/conversations/${cid}`);
+      const body = (await res.json()) as { messages: { role: string; reasoning: string; content: string }[] };
+      return body.messages.filter((m) => m.role === 'assistant').at(-1);
+    }, id);
+    assert.ok(stored && stored.reasoning.length > 0);
+    assert.equal(await msg.locator('.reasoning-body').textContent(), stored.reasoning);
+  });
+
+  test('search finds the conversation', async () => {
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('entropy');
+    const result = page.locator('.search-result').first();
+    await result.waitFor();
+    await result.click();
+    await page.waitForURL(/\/c\/[^/]+$/);
+    await page.locator('article.message-user').first().waitFor();
+    assert.match((await page.locator('article.message-user').first().textContent()) ?? '', /entropy/);
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
+  });
+
+  test('dark mode', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.waitForURL(/\/settings$/);
+    await shot('settings-light');
+    await page.locator('select[name="theme"]').selectOption('dark');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.getByRole('button', { name: 'Back to chat' }).click();
+    await page.goBack();
+    await page.goBack();
+    await page.locator('article.message-assistant').first().waitFor();
+    await shot('chat-dark');
+    await page.reload();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  });
+
+  test('375 px: the sidebar is a drawer and nothing overflows', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    const sidebar = page.locator('nav.sidebar');
+    assert.equal(await sidebar.isVisible(), false);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375));
+    await shot('phone-chat-dark');
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await sidebar.waitFor({ state: 'visible' });
+    await shot('phone-drawer-dark');
+    await page.getByRole('button', { name: 'Close menu' }).click();
+    await sidebar.waitFor({ state: 'hidden' });
+    await page.locator('select[name="theme"]').count();
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('log out', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login$/);
+    const status = await page.evaluate(async () => (await fetch('/api/auth/me')).status);
+    assert.equal(status, 401);
+  });
+
+  test('no request left the origin and no page error was thrown', () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
