@@ -16,152 +16,32 @@
  * ... run the generation ...                       // t is released on scope exit (or call t.release())
  * ```
  */
-import { randomUUID } from 'node:crypto';
 import { MemoryConcurrencyLimiter } from '../rate-limit/memory.ts';
 import type { ConcurrencyLimiter } from '../rate-limit/types.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
 import { AdmissionError, type AdmissionErrorCode, toRetryAfterSeconds } from './errors.ts';
-import { type FairEntry, FairQueue } from './fair-queue.ts';
+import { FairQueue } from './fair-queue.ts';
 import { HoldTimeEstimate } from './hold-time.ts';
 import { type AdmissionObserver, safeObserve } from './observer.ts';
-import { LatestChannel } from './update-channel.ts';
+import type {
+  AdmissionControllerOptions,
+  AdmissionRequest,
+  AdmissionStats,
+  AdmitOptions,
+  QueueUpdate,
+  Ticket,
+} from './types.ts';
+import { type LocalUser, TicketImpl, Waiter } from './waiter.ts';
 
-/** The parts of a plan admission needs (a `PlanConfig` fits). */
-export interface AdmissionPlan {
-  /** Generations this user may run at once (across all processes with a shared limiter). */
-  maxConcurrency: number;
-  /** Fair-queueing weight: priority 2 gets twice the admissions of priority 1 under contention. */
-  priority: number;
-}
-
-export interface QueueUpdate {
-  type: 'queued';
-  /** 1 = next to be admitted (in fair-queue order). */
-  position: number;
-  /** Estimated wait: position / measured drain rate. Absent until a first generation has finished. */
-  etaMs?: number;
-}
-
-export interface AdmitOptions {
-  userId: string;
-  plan: AdmissionPlan;
-  /** Aborting removes the waiter at once (the ticket promise rejects with `signal.reason`). */
-  signal?: AbortSignal;
-  /** Fair-queueing cost of this request relative to others (e.g. scaled by thinking budget). Default 1. */
-  cost?: number;
-  /** Called with each new queue position, like the `updates` iterable. */
-  onQueued?: (update: QueueUpdate) => void;
-}
-
-/** The right to run one generation. Release exactly once when it ends (idempotent); `using` does it. */
-export interface Ticket extends Disposable {
-  readonly id: string;
-  readonly userId: string;
-  /** Epoch ms. */
-  readonly admittedAt: number;
-  /** How long the request waited in the queue. */
-  readonly waitedMs: number;
-  readonly released: boolean;
-  release(): void;
-}
-
-export interface AdmissionRequest {
-  /** Resolves when admitted; rejects with `AdmissionError` or the abort reason. */
-  ticket: Promise<Ticket>;
-  /** Queue positions while waiting (newest only for a slow reader); ends when `ticket` settles. */
-  updates: AsyncIterable<QueueUpdate>;
-}
-
-export interface AdmissionControllerOptions {
-  /** Concurrent generations across all users (engine slots + upstream capacity). */
-  capacity: number;
-  /** Waiters in the queue, all users together. Default 256. */
-  maxQueued?: number;
-  /** Waiters per user (0: refuse instead of queueing once at the cap). Default 4. */
-  maxQueuedPerUser?: number;
-  /** Longest wait in the queue before a 503 `queue_timeout`. Default 120 000 ms. */
-  maxWaitMs?: number;
-  /** Per-user concurrency across processes; default in-process. Pass a `RedisConcurrencyLimiter` to share. */
-  limiter?: ConcurrencyLimiter;
-  /** How long a user whose shared cap was full (held by another process) waits before asking again. Default 500 ms. */
-  sharedRetryMs?: number;
-  /** Assumed hold time before any was measured, for `Retry-After` only. Default 30 000 ms. */
-  initialHoldMs?: number;
-  clock?: Clock;
-  observer?: AdmissionObserver;
-}
-
-export interface AdmissionStats {
-  capacity: number;
-  busy: number;
-  queued: number;
-  queuedUsers: number;
-  /** Completions per second at full capacity, from the measured hold time; null before the first. */
-  drainRatePerSecond: number | null;
-  meanHoldMs: number | null;
-  admitted: number;
-  cancelled: number;
-  shed: Record<AdmissionErrorCode, number>;
-}
-
-class Waiter implements FairEntry {
-  tag = 0;
-  seq = 0;
-  state: 'queued' | 'acquiring' | 'done' = 'queued';
-  position = 0;
-  etaMs: number | undefined;
-  timer: TimerHandle | undefined;
-  readonly id = randomUUID();
-  readonly channel = new LatestChannel<QueueUpdate>();
-  resolve!: (t: Ticket) => void;
-  reject!: (e: unknown) => void;
-  readonly promise: Promise<Ticket>;
-  onAbort: (() => void) | undefined;
-
-  constructor(
-    readonly userId: string,
-    readonly cap: number,
-    readonly enqueuedAt: number,
-    readonly signal: AbortSignal | undefined,
-    readonly onQueued: ((u: QueueUpdate) => void) | undefined,
-  ) {
-    this.promise = new Promise<Ticket>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    // A caller that only reads `updates` and drops `ticket` must not crash the process.
-    this.promise.catch(() => {});
-  }
-}
-
-interface LocalUser {
-  running: Set<TicketImpl>;
-  acquiring: number;
-  /** Epoch ms before which the shared limiter is not asked again for this user. */
-  blockedUntil: number;
-}
-
-class TicketImpl implements Ticket {
-  #released = false;
-  constructor(
-    readonly id: string,
-    readonly userId: string,
-    readonly admittedAt: number,
-    readonly waitedMs: number,
-    private readonly onRelease: (t: TicketImpl) => void,
-  ) {}
-  get released(): boolean {
-    return this.#released;
-  }
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.onRelease(this);
-  }
-  [Symbol.dispose](): void {
-    this.release();
-  }
-}
+export type {
+  AdmissionControllerOptions,
+  AdmissionPlan,
+  AdmissionRequest,
+  AdmissionStats,
+  AdmitOptions,
+  QueueUpdate,
+  Ticket,
+} from './types.ts';
 
 const ZERO_SHED: Record<AdmissionErrorCode, number> = {
   concurrency_limit: 0,
@@ -191,6 +71,7 @@ export class AdmissionController implements Disposable {
   readonly #shed = { ...ZERO_SHED };
   #closed = false;
   #pumping = false;
+  #pumpNow = 0;
   #repump = false;
   #updatesScheduled = false;
   #retryTimer: TimerHandle | undefined;
@@ -385,7 +266,7 @@ export class AdmissionController implements Disposable {
   #eligible = (head: Waiter): boolean => {
     const u = this.#users.get(head.userId);
     if (!u) return true;
-    return u.running.size + u.acquiring < head.cap && u.blockedUntil <= this.#clock.now();
+    return u.running.size + u.acquiring < head.cap && u.blockedUntil <= this.#pumpNow;
   };
 
   /** Starts waiters while there is capacity. Re-entrant calls (a synchronous limiter) loop instead of recursing. */
@@ -395,6 +276,8 @@ export class AdmissionController implements Disposable {
       return;
     }
     this.#pumping = true;
+    // One time for the whole pass, so a user is never judged blocked here and unblocked by the retry timer's check.
+    this.#pumpNow = this.#clock.now();
     try {
       do {
         this.#repump = false;
@@ -495,11 +378,11 @@ export class AdmissionController implements Disposable {
       () => {
         this.#retryTimer = undefined;
         this.#retryAt = Number.POSITIVE_INFINITY;
+        // Timers may fire a millisecond early: users still blocked as of the pump's time get another wake-up.
+        const now = this.#clock.now();
         this.#pump();
-        // Users still blocked (their cap still full elsewhere) need another wake-up.
         let next = Number.POSITIVE_INFINITY;
-        for (const u of this.#users.values())
-          if (u.blockedUntil > this.#clock.now()) next = Math.min(next, u.blockedUntil);
+        for (const u of this.#users.values()) if (u.blockedUntil > now) next = Math.min(next, u.blockedUntil);
         if (Number.isFinite(next)) this.#scheduleRetry(next);
       },
       Math.max(0, at - this.#clock.now()),
