@@ -93,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const config = (route.config ?? {}) as { public?: boolean; admin?: boolean };
     for (const method of methods) {
-      if (method === 'HEAD' && route.prefixTrailingSlash === undefined && methods.length === 1) continue;
+      if (method === 'HEAD') continue;
       app.ponderRoutes.push({
         method,
         url: route.url,

@@ -71,7 +71,9 @@ export function installAuth(app: FastifyInstance, services: { accounts: Accounts
 
     if (request.is404) return;
     const config = request.routeOptions.config;
-    if (config.public || !(isApiPath(request.url) || isV1Path(request.url))) return;
+    // Judge by the route's pattern, not the URL: `/api/nope` may be caught by the static wildcard `/*`.
+    const pattern = request.routeOptions.url ?? '';
+    if (config.public || !(isApiPath(pattern) || isV1Path(pattern))) return;
     if (!request.user) throw unauthenticated();
     if (config.admin && !request.user.isAdmin) throw notFound('No such route.');
   });
