@@ -138,7 +138,7 @@ export function userStore(ctx: RepoContext): UserStore {
     byId: (id) => findUser(db, id),
 
     async list(options = {}) {
-      const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 1000)), 10_000);
+      const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 1000)), 1_000_000);
       const offset = Math.max(0, Math.trunc(options.offset ?? 0));
       const rows = await db
         .selectFrom('users')
