@@ -132,6 +132,30 @@ export function securityContract({ h, store: s }: ContractEnv): void {
     assert.equal((await store.search.query(a.u.id, 'fresh'))[0]?.conversationId, a.c.id);
     await store.conversations.delete(a.c.id, a.u.id);
     assert.deepEqual(await store.search.query(a.u.id, word), []);
+    // Newest conversation first, one result each, limit honoured.
+    const made = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await store.conversations.create({ userId: a.u.id, title: `${word} ${i}` });
+      await store.messages.create({
+        conversationId: c.id,
+        userId: a.u.id,
+        role: 'user',
+        content: `${word} once`,
+      });
+      await store.messages.create({
+        conversationId: c.id,
+        userId: a.u.id,
+        role: 'user',
+        content: `${word} twice`,
+      });
+      made.push(c.id);
+    }
+    const limited = await store.search.query(a.u.id, word, { limit: 2 });
+    assert.deepEqual(
+      limited.map((r) => r.conversationId),
+      [made[2], made[1]],
+    );
+    assert.match(limited[0]?.snippet ?? '', /twice/);
   });
 
   test('deleting a user erases all their rows; audit rows stay without the link', async () => {

@@ -49,31 +49,25 @@ export function searchStore(ctx: RepoContext): SearchStore {
       const keys = await ctx.keys.forUser(db, userId);
       if (!keys) return [];
       const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 20)), 100);
+      const hashes = words.map((w) => keys.tokenHash(w));
       // Units (a title or one message) holding every query token: AND semantics within one unit.
-      const hits = await db
-        .selectFrom('search_tokens')
-        .select(['conversation_id', 'message_id'])
-        .where('user_id', '=', userId)
-        .where(
-          'token_hash',
-          'in',
-          words.map((w) => keys.tokenHash(w)),
-        )
-        .groupBy(['conversation_id', 'message_id'])
-        .having(sql<number>`count(distinct token_hash)`, '=', words.length)
-        .execute();
-      if (hits.length === 0) return [];
-      const byConversation = new Map<string, Set<string | null>>();
-      for (const h of hits) {
-        const set = byConversation.get(h.conversation_id) ?? new Set<string | null>();
-        set.add(h.message_id);
-        byConversation.set(h.conversation_id, set);
-      }
+      const units = (conversationId?: string) => {
+        let q = db
+          .selectFrom('search_tokens')
+          .select(['conversation_id', 'message_id'])
+          .where('user_id', '=', userId)
+          .where('token_hash', 'in', hashes);
+        if (conversationId !== undefined) q = q.where('conversation_id', '=', conversationId);
+        return q
+          .groupBy(['conversation_id', 'message_id'])
+          .having(sql<number>`count(distinct token_hash)`, '=', hashes.length);
+      };
+      // Newest matching conversations first, limited in SQL (a common word may hit thousands).
       const conversations = await db
         .selectFrom('conversations')
         .select(['id', 'title', 'updated_at'])
         .where('user_id', '=', userId)
-        .where('id', 'in', [...byConversation.keys()])
+        .where('id', 'in', units().clearSelect().select('conversation_id'))
         .orderBy('updated_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit)
@@ -81,21 +75,20 @@ export function searchStore(ctx: RepoContext): SearchStore {
       const results: SearchResult[] = [];
       for (const c of conversations) {
         const title = keys.decrypt({ table: 'conversations', column: 'title', rowId: c.id, userId }, c.title);
-        const units = byConversation.get(c.id) ?? new Set();
-        const messageIds = [...units].filter((m): m is string => m !== null);
-        if (messageIds.length === 0) {
-          results.push({ conversationId: c.id, title, snippet: snippet(title, query) });
-          continue;
-        }
         const message = await db
           .selectFrom('messages')
           .select(['id', 'content'])
           .where('user_id', '=', userId)
-          .where('id', 'in', messageIds)
+          .where('conversation_id', '=', c.id)
+          .where('id', 'in', units(c.id).clearSelect().select('message_id'))
           .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
           .limit(1)
           .executeTakeFirst();
-        if (!message) continue;
+        if (!message) {
+          results.push({ conversationId: c.id, title, snippet: snippet(title, query) });
+          continue;
+        }
         const text = keys.decrypt(
           { table: 'messages', column: 'content', rowId: message.id, userId },
           message.content,
