@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { AdmissionController } from '../admission/controller.ts';
 import { PlanCatalog } from '../quotas/plans.ts';
 import { QuotaService } from '../quotas/quota-service.ts';
+import { PowGate, solvePow } from './pow.ts';
 import { RedisConcurrencyLimiter, RedisCounterStore, RedisRateLimiter } from './redis.ts';
 
 const url = process.env.PONDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -165,5 +166,28 @@ describe('RedisRateLimiter', () => {
       (await a.hit('ip:3', { limit: Number.POSITIVE_INFINITY, windowMs: 1000, cost: 5 })).allowed,
       true,
     );
+  });
+});
+
+describe('PowGate on Redis', () => {
+  test('sign-ups counted and replays refused across processes', async () => {
+    const make = (redis: Redis) =>
+      new PowGate({
+        secret: 'shared-secret-0123456789',
+        rateLimiter: new RedisRateLimiter({ redis, keyPrefix: prefix }),
+        replayStore: new RedisCounterStore({ redis, keyPrefix: prefix }),
+        onRate: 3, // 4 sign-ups below: robust even if a window boundary falls between them
+        difficultyBits: 6,
+      });
+    const a = make(r1);
+    const b = make(r2);
+    for (let i = 0; i < 2; i++) await a.recordSignup();
+    for (let i = 0; i < 2; i++) await b.recordSignup();
+    assert.equal(await a.isRequired(), true);
+    assert.equal(await b.isRequired(), true);
+    const c = (await a.challenge())!;
+    const nonce = solvePow(c.challenge, c.difficulty);
+    assert.deepEqual(await b.verify(c.challenge, nonce), { ok: true });
+    assert.deepEqual(await a.verify(c.challenge, nonce), { ok: false, reason: 'replayed' });
   });
 });
