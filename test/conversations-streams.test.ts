@@ -170,7 +170,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
         }
       }
       assert.equal(events.at(-1)?.event, 'done');
-      assert.equal((events.at(-1)?.data as { finishReason: string }).finishReason, 'cancelled');
+      assert.equal((events.at(-1)?.data as { finishReason?: string } | undefined)?.finishReason, 'cancelled');
       assert.equal((await server.request(`/api/conversations/${conv}`, { cookie })).status, 404);
       assert.ok(
         !server.logs.some((l) => l.includes('generation runner crashed') || l.includes('"level":50')),
