@@ -240,11 +240,29 @@ export interface MigrationReport {
   all: string[];
 }
 
-/** Brings the schema up to date; safe to run concurrently (Kysely takes a migration lock). */
+/** Attempts for SQLite, whose migration "lock" does not span processes (see below). */
+const SQLITE_ATTEMPTS = 6;
+
+/**
+ * Brings the schema up to date; safe to run concurrently. PostgreSQL: Kysely takes an advisory lock.
+ * SQLite: Kysely's lock is a no-op (it assumes one connection), so two processes starting on a fresh
+ * file can collide; each attempt is one transaction that rolls back cleanly, so the loser retries and
+ * then finds the schema in place.
+ */
 export async function migrateToLatest(db: AnyDb, dialect: StoreDialect): Promise<MigrationReport> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  const attempts = dialect === 'sqlite' ? SQLITE_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) {
+      const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      const all = (await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name);
+      return { applied, all };
+    }
+    if (attempt < attempts) {
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+      continue;
+    }
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new StoreError(
       'database',
@@ -253,7 +271,4 @@ export async function migrateToLatest(db: AnyDb, dialect: StoreDialect): Promise
       { cause: error },
     );
   }
-  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  const all = (await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name);
-  return { applied, all };
 }
