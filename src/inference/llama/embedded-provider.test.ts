@@ -117,6 +117,25 @@ describe('embedded provider on the tiny generated model', () => {
     assert.equal(usageOf(chunks).completionTokens, 5);
   });
 
+  test('a seed makes output reproducible, and a stop string ends the answer before it', async () => {
+    const run = async (extra: Partial<ChatRequest> = {}) => {
+      const chunks = await collect(
+        p.chat(req({ maxTokens: 20, seed: 5, thinking: { enabled: false }, ...extra }), { signal: signal() }),
+      );
+      return { texts: chunks.flatMap((c) => (c.type === 'text' ? [c.text] : [])), done: doneOf(chunks) };
+    };
+    const a = await run();
+    const b = await run();
+    assert.deepEqual(b.texts, a.texts);
+    const stopAt = a.texts.findIndex(
+      (t, i) => i >= 3 && t.trim() !== '' && !a.texts.slice(0, i).join('').includes(t),
+    );
+    assert.ok(stopAt > 0, 'a usable stop string');
+    const c = await run({ stop: [a.texts[stopAt] as string] });
+    assert.equal(c.done.finishReason, 'stop');
+    assert.equal(c.texts.join(''), a.texts.slice(0, stopAt).join(''));
+  });
+
   test('requests queue with their position when every slot is busy', async () => {
     const busy = new AbortController();
     const first = [0, 1].map(() => collect(p.chat(req({ maxTokens: 800 }), { signal: busy.signal })));
