@@ -241,3 +241,33 @@ describe('HTTPS deployments', () => {
     }
   });
 });
+
+describe('sign-up flood', () => {
+  test('when the hashing pool and its queue are full, sign-up answers 503 overloaded with Retry-After', async () => {
+    const { PasswordHasher } = await import('../src/core/accounts/index.ts');
+    const s = await startTestServer({
+      deps: { passwordHasher: new PasswordHasher({ maxConcurrent: 1, maxQueue: 1, retryAfterSeconds: 2 }) },
+    });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          s.request('/api/auth/signup', {
+            method: 'POST',
+            json: { email: `flood${i}@example.com`, password: TEST_PASSWORD },
+          }),
+        ),
+      );
+      const statuses = answers.map((r) => r.status);
+      assert.ok(statuses.includes(201), statuses.join());
+      const shed = answers.filter((r) => r.status === 503);
+      assert.ok(shed.length > 0, statuses.join());
+      for (const r of shed) {
+        assert.equal(r.headers.get('retry-after'), '2');
+        assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'overloaded');
+      }
+      assert.equal((await s.request('/healthz')).status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+});

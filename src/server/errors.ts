@@ -151,13 +151,15 @@ export function sendError(
 ): FastifyReply {
   const err = toHttpError(thrown);
   if (err.status >= 500) {
+    const cause = (err.cause ?? err) as Partial<Error> & { code?: unknown };
+    // Only the error's type, code and stack frames: messages can quote user input or SQL values.
+    const frames = (cause.stack ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('    at '))
+      .slice(0, 12)
+      .map((line) => line.trim());
     request.log.error(
-      {
-        err: {
-          type: (err.cause as Error | undefined)?.name ?? err.name,
-          code: (err.cause as { code?: unknown })?.code,
-        },
-      },
+      { err: { type: cause.name ?? 'Error', code: cause.code, frames }, status: err.status },
       'request failed',
     );
   }
