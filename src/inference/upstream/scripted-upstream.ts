@@ -12,6 +12,8 @@ export interface ScriptedLine {
   line: string | Uint8Array;
   /** Wait this long before writing it. */
   delayMs?: number;
+  /** Wait for this before writing it (a test holds a stream open until it says so). */
+  gate?: Promise<unknown>;
   eol?: string;
 }
 
@@ -187,6 +189,7 @@ async function play(res: ServerResponse, script: ScriptedResponse): Promise<void
   for (const item of script.lines ?? []) {
     const step = typeof item === 'string' ? { line: item } : item;
     if (step.delayMs) await sleep(step.delayMs);
+    if (step.gate) await step.gate;
     if (res.destroyed) return;
     res.write(step.line);
     res.write(step.eol ?? '\n');
@@ -200,6 +203,30 @@ async function play(res: ServerResponse, script: ScriptedResponse): Promise<void
   }
   if (script.hang) return;
   res.end();
+}
+
+/**
+ * Answers like llama-server serving `models`: 404 for another model; otherwise `tokens` reasoning deltas
+ * in `reasoning_content` and `tokens` content deltas, `delayMs` apart (so an abort lands mid-stream).
+ */
+export function llamaServerLike(models: string[], tokens = 40, delayMs = 2): ScriptedUpstreamOptions {
+  return {
+    models,
+    onChat: (req) => {
+      const model = (req.body as { model?: unknown } | undefined)?.model;
+      if (typeof model !== 'string' || !models.includes(model)) {
+        return {
+          status: 404,
+          body: JSON.stringify({ error: { code: 404, message: 'model not found', type: 'not_found_error' } }),
+        };
+      }
+      const lines = chatStream({
+        reasoning: ['\n', ...Array.from({ length: tokens }, (_, i) => ` r${i}`)],
+        content: Array.from({ length: tokens }, (_, i) => ` t${i}`),
+      });
+      return { lines: lines.map((line) => (line === '' ? line : { line, delayMs })) };
+    },
+  };
 }
 
 /** A base URL on 127.0.0.1 where nothing listens (connection refused). */
