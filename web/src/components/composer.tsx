@@ -89,11 +89,12 @@ export function Composer(props: ComposerProps) {
         <ModelPicker value={props.model} onChange={props.onModel} />
         <span className="spacer" />
         {busy ? (
-          <button type="button" className="button stop" aria-label={t('stop')} onClick={onStop}>
+          <button key="stop" type="button" className="button stop" aria-label={t('stop')} onClick={onStop}>
             ■ {t('stop')}
           </button>
         ) : (
           <button
+            key="send"
             type="submit"
             className="button primary send"
             aria-label={t('send')}

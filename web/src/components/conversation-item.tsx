@@ -109,7 +109,7 @@ export function ConversationItem(props: {
             aria-label={`${t('delete')}: ${c.title || t('untitled')}`}
             onClick={() => setMode('confirm-delete')}
           >
-            🗑
+            ×
           </button>
         </span>
       )}

@@ -1,0 +1,131 @@
+/**
+ * The XSS corpus through the real web app in Chromium: every payload is sent as a user message and rendered
+ * (optimistically, then from the server after a reload). Nothing may run: the `window.__xss` canary stays
+ * unset, no dialog opens, no request leaves the server's origin, and the DOM holds no live handler,
+ * script URL, frame or image.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { XSS_PAYLOADS } from './xss-corpus.ts';
+
+/** Runs in the page: every way a rendered message could execute or fetch something. */
+function inspectRendered(): string[] {
+  const problems: string[] = [];
+  const w = window as unknown as { __xss?: unknown };
+  if (w.__xss !== undefined) problems.push(`canary set: ${String(w.__xss)}`);
+  for (const el of document.querySelectorAll('.markdown *')) {
+    const tag = el.tagName.toLowerCase();
+    if (
+      [
+        'script',
+        'iframe',
+        'object',
+        'embed',
+        'img',
+        'style',
+        'link',
+        'meta',
+        'base',
+        'form',
+        'video',
+        'source',
+        'input',
+      ].includes(tag)
+    ) {
+      if (!(tag === 'input' && el.getAttribute('type') === 'checkbox' && el.hasAttribute('disabled'))) {
+        problems.push(`element <${tag}>`);
+      }
+    }
+    for (const attr of el.getAttributeNames()) {
+      if (attr.startsWith('on')) problems.push(`<${tag} ${attr}>`);
+      if (attr === 'srcdoc' || attr === 'formaction') problems.push(`<${tag} ${attr}>`);
+    }
+    const href = el.getAttribute('href') ?? el.getAttribute('xlink:href');
+    if (href !== null && !/^(https?:|mailto:|#)/i.test(href)) problems.push(`<${tag} href="${href}">`);
+    if (tag === 'a' && /^https?:/i.test(href ?? '')) {
+      if (el.getAttribute('target') !== '_blank' || !/noopener/.test(el.getAttribute('rel') ?? '')) {
+        problems.push(`unsafe link target ${href}`);
+      }
+    }
+    const style = el.getAttribute('style') ?? '';
+    if (/url\s*\(/i.test(style)) problems.push(`<${tag} style=${style}>`);
+  }
+  return problems;
+}
+
+describe('XSS corpus rendered in Chromium', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const foreign: string[] = [];
+  const dialogs: string[] = [];
+
+  before(async () => {
+    await ensureWebBuild();
+    server = await startTestServer({ withModel: true });
+    browser = await launchChromium();
+    const context = await browser.newContext({ locale: 'en-US' });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('request', (req) => {
+      const url = req.url();
+      if (!url.startsWith('data:') && new URL(url).origin !== server.baseUrl) foreign.push(url);
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const { cookie } = await server.signup();
+    const [name, value] = cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: server.baseUrl, httpOnly: true }]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test(`at least 30 payloads`, () => {
+    assert.ok(XSS_PAYLOADS.length >= 30);
+  });
+
+  test('every payload sent as a user message renders inert', async () => {
+    await page.goto(server.baseUrl);
+    const composer = page.getByRole('textbox', { name: /Message Ponder/ });
+    await composer.waitFor();
+    const conversations: string[] = [];
+    for (const payload of XSS_PAYLOADS) {
+      await page.getByRole('button', { name: /New chat/ }).click();
+      console.log('payload', JSON.stringify(payload));
+      await composer.fill(payload);
+      await composer.press('Enter');
+      await page.waitForURL(/\/c\/[^/]+$/);
+      conversations.push(page.url());
+      // The tiny model may finish before the click lands; stopping only keeps the test short.
+      await page
+        .getByRole('button', { name: 'Stop' })
+        .click({ timeout: 2000 })
+        .catch(() => undefined);
+      await page.locator('article.message-assistant:not([data-status="streaming"])').waitFor();
+      const problems = await page.evaluate(inspectRendered);
+      assert.deepEqual(problems, [], `payload ${JSON.stringify(payload)}`);
+    }
+    // Rendered again from what the server stored (not the optimistic copy), every one on one page load.
+    for (const url of conversations.slice(-12)) {
+      await page.goto(url);
+      await page.locator('article.message-user').first().waitFor();
+      assert.deepEqual(await page.evaluate(inspectRendered), [], url);
+    }
+    // Let lazily loaded chunks (KaTeX, highlight.js) settle before the final checks.
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(await page.evaluate(inspectRendered), []);
+  });
+
+  test('no dialog opened and no request left the origin', () => {
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(foreign, []);
+  });
+});
