@@ -357,4 +357,32 @@ describe('AdmissionController', () => {
     (await w).release();
     assert.equal(depth, 0);
   });
+  test('cancelled or shut down while the shared limiter answers: the place is given back', async () => {
+    const pending: ((ok: boolean) => void)[] = [];
+    const released: string[] = [];
+    const c = new AdmissionController({
+      capacity: 2,
+      clock: new ManualClock(),
+      limiter: {
+        tryAcquire: () => new Promise<boolean>((resolve) => pending.push(resolve)),
+        release: (_key, id) => {
+          released.push(id);
+        },
+        count: () => 0,
+      },
+    });
+    const ac = new AbortController();
+    const aborted = c.admit({ userId: 'a', plan: plan(), signal: ac.signal });
+    const closing = c.admit({ userId: 'b', plan: plan() });
+    assert.equal(c.stats().busy, 2);
+    ac.abort('gone');
+    assert.equal(await rejection(aborted), 'gone');
+    c.close();
+    pending[0]!(true);
+    pending[1]!(true);
+    const err = await rejection(closing);
+    assert.ok(err instanceof AdmissionError && err.code === 'shutting_down');
+    assert.equal(released.length, 2);
+    assert.equal(c.stats().busy, 0);
+  });
 });

@@ -323,7 +323,11 @@ export class AdmissionController implements Disposable {
     const u = this.#userState(w.userId);
     u.acquiring--;
     const now = this.#clock.now();
+    if (w.state === 'acquiring' && this.#closed) {
+      this.#shedWaiter(w, 'shutting_down', this.#retryAfterSystem(0));
+    }
     if (w.state !== 'acquiring') {
+      // Cancelled, timed out or shut down while the shared limiter answered: give the place back.
       this.#busy--;
       if (ok) this.#releaseShared(w.userId, w.id);
       this.#forgetIfIdle(w.userId);
@@ -405,7 +409,7 @@ export class AdmissionController implements Disposable {
         const w = ordered[i]!;
         const position = i + 1;
         const etaMs = this.etaMs(position);
-        if (position === w.position && (etaMs === undefined) === (w.etaMs === undefined)) continue;
+        if (position === w.position && !etaMoved(w.etaMs, etaMs)) continue;
         w.position = position;
         w.etaMs = etaMs;
         const update: QueueUpdate =
@@ -440,4 +444,10 @@ export class AdmissionController implements Disposable {
 function checkCount(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0`);
   return value;
+}
+
+/** A new ETA is worth sending when it appears, or moves by more than a second and a fifth. */
+function etaMoved(before: number | undefined, after: number | undefined): boolean {
+  if (before === undefined || after === undefined) return before !== after;
+  return Math.abs(after - before) > Math.max(1000, before / 5);
 }
