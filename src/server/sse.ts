@@ -70,6 +70,11 @@ export class SseStream {
     }
   }
 
+  /** Writes pre-encoded SSE text (the `/v1` API's `data:` lines and `: keep-alive` comments). */
+  writeRaw(text: string): Promise<void> {
+    return this.#write(text);
+  }
+
   end(): void {
     clearInterval(this.#ping);
     if (!this.#raw.writableEnded) this.#raw.end();

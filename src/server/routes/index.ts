@@ -11,6 +11,7 @@ import { generationRoutes } from './generations.ts';
 import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
 import { modelRoutes } from './models.ts';
+import { v1Routes } from './v1.ts';
 
 export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
@@ -22,4 +23,5 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   conversationRoutes,
   generationRoutes,
   modelRoutes,
+  v1Routes,
 ];

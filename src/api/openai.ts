@@ -1,0 +1,63 @@
+/**
+ * The OpenAI/DeepSeek-compatible request body of `POST /v1/chat/completions` (design §5).
+ * Unknown fields are accepted and ignored (clients send many); known fields with a wrong type are 400.
+ */
+import { z } from 'zod';
+
+const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+/** Any part; non-text parts are rejected with a clear message by the server (not by the schema). */
+const anyPart = z.looseObject({ type: z.string() });
+
+export const openAiMessageSchema = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(z.union([textPart, anyPart])), z.null()]).optional(),
+  /** Reasoning sent back by clients (DeepSeek / SGLang style); accepted and stripped. */
+  reasoning_content: z.string().nullish(),
+  /** Reasoning sent back by clients (vLLM / Ollama style); accepted and stripped. */
+  reasoning: z.string().nullish(),
+  name: z.string().optional(),
+});
+
+const effort = z.enum(['none', 'minimal', 'low', 'medium', 'high']);
+
+export const chatCompletionRequestSchema = z.looseObject({
+  model: z.string().min(1).max(256),
+  messages: z.array(openAiMessageSchema).min(1).max(10_000),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  max_tokens: z.int().min(1).nullish(),
+  max_completion_tokens: z.int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
+  seed: z.int().nullish(),
+  user: z.string().max(256).nullish(),
+  n: z.int().min(1).max(1).nullish(),
+  reasoning_effort: effort.nullish(),
+  reasoning: z.looseObject({ effort: effort.nullish() }).nullish(),
+  thinking: z
+    .looseObject({
+      type: z.enum(['enabled', 'disabled']),
+      budget_tokens: z.int().min(1).nullish(),
+    })
+    .nullish(),
+});
+
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+export type OpenAiMessage = z.infer<typeof openAiMessageSchema>;
+
+/** `usage` as OpenAI and DeepSeek clients read it. */
+export interface OpenAiUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+  completion_tokens_details: { reasoning_tokens: number };
+  /** DeepSeek's names for the same split. */
+  prompt_cache_hit_tokens: number;
+  prompt_cache_miss_tokens: number;
+}
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; code: string | null; param: string | null };
+}

@@ -1,0 +1,111 @@
+/**
+ * ChatChunks in OpenAI's shapes: `chat.completion.chunk` deltas for streams and one `chat.completion`
+ * object otherwise. Reasoning goes out twice under both names clients read: `reasoning_content`
+ * (DeepSeek, SGLang) and `reasoning` (vLLM, Ollama, OpenRouter).
+ */
+import { randomBytes } from 'node:crypto';
+import type { OpenAiUsage } from '../../api/openai.ts';
+import type { FinishReason, UsageChunk } from '../../inference/types.ts';
+
+export function completionId(): string {
+  return `chatcmpl-${randomBytes(12).toString('base64url')}`;
+}
+
+export function toOpenAiUsage(u: UsageChunk): OpenAiUsage {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+    prompt_tokens_details: { cached_tokens: u.cachedPromptTokens },
+    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
+    prompt_cache_hit_tokens: u.cachedPromptTokens,
+    prompt_cache_miss_tokens: u.promptTokens - u.cachedPromptTokens,
+  };
+}
+
+/** OpenAI knows `stop` and `length`; a cancelled generation has no client left to tell. */
+export function toOpenAiFinish(reason: FinishReason): 'stop' | 'length' {
+  return reason === 'length' ? 'length' : 'stop';
+}
+
+const EMPTY_USAGE: UsageChunk = {
+  type: 'usage',
+  promptTokens: 0,
+  cachedPromptTokens: 0,
+  completionTokens: 0,
+  reasoningTokens: 0,
+};
+
+/** Builds the `chat.completion.chunk` objects of one streamed completion. */
+export class StreamEncoder {
+  readonly id = completionId();
+  readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly model: string) {}
+
+  #chunk(delta: Record<string, unknown>, finish: string | null): object {
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      system_fingerprint: 'ponder',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    };
+  }
+
+  role(): object {
+    return this.#chunk({ role: 'assistant', content: '' }, null);
+  }
+
+  reasoning(text: string): object {
+    return this.#chunk({ reasoning_content: text, reasoning: text }, null);
+  }
+
+  text(text: string): object {
+    return this.#chunk({ content: text }, null);
+  }
+
+  finish(reason: FinishReason): object {
+    return this.#chunk({}, toOpenAiFinish(reason));
+  }
+
+  usage(u: UsageChunk | undefined): object {
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      system_fingerprint: 'ponder',
+      choices: [],
+      usage: toOpenAiUsage(u ?? EMPTY_USAGE),
+    };
+  }
+}
+
+export function completionObject(
+  model: string,
+  result: { text: string; reasoning: string; finish: FinishReason; usage: UsageChunk | undefined },
+): object {
+  return {
+    id: completionId(),
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: 'ponder',
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: result.text,
+          reasoning_content: result.reasoning || null,
+          reasoning: result.reasoning || null,
+        },
+        logprobs: null,
+        finish_reason: toOpenAiFinish(result.finish),
+      },
+    ],
+    usage: toOpenAiUsage(result.usage ?? EMPTY_USAGE),
+  };
+}

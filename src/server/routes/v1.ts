@@ -1,0 +1,166 @@
+/**
+ * The OpenAI/DeepSeek-compatible API (design §5): `GET /v1/models` and `POST /v1/chat/completions`,
+ * authenticated by API key (`Authorization: Bearer` or `x-api-key`). Stateless: a client that
+ * disconnects cancels its generation at once.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CompletionService } from '../../core/completions/completion-service.ts';
+import type { ChatChunk, FinishReason, UsageChunk } from '../../inference/types.ts';
+import { requireUser } from '../auth/plugin.ts';
+import type { AppContext } from '../context.ts';
+import { HttpError, toHttpError } from '../errors.ts';
+import { completionObject, StreamEncoder } from '../openai/encode.ts';
+import { openAiErrorFormatter, toV1HttpError } from '../openai/errors.ts';
+import { parseCompletionBody } from '../openai/request.ts';
+import { SseStream } from '../sse.ts';
+import { chatCoreFor } from './chat-core.ts';
+
+/** Query parameters some clients use for keys: refused, so keys never end up in URLs and logs. */
+const KEY_QUERY_PARAMS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
+
+export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  ctx.errorFormats.add('/v1', openAiErrorFormatter);
+  const { gateway } = chatCoreFor(ctx);
+  const plans = ctx.config.plans;
+  const completions = new CompletionService({
+    gateway,
+    store: ctx.store,
+    maxThinkingBudget: (plan) => plans[plan]?.maxThinkingBudget,
+  });
+
+  // Runs before authentication so a key in the URL is refused even when it is valid.
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/v1')) return;
+    const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : null;
+    if (query && KEY_QUERY_PARAMS.some((k) => query.has(k))) {
+      throw new HttpError(
+        401,
+        'unauthenticated',
+        'API keys are not accepted in the URL; send them as "Authorization: Bearer <key>".',
+      );
+    }
+  });
+
+  app.get('/v1/models', async (request) => {
+    requireUser(request);
+    const { models } = await gateway.listModels();
+    const created = Math.floor(ctx.startedAt.getTime() / 1000);
+    return {
+      object: 'list',
+      data: models.map((m) => ({ id: m.id, object: 'model', created, owned_by: m.provider, state: m.state })),
+    };
+  });
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const user = requireUser(request);
+    const parsed = parseCompletionBody(request.body);
+    const apiKeyId = request.auth?.via === 'apiKey' ? request.auth.apiKey.id : null;
+    const controller = new AbortController();
+    // The response closing before it finished means the client left: cancel at once, free the slot.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const chunks = completions
+      .complete({ userId: user.id, plan: user.plan, apiKeyId }, parsed.request, controller.signal)
+      [Symbol.asyncIterator]();
+    let first: IteratorResult<ChatChunk>;
+    try {
+      first = await chunks.next();
+    } catch (err) {
+      throw toV1HttpError(err);
+    }
+    const model = parsed.request.model;
+    if (!parsed.stream) return collect(first, chunks, model, controller);
+    await stream(reply, request, first, chunks, model, parsed.includeUsage);
+    return reply;
+  });
+}
+
+async function collect(
+  first: IteratorResult<ChatChunk>,
+  chunks: AsyncIterator<ChatChunk>,
+  model: string,
+  controller: AbortController,
+): Promise<object> {
+  let text = '';
+  let reasoning = '';
+  let usage: UsageChunk | undefined;
+  let finish: FinishReason = 'stop';
+  try {
+    for (let r = first; !r.done; r = await chunks.next()) {
+      const c = r.value;
+      if (c.type === 'text') text += c.text;
+      else if (c.type === 'reasoning') reasoning += c.text;
+      else if (c.type === 'usage') usage = c;
+      else if (c.type === 'done') {
+        finish = c.finishReason;
+        if (c.finishReason === 'error') {
+          throw new HttpError(502, 'upstream_error', c.error ?? 'The generation failed.');
+        }
+      }
+    }
+  } catch (err) {
+    controller.abort();
+    throw toV1HttpError(err);
+  }
+  return completionObject(model, { text, reasoning, finish, usage });
+}
+
+async function stream(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  first: IteratorResult<ChatChunk>,
+  chunks: AsyncIterator<ChatChunk>,
+  model: string,
+  includeUsage: boolean,
+): Promise<void> {
+  // `: keep-alive` comments while queued, and as pings; clients ignore SSE comments.
+  const sse = new SseStream(reply, { pingMs: 10_000 });
+  const encoder = new StreamEncoder(model);
+  const data = (obj: object): Promise<void> => sse.writeRaw(`data: ${JSON.stringify(obj)}\n\n`);
+  let started = false;
+  let usage: UsageChunk | undefined;
+  try {
+    for (let r = first; !r.done && !sse.closed; r = await chunks.next()) {
+      const c = r.value;
+      if (c.type === 'queued') {
+        await sse.writeRaw(': keep-alive\n\n');
+        continue;
+      }
+      if (!started) {
+        started = true;
+        await data(encoder.role());
+      }
+      switch (c.type) {
+        case 'reasoning':
+          await data(encoder.reasoning(c.text));
+          break;
+        case 'text':
+          await data(encoder.text(c.text));
+          break;
+        case 'usage':
+          usage = c;
+          break;
+        case 'done':
+          if (c.finishReason === 'error') {
+            const err = new HttpError(502, 'upstream_error', c.error ?? 'The generation failed.');
+            await data(openAiErrorFormatter(err, request) as object);
+          } else {
+            await data(encoder.finish(c.finishReason));
+            if (includeUsage) await data(encoder.usage(usage));
+          }
+          break;
+        default:
+          c satisfies never;
+      }
+    }
+  } catch (err) {
+    // Headers are gone: report in-band, as OpenAI does, so SDKs raise an APIError.
+    const httpErr = toHttpError(toV1HttpError(err));
+    await data(openAiErrorFormatter(httpErr, request) as object);
+  } finally {
+    await sse.writeRaw('data: [DONE]\n\n');
+    sse.end();
+    await chunks.return?.();
+  }
+}
