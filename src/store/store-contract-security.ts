@@ -320,6 +320,12 @@ export function securityContract({ h, store: s }: ContractEnv): void {
       assert.ok(Array.isArray(await store.search.query(u.id, junk)));
     }
     assert.equal((await store.users.byId(u.id))?.id, u.id);
+    for (const limit of [Number.NaN, Number.POSITIVE_INFINITY, -5, 0, 1e12]) {
+      assert.ok((await store.conversations.list(u.id, { limit })).conversations.length > 0);
+      assert.ok(Array.isArray(await store.users.list({ limit, offset: limit })));
+      assert.ok(Array.isArray(await store.audit.list({ limit })));
+    }
+    await assert.rejects(store.usage.totals(u.id, new Date(Number.NaN)), StoreValidationError);
   });
 
   test('master key file: created 0600; refused when group/world-readable; wrong or malformed keys refused', async () => {

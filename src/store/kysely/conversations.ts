@@ -3,7 +3,7 @@ import { newId } from '../ids.ts';
 import type { ConversationRecord, ConversationStore } from '../types.ts';
 import { inTransaction, nowMs, type RepoContext, toDate } from './context.ts';
 import { reindex } from './search.ts';
-import { date, isRowId, secret } from './validate.ts';
+import { clampLimit, date, isRowId, secret } from './validate.ts';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
@@ -86,7 +86,7 @@ export function conversationStore(ctx: RepoContext): ConversationStore {
 
     async list(userId, page = {}) {
       if (!isRowId(userId)) return { conversations: [], nextCursor: null };
-      const limit = Math.min(Math.max(1, Math.trunc(page.limit ?? DEFAULT_PAGE)), MAX_PAGE);
+      const limit = clampLimit(page.limit, DEFAULT_PAGE, MAX_PAGE);
       let q = db
         .selectFrom('conversations')
         .select(['id', 'user_id', 'title', 'created_at', 'updated_at'])

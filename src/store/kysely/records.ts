@@ -6,7 +6,7 @@ import type { AuditRecord, AuditStore, InviteRecord, InviteStore, UsageStore } f
 import { isForeignKeyViolation } from './auth.ts';
 import { nowMs, type RepoContext, toDate, toDateOrNull } from './context.ts';
 import { isUniqueViolation } from './users.ts';
-import { count, date, isLookupKey, isRowId, plain, plainOrNull } from './validate.ts';
+import { clampLimit, count, date, isLookupKey, isRowId, plain, plainOrNull } from './validate.ts';
 
 export function usageStore(ctx: RepoContext): UsageStore {
   const { db } = ctx;
@@ -124,7 +124,7 @@ export function auditStore(ctx: RepoContext): AuditStore {
     },
 
     async list(options = {}) {
-      const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 100)), 1000);
+      const limit = clampLimit(options.limit, 100, 1000);
       let q = db.selectFrom('audit_log').selectAll();
       if (options.userId !== undefined) {
         if (!isRowId(options.userId)) return [];

@@ -6,7 +6,7 @@ import { indexTokens, queryTokens, snippet } from '../crypto/blind-index.ts';
 import type { UserKeys } from '../crypto/envelope.ts';
 import type { SearchResult, SearchStore } from '../types.ts';
 import type { Db, RepoContext } from './context.ts';
-import { isRowId } from './validate.ts';
+import { clampLimit, isRowId } from './validate.ts';
 
 const INSERT_CHUNK = 400;
 /** A query of more words than this is cut (each word is one more index lookup). */
@@ -48,7 +48,7 @@ export function searchStore(ctx: RepoContext): SearchStore {
       if (words.length === 0) return [];
       const keys = await ctx.keys.forUser(db, userId);
       if (!keys) return [];
-      const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 20)), 100);
+      const limit = clampLimit(options.limit, 20, 100);
       const hashes = words.map((w) => keys.tokenHash(w));
       // Units (a title or one message) holding every query token: AND semantics within one unit.
       const units = (conversationId?: string) => {

@@ -2,7 +2,7 @@ import { StoreError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { CreateUserInput, UpdateUserInput, UserRecord, UserStore } from '../types.ts';
 import { type Db, inTransaction, nowMs, type RepoContext, toDate } from './context.ts';
-import { isLookupKey, isRowId, normaliseEmail, plain, plainOrNull } from './validate.ts';
+import { clampLimit, isLookupKey, isRowId, normaliseEmail, plain, plainOrNull } from './validate.ts';
 
 export interface UserRow {
   id: string;
@@ -138,8 +138,11 @@ export function userStore(ctx: RepoContext): UserStore {
     byId: (id) => findUser(db, id),
 
     async list(options = {}) {
-      const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? 1000)), 1_000_000);
-      const offset = Math.max(0, Math.trunc(options.offset ?? 0));
+      const limit = clampLimit(options.limit, 1000, 1_000_000);
+      const offset =
+        typeof options.offset === 'number' && Number.isFinite(options.offset)
+          ? Math.max(0, Math.trunc(options.offset))
+          : 0;
       const rows = await db
         .selectFrom('users')
         .select(USER_COLUMNS)

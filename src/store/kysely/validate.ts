@@ -69,3 +69,9 @@ export function diagnostic(value: string | null | undefined): string | null {
     .replace(/\u0000/g, '\uFFFD')
     .slice(0, 4000);
 }
+
+/** A page size from caller input: non-numbers (NaN, Infinity, strings) fall back to the default. */
+export function clampLimit(value: unknown, fallback: number, max: number): number {
+  const n = typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : fallback;
+  return Math.min(Math.max(1, n), max);
+}
