@@ -62,6 +62,16 @@ describe('log canaries', () => {
         assert.ok(!logs.includes(secret), `${what} found in the logs`);
       }
       assert.ok(!logs.includes(tag), 'no canary tag at all in the logs');
+
+      // The audit log records the events, never the secrets.
+      const auditRows = await s.store.audit.list({ limit: 100 });
+      const events = new Set(auditRows.map((r) => r.event));
+      for (const e of ['signup', 'login', 'login_failed', 'api_key_created', 'password_changed']) {
+        assert.ok(events.has(e), `audit event ${e}`);
+      }
+      const auditText = JSON.stringify(auditRows);
+      assert.ok(!auditText.includes(tag), 'no canary in the audit log');
+      assert.ok(!auditText.includes(token.slice(0, 12)));
     } finally {
       await s.close();
     }
