@@ -11,7 +11,7 @@ import {
   replayFromMessage,
 } from '../../core/chat/index.ts';
 import { ConversationError, ConversationService } from '../../core/conversations/index.ts';
-import { GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
+import { type AcquireHook, GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
 import { InferenceError, type ModelInfo, type Provider } from '../../inference/types.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -21,6 +21,12 @@ import { SseStream } from '../sse.ts';
 export interface ChatDeps {
   /** Routes model ids to providers. Default: a gateway without providers (every turn answers 503 `model_not_ready`). */
   gateway?: InferenceGateway;
+  /**
+   * Admission control for the default gateway (ignored when `gateway` is given). Default: admit at once.
+   * E.g. `(s, w) => controller.request({ userId: s.userId, plan: plans[s.plan], signal: w.signal,
+   * onQueued: (u) => w.onQueued?.(u.position, u.etaMs) }).ticket`.
+   */
+  acquire?: AcquireHook;
   /** Where generation events are kept for reattaching. Default: in memory (one instance). */
   eventLog?: GenerationEventLog;
   /** Cap on generated tokens per turn. Default: the model's remaining context. */
@@ -62,6 +68,7 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
       providers: ctx.deps.providers ?? [],
       ...(ctx.deps.defaultModel === undefined ? {} : { defaultModel: ctx.deps.defaultModel }),
       extraModels: () => defaultModelInfo(ctx),
+      ...(deps.acquire ? { acquire: deps.acquire } : {}),
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
   const plans = ctx.config.plans;
