@@ -134,7 +134,17 @@ export class ModelRegistry {
         },
       );
     }
-    const needed = await this.estimateBytes(info, (await stat(path)).size);
+    const fileSize = (await stat(path)).size;
+    const insights = await GgufInsights.from(info, this.llama).catch(() => undefined);
+    const dataStart = Math.min(...(info.tensorInfo ?? []).map((t) => Number(t.fileOffset)));
+    // Tensor data is at least the sum of tensor sizes (plus alignment); a shorter file is cut off.
+    if (insights && Number.isFinite(dataStart) && fileSize < dataStart + insights.modelSize) {
+      throw new InferenceError(
+        'model_not_ready',
+        `Model "${id}" at ${path} is truncated: ${fileSize} bytes, but its tensors need at least ${dataStart + insights.modelSize}; download it again`,
+      );
+    }
+    const needed = fileSize + (insights ? await this.contextBytes(insights) : 0);
     const free = this.config.freeMemoryLimitBytes ?? os.freemem();
     if (needed > free) {
       throw new InferenceError(
@@ -201,21 +211,17 @@ export class ModelRegistry {
     }
   }
 
-  private async estimateBytes(
-    info: Awaited<ReturnType<typeof readGgufFileInfo>>,
-    fileSize: number,
-  ): Promise<number> {
+  private async contextBytes(insights: GgufInsights): Promise<number> {
     try {
-      const insights = await GgufInsights.from(info, this.llama);
       const ctx = await insights.estimateContextResourceRequirementsV2({
-        contextSize: this.config.contextSize * this.config.slots,
+        contextSize: this.config.contextSize,
         sequences: this.config.slots,
         batchSize: this.config.batchSize,
         modelGpuLayers: 0,
       });
-      return fileSize + ctx.cpuRam;
+      return ctx.cpuRam;
     } catch {
-      return fileSize;
+      return 0;
     }
   }
 }
