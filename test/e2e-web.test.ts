@@ -13,6 +13,7 @@ import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from
 
 const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
+const email = `e2e-${Date.now()}@example.com`;
 
 describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
   let server: TestServer;
@@ -52,7 +53,7 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.goto(server.baseUrl);
     await page.waitForURL(/\/login$/);
     await page.getByRole('link', { name: /Sign up/ }).click();
-    await page.getByLabel('Email').fill(`e2e-${Date.now()}@example.com`);
+    await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
     await composer().waitFor();
@@ -66,7 +67,8 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     const live = page.locator('article.message-assistant[data-status="streaming"] .reasoning-body');
     await live.waitFor({ state: 'visible' });
     await page.waitForFunction(
-      () => (document.querySelector('article.message-assistant .reasoning-body')?.textContent ?? '').length > 5,
+      () =>
+        (document.querySelector('article.message-assistant .reasoning-body')?.textContent ?? '').length > 5,
     );
     await shot('reasoning-open-light');
     await page.getByRole('button', { name: 'Stop' }).click();
@@ -132,7 +134,8 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.waitForURL(/\/c\/[^/]+$/);
     const id = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.waitForFunction(
-      () => (document.querySelector('article.message-assistant .reasoning-body')?.textContent ?? '').length > 0,
+      () =>
+        (document.querySelector('article.message-assistant .reasoning-body')?.textContent ?? '').length > 0,
     );
     await page.reload();
     const msg = lastAssistant();
@@ -173,6 +176,16 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await shot('chat-dark');
     await page.reload();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  });
+
+  test('admin pages (the first user is the admin)', async () => {
+    await page.getByRole('button', { name: 'Admin' }).click();
+    await page.waitForURL(/\/admin$/);
+    await page.getByRole('cell', { name: email }).waitFor();
+    await page.getByRole('heading', { name: 'Status' }).waitFor();
+    await shot('admin-dark');
+    await page.getByRole('button', { name: 'Back to chat' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
   });
 
   test('375 px: the sidebar is a drawer and nothing overflows', async () => {

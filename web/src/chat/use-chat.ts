@@ -96,7 +96,30 @@ export function useChat(opts: UseChatOptions) {
       () => undefined,
     );
     if (detail && stateRef.current.conversationId === id) {
-      setState((s) => ({ ...s, ...fromDetail(detail), selection: s.selection }));
+      setState((s) => {
+        // Keep unchanged message objects so memoised rows do not re-render after every turn.
+        const messages = new Map<string, Message>();
+        let changedSet = s.messages.size !== detail.messages.length;
+        for (const m of detail.messages) {
+          const old = s.messages.get(m.id);
+          if (!old) changedSet = true;
+          const same =
+            old &&
+            old.status === m.status &&
+            old.content === m.content &&
+            old.reasoning === m.reasoning &&
+            old.error === m.error;
+          // The store may lag the stream's `done` by a moment: never step a finished message back.
+          const stale = old && old.status !== 'streaming' && m.status === 'streaming';
+          messages.set(m.id, same || stale ? old : m);
+        }
+        return {
+          ...s,
+          title: detail.title,
+          messages,
+          structure: changedSet ? s.structure + 1 : s.structure,
+        };
+      });
     }
   }, []);
 
@@ -234,7 +257,8 @@ export function useChat(opts: UseChatOptions) {
       }));
       if (abortRef.current === ac) abortRef.current = undefined;
       optsRef.current.onChanged();
-      if (!finished) void reload();
+      // Pick up what the server settled (title, usage, timings, or the state after a broken stream).
+      void reload();
     },
     [reload],
   );

@@ -59,7 +59,7 @@ export function Composer(props: ComposerProps) {
         ref={ref}
         className="composer-input"
         aria-label={t('messagePlaceholder')}
-        placeholder={t('messagePlaceholder')}
+        placeholder={t('composerShort')}
         value={text}
         rows={1}
         onChange={(e) => setText(e.target.value)}

@@ -34,6 +34,7 @@ export const en = {
   untitled: 'New conversation',
   // chat
   messagePlaceholder: 'Message Ponder (Enter to send, Shift+Enter for a new line)',
+  composerShort: 'Message Ponder',
   send: 'Send',
   stop: 'Stop',
   regenerate: 'Regenerate',

@@ -32,6 +32,7 @@ export const fr: Dictionary = {
   admin: 'Administration',
   untitled: 'Nouvelle discussion',
   messagePlaceholder: 'Écrire à Ponder (Entrée pour envoyer, Maj+Entrée pour un saut de ligne)',
+  composerShort: 'Écrire à Ponder',
   send: 'Envoyer',
   stop: 'Arrêter',
   regenerate: 'Régénérer',

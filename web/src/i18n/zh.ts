@@ -32,6 +32,7 @@ export const zh: Dictionary = {
   admin: '管理',
   untitled: '新对话',
   messagePlaceholder: '给 Ponder 发送消息（Enter 发送，Shift+Enter 换行）',
+  composerShort: '给 Ponder 发送消息',
   send: '发送',
   stop: '停止',
   regenerate: '重新生成',

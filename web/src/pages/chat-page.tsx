@@ -59,6 +59,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
 
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  const [atBottom, setAtBottom] = useState(true);
   const lastId = path.at(-1);
   const last = lastId ? state.messages.get(lastId) : undefined;
   // Follow the stream only while the reader is at the bottom; scrolling up to read stops it.
@@ -91,6 +92,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+          if (stick.current !== atBottom) setAtBottom(stick.current);
         }}
       >
         <div className="messages-inner">
@@ -120,6 +122,19 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
           })}
         </div>
       </div>
+      {atBottom ? null : (
+        <button
+          type="button"
+          className="button scroll-bottom"
+          aria-label={t('scrollToBottom')}
+          onClick={() => {
+            const el = scroller.current;
+            if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+          }}
+        >
+          ↓
+        </button>
+      )}
       {state.error ? (
         <ChatErrorBanner error={state.error} onRetry={chat.retry} onDismiss={chat.dismissError} />
       ) : null}
