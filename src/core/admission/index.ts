@@ -1,3 +1,10 @@
+export {
+  type Capacity,
+  type CapacityOptions,
+  createCapacity,
+  DEFAULT_UPSTREAM_CONCURRENCY,
+  defaultCapacity,
+} from './capacity.ts';
 export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
 export {
   AdmissionController,
