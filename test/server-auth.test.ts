@@ -212,3 +212,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('first account', () => {
+  test('of several simultaneous first sign-ups exactly one becomes admin', async () => {
+    const s = await startTestServer();
+    try {
+      const users = await Promise.all([1, 2, 3, 4].map((i) => s.signup(`first${i}@example.com`)));
+      assert.equal(users.filter((u) => u.user.isAdmin).length, 1);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -24,6 +24,8 @@ export class Accounts {
   readonly sessions: Sessions;
   readonly #deps: AccountsDeps;
   readonly #throttle: ThrottleRules;
+  #creating: Promise<void> = Promise.resolve();
+  #hasUsers = false;
 
   constructor(deps: AccountsDeps) {
     this.#deps = deps;
@@ -93,8 +95,17 @@ export class Accounts {
       inviteCodeHash = sha256Hex(code);
     }
     const passwordHash = await hasher.hash(input.password);
-    const isAdmin = input.isAdmin ?? (await store.users.count()) === 0;
+    // Serialised in-process so two simultaneous first sign-ups cannot both become admin.
+    const previous = this.#creating;
+    let release!: () => void;
+    this.#creating = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
     try {
+      // Once an account exists the count is not needed again (it is a full scan on PostgreSQL).
+      this.#hasUsers ||= (await store.users.count()) > 0;
+      const isAdmin = input.isAdmin ?? !this.#hasUsers;
       const record = await store.users.create({
         email,
         passwordHash,
@@ -102,6 +113,7 @@ export class Accounts {
         isAdmin,
         ...(inviteCodeHash ? { inviteCodeHash } : {}),
       });
+      this.#hasUsers = true;
       return toAccountUser(record);
     } catch (err) {
       if (err instanceof StoreError) {
@@ -117,6 +129,8 @@ export class Accounts {
         }
       }
       throw err;
+    } finally {
+      release();
     }
   }
 
