@@ -23,6 +23,8 @@ let registry: ModelRegistry | undefined;
 let config: EngineConfig | undefined;
 const stats = new BatchStats();
 const running = new Map<number, Running>();
+/** Models added while llama.cpp was still starting. */
+const earlyModels = new Map<string, string>();
 
 function send(msg: ChildMessage): void {
   if (process.connected) process.send?.(msg);
@@ -48,7 +50,7 @@ async function init(cfg: EngineConfig, models: Record<string, string>): Promise<
     process.exit(1);
   }
   registry = new ModelRegistry(llama, cfg, stats);
-  for (const [id, path] of Object.entries(models)) registry.add(id, path);
+  for (const [id, path] of [...Object.entries(models), ...earlyModels]) registry.add(id, path);
   send({ type: 'ready' });
 }
 
@@ -174,7 +176,8 @@ function onMessage(msg: ParentMessage): void {
       void init(msg.config, msg.models);
       return;
     case 'add-model':
-      registry?.add(msg.id, msg.path);
+      if (registry) registry.add(msg.id, msg.path);
+      else earlyModels.set(msg.id, msg.path);
       return;
     case 'chat':
       void handleChat(msg.id, msg.req, msg.affinityKey);

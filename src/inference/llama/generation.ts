@@ -41,6 +41,13 @@ export function validateRequest(req: ChatRequest): void {
     throw new InferenceError('invalid_request', msg);
   };
   if (!Array.isArray(req.messages) || req.messages.length === 0) bad('messages must not be empty');
+  for (const [i, m] of req.messages.entries()) {
+    if (m === null || typeof m !== 'object' || typeof m.content !== 'string')
+      bad(`messages[${i}].content must be a string`);
+    if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant') {
+      bad(`messages[${i}].role must be system, user or assistant`);
+    }
+  }
   if (req.messages.every((m) => m.content.trim() === ''))
     bad('the prompt is empty: every message has empty content');
   if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens > 0)) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { ensureTestModel } from '../gguf/test-model.ts';
 import { assertWellFormed } from '../provider-contract.ts';
@@ -29,6 +30,19 @@ describe('embedded engine supervision', () => {
   });
   after(async () => {
     await p?.[Symbol.asyncDispose]();
+  });
+
+  test('the engine child runs with one libuv thread (set before Node starts)', async (t) => {
+    const pid = p.enginePid;
+    assert.ok(pid);
+    let environ: string;
+    try {
+      environ = await readFile(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      t.skip('no /proc on this platform');
+      return;
+    }
+    assert.ok(environ.split('\0').includes('UV_THREADPOOL_SIZE=1'));
   });
 
   test('a killed engine ends in-flight requests with done: error, then restarts', async () => {
