@@ -362,9 +362,15 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
   /** Titles the conversation from its first message, unless the user titled it meanwhile. */
   async #autoTitle(userId: string, conversationId: string, first: MessageRecord): Promise<void> {
     const { store } = this.#o;
-    const current = await store.conversations.get(conversationId, userId);
-    if (current && current.title === '')
-      await store.conversations.rename(conversationId, userId, makeTitle(first.content));
+    try {
+      const current = await store.conversations.get(conversationId, userId);
+      if (current && current.title === '') {
+        await store.conversations.rename(conversationId, userId, makeTitle(first.content));
+      }
+    } catch (err) {
+      // A missing title is cosmetic: the turn goes on.
+      this.#o.logger?.warn({ conversationId, err: (err as Error)?.name }, 'automatic title failed');
+    }
   }
 }
 

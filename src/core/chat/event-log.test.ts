@@ -155,3 +155,11 @@ test('replayFromMessage starts with meta and ends with done', () => {
     ],
   );
 });
+
+test('finished logs beyond maxFinished are dropped oldest first; running ones stay', async () => {
+  const log = new MemoryGenerationEventLog({ maxFinished: 2 });
+  for (const id of ['a', 'b', 'c', 'running']) await log.open(id, { ...meta, generationId: id });
+  for (const id of ['a', 'b', 'c']) await log.append(id, { type: 'done', data: { finishReason: 'stop' } });
+  assert.deepEqual(log.ids().sort(), ['b', 'c', 'running']);
+  await log[Symbol.asyncDispose]();
+});

@@ -15,7 +15,8 @@
  * `reasoning`/`text`/`queued` events are folded into one snapshot (the concatenated reasoning and text up
  * to id K). A reader behind K gets `meta`, then the snapshot as a `reasoning` event with id K-1 and a
  * `text` event with id K, then the live events K+1…; reconnecting after K-1 starts over again, after K
- * continues. Finished logs are kept `retainFinishedMs`, then dropped (the saved message takes over).
+ * continues. Finished logs are kept `retainFinishedMs` (at most `maxFinished` of them), then dropped
+ * (the saved message takes over).
  *
  * The interface is async and keyed by generation id so that a Redis Streams implementation can back it
  * when several Ponder instances share the work.
@@ -51,6 +52,8 @@ export interface MemoryEventLogOptions {
   maxBytes?: number;
   /** How long a finished generation's log stays readable. Default 120 000 ms. */
   retainFinishedMs?: number;
+  /** Finished logs kept at most; the oldest are dropped first. Default 1000. */
+  maxFinished?: number;
 }
 
 interface Snapshot {
@@ -83,11 +86,15 @@ export class MemoryGenerationEventLog implements GenerationEventLog {
   readonly #maxEvents: number;
   readonly #maxBytes: number;
   readonly #retainMs: number;
+  readonly #maxFinished: number;
+  /** Finished generation ids, oldest first. */
+  readonly #finished = new Set<string>();
 
   constructor(options: MemoryEventLogOptions = {}) {
     this.#maxEvents = Math.max(8, options.maxEvents ?? 4096);
     this.#maxBytes = Math.max(1024, options.maxBytes ?? 1 << 20);
     this.#retainMs = options.retainFinishedMs ?? 120_000;
+    this.#maxFinished = Math.max(1, options.maxFinished ?? 1000);
   }
 
   async open(generationId: string, meta: MetaEventData): Promise<void> {
@@ -113,6 +120,11 @@ export class MemoryGenerationEventLog implements GenerationEventLog {
       entry.done = true;
       entry.evictTimer = setTimeout(() => this.#drop(generationId), this.#retainMs);
       entry.evictTimer.unref();
+      this.#finished.add(generationId);
+      for (const oldest of this.#finished) {
+        if (this.#finished.size <= this.#maxFinished) break;
+        this.#drop(oldest);
+      }
     } else if (entry.events.length > this.#maxEvents || entry.bytes > this.#maxBytes) {
       this.#fold(entry);
     }
@@ -213,6 +225,7 @@ export class MemoryGenerationEventLog implements GenerationEventLog {
     if (!entry) return;
     clearTimeout(entry.evictTimer);
     this.#logs.delete(generationId);
+    this.#finished.delete(generationId);
     for (const wake of entry.waiters) wake();
     entry.waiters.clear();
   }
