@@ -271,3 +271,42 @@ describe('sign-up flood', () => {
     }
   });
 });
+
+describe('proof-of-work gate', () => {
+  test('switches on under a sign-up flood: 428 with a challenge, a solved one is accepted once', async () => {
+    const { PowGate, solvePow } = await import('../src/core/rate-limit/index.ts');
+    const gate = new PowGate({ secret: 'a test secret of 32 bytes.......', onRate: 3, difficultyBits: 6 });
+    const s = await startTestServer({ deps: { powGate: gate } });
+    try {
+      let pow = (await (await s.request('/api/auth/pow')).json()) as { required: boolean };
+      assert.equal(pow.required, false);
+      for (let i = 0; i < 2; i++) await s.signup(`early${i}@example.com`);
+      const signup = (email: string, proof?: { challenge: string; nonce: string }) =>
+        s.request('/api/auth/signup', {
+          method: 'POST',
+          json: { email, password: TEST_PASSWORD, ...(proof ? { pow: proof } : {}) },
+        });
+      let res = await signup('flood@example.com');
+      assert.equal(res.status, 428);
+      const body = (await res.json()) as {
+        error: { code: string; details: { challenge: string; difficulty: number } };
+      };
+      assert.equal(body.error.code, 'pow_required');
+      const { challenge, difficulty } = body.error.details;
+      assert.equal(difficulty, 6);
+      pow = (await (await s.request('/api/auth/pow')).json()) as { required: boolean };
+      assert.equal(pow.required, true);
+
+      const nonce = solvePow(challenge, difficulty);
+      res = await signup('flood@example.com', { challenge, nonce });
+      assert.equal(res.status, 201);
+      res = await signup('flood2@example.com', { challenge, nonce });
+      assert.equal(res.status, 428, 'a solution is used once');
+      res = await signup('flood3@example.com', { challenge: 'v1.junk', nonce: 'x' });
+      assert.equal(res.status, 428);
+      await res.arrayBuffer();
+    } finally {
+      await s.close();
+    }
+  });
+});

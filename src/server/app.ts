@@ -2,6 +2,7 @@
  * Builds the Fastify app (design §5–6): logging without secrets, request ids, security headers, the
  * Origin check, authentication, JSON errors, every route plugin and the static web app.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -13,6 +14,7 @@ import {
   MemoryRateLimiter,
   PasswordHasher,
 } from '../core/accounts/index.ts';
+import { PowGate } from '../core/rate-limit/index.ts';
 import { installAuth } from './auth/plugin.ts';
 import type { AppContext, AppDeps, ModelStatus } from './context.ts';
 import { ErrorFormats, HttpError, notFound, sendError } from './errors.ts';
@@ -84,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     shutdownHooks: deps.shutdownHooks ?? new ShutdownHooks(),
     errorFormats,
     modelStatus: deps.modelStatus ?? (() => missing),
+    powGate: deps.powGate === undefined ? new PowGate({ secret: randomBytes(32) }) : deps.powGate,
     startedAt: new Date(),
     lifecycle: { draining: false },
   };

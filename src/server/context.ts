@@ -15,6 +15,7 @@ import type {
   RateLimiter,
   ThrottleRules,
 } from '../core/accounts/index.ts';
+import type { PowGate } from '../core/rate-limit/index.ts';
 import type { ModelState, Provider } from '../inference/types.ts';
 import type { Store } from '../store/types.ts';
 import type { ErrorFormats } from './errors.ts';
@@ -52,6 +53,12 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** Overrides of the login/sign-up throttling rules (tests raise the sign-up limit). */
   throttle?: Partial<ThrottleRules>;
+  /**
+   * Proof-of-work gate that switches on under a sign-up flood (428 `pow_required`). Default: an
+   * in-process gate with a random secret; `null` turns it off (tests). Several instances need one
+   * shared secret and Redis-backed counters.
+   */
+  powGate?: PowGate | null;
   /** Default: 2 concurrent hashes, 32 waiting. */
   passwordHasher?: PasswordHasher;
   /** Folder of the built web app. Default `<package>/dist/web`; served when it exists. */
@@ -72,6 +79,7 @@ export interface AppContext {
   shutdownHooks: ShutdownHooks;
   errorFormats: ErrorFormats;
   modelStatus: () => ModelStatus;
+  powGate: PowGate | null;
   /** Process start, for uptime. */
   startedAt: Date;
   /** Set by graceful shutdown: new state-changing requests get 503 while running work drains. */

@@ -141,6 +141,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       logger,
       // Tests sign up many users from 127.0.0.1.
       throttle: { signupPerIp: { limit: 10_000, windowMs: 60_000 } },
+      // Tests sign up faster than any real flood; the gate has its own test.
+      powGate: null,
       ...(provider ? { providers: [provider], defaultModel } : {}),
       ...(provider ? { modelStatus: () => ({ state: 'ready' as const, model: defaultModel }) } : {}),
       ...options.deps,

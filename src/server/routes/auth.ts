@@ -10,7 +10,7 @@ import {
 import { clearSessionCookie, setSessionCookie } from '../auth/cookie.ts';
 import { clientInfo, requireSession, requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
-import { notFound } from '../errors.ts';
+import { HttpError, notFound } from '../errors.ts';
 import { parseWith } from '../validation.ts';
 import { sessionView, userView } from './views.ts';
 
@@ -23,6 +23,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post('/api/auth/signup', publicRoute, async (request, reply) => {
     const body = parseWith(signupRequestSchema, request.body);
+    await checkProofOfWork(ctx, body.pow);
     const login = await ctx.accounts.signup(
       { email: body.email, password: body.password, inviteCode: body.inviteCode },
       clientInfo(request),
@@ -85,6 +86,33 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return reply.code(204).send();
   });
 
-  // The proof-of-work gate is not built yet; the contract's answer when it is off.
-  app.get('/api/auth/pow', publicRoute, async () => ({ required: false }));
+  app.get('/api/auth/pow', publicRoute, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const challenge = await ctx.powGate?.challenge();
+    return challenge
+      ? { required: true, challenge: challenge.challenge, difficulty: challenge.difficulty }
+      : { required: false };
+  });
+}
+
+/**
+ * Under a sign-up flood the gate asks for a solved hashcash challenge (428 `pow_required`, a fresh
+ * challenge in `details`); otherwise sign-up goes straight through.
+ */
+async function checkProofOfWork(
+  ctx: AppContext,
+  pow: { challenge: string; nonce: string } | undefined,
+): Promise<void> {
+  const gate = ctx.powGate;
+  if (!gate) return;
+  await gate.recordSignup();
+  if (!(await gate.isRequired())) return;
+  let problem = 'Sign-ups are busy right now: solve the proof-of-work challenge and retry.';
+  if (pow) {
+    const result = await gate.verify(pow.challenge, pow.nonce);
+    if (result.ok) return;
+    problem = `The proof of work was not accepted (${result.reason}); solve the new challenge and retry.`;
+  }
+  const { challenge, difficulty } = gate.issue();
+  throw new HttpError(428, 'pow_required', problem, { details: { challenge, difficulty } });
 }
