@@ -372,4 +372,21 @@ describe('upstream pool', () => {
     assert.ok(!exposed.includes(keyA) && !exposed.includes(keyB));
     assert.ok(lines.length > 0, 'the logger was used');
   });
+
+  test('disposing the pool ends queued requests with a clear error', async () => {
+    const a = await named('A');
+    await using _a = a.server;
+    const pool = createUpstreamPool([member('a', a.server.baseUrl, { maxConcurrent: 1 })], quiet);
+    const running = await open(pool.chat(request, { signal: signal() }));
+    const queued = pool.chat(request, { signal: signal() })[Symbol.asyncIterator]();
+    assert.deepEqual((await queued.next()).value, { type: 'queued', position: 1 });
+    const rest = queued.next();
+    await pool[Symbol.asyncDispose]();
+    const done = (await rest).value as ChatChunk;
+    assert.equal(done.type === 'done' && done.finishReason, 'error');
+    assert.match(done.type === 'done' ? (done.error ?? '') : '', /shutting down/);
+    const first = (await running.rest()).at(-1);
+    assert.match(first?.type === 'done' ? (first.error ?? '') : '', /shutting down/);
+    a.releaseAll();
+  });
 });

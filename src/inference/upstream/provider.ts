@@ -79,6 +79,7 @@ export function createUpstreamProvider(
   let discovered: { at: number; models: string[] } | undefined;
   let outstanding = 0;
   const open = new Set<AbortController>();
+  let closing = false;
 
   function headers(json: boolean): Record<string, string> {
     const h: Record<string, string> = { accept: json ? 'application/json' : 'text/event-stream' };
@@ -227,6 +228,7 @@ export function createUpstreamProvider(
     function reasonFor(err: unknown): string {
       if (opts.signal.aborted) return 'cancelled';
       if (timeout) return timeout;
+      if (closing) return `${label} stream closed: Ponder is shutting down`;
       return `${label} ${describeFetchError(err)}`;
     }
 
@@ -263,6 +265,7 @@ export function createUpstreamProvider(
       };
     },
     async [Symbol.asyncDispose]() {
+      closing = true;
       for (const c of open) c.abort();
     },
   };
@@ -306,7 +309,9 @@ function describeFetchError(err: unknown): string {
   if (code === 'ENOTFOUND') return 'could not be resolved (ENOTFOUND)';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `closed the connection (${code})`;
   if (code) return `could not be reached (${code})`;
-  const message = err instanceof Error ? err.message : String(err);
+  // e.g. "unexpected redirect": redirects are refused so the API key never follows one elsewhere.
+  const message =
+    typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
   return `could not be reached: ${message}`;
 }
 
