@@ -7,6 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
+import {
+  chatStream,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+} from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
@@ -56,7 +62,23 @@ function inspectRendered(): string[] {
   return problems;
 }
 
-describe('XSS corpus rendered in Chromium', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
+/** A plan generous enough for one user to send the whole corpus (the free plan allows 50 a day). */
+const PLANS = {
+  free: {
+    reasoningMessagesPerDay: 1000,
+    tokensPerDay: 10_000_000,
+    maxConcurrency: 2,
+    priority: 1,
+    maxThinkingBudget: 4096,
+  },
+};
+
+describe('XSS corpus in Chromium (user messages, and model output from a scripted hostile upstream)', {
+  skip: skipWithoutChromium,
+  timeout: 240_000,
+}, () => {
+  let upstream: ScriptedUpstream;
+  let provider: UpstreamProvider;
   let server: TestServer;
   let browser: Browser;
   let page: Page;
@@ -65,7 +87,31 @@ describe('XSS corpus rendered in Chromium', { skip: skipWithoutChromium, timeout
 
   before(async () => {
     await ensureWebBuild();
-    server = await startTestServer({ withModel: true });
+    // Request i answers with payload i, in the reasoning and in the answer.
+    upstream = await startScriptedUpstream({
+      models: ['r1-test'],
+      onChat: (_req, i) => {
+        const payload = XSS_PAYLOADS[i % XSS_PAYLOADS.length] ?? '';
+        // (The user-message test runs first and uses up one request per payload: the index wraps.)
+        return {
+          lines: chatStream({ reasoning: ['\n', payload], content: [payload.slice(0, 5), payload.slice(5)] }),
+        };
+      },
+    });
+    provider = createUpstreamProvider({
+      id: 'hostile',
+      baseUrl: upstream.baseUrl,
+      models: ['r1-test'],
+      reasoningFormat: 'auto',
+    });
+    server = await startTestServer({
+      config: { plans: PLANS },
+      deps: {
+        providers: [provider],
+        defaultModel: 'r1-test',
+        modelStatus: () => ({ state: 'ready', model: 'r1-test' }),
+      },
+    });
     browser = await launchChromium();
     const context = await browser.newContext({ locale: 'en-US' });
     page = await context.newPage();
@@ -86,9 +132,11 @@ describe('XSS corpus rendered in Chromium', { skip: skipWithoutChromium, timeout
   after(async () => {
     await browser?.close();
     await server?.close();
+    await provider?.[Symbol.asyncDispose]();
+    await upstream?.close();
   });
 
-  test(`at least 30 payloads`, () => {
+  test('at least 30 payloads', () => {
     assert.ok(XSS_PAYLOADS.length >= 30);
   });
 
@@ -99,29 +147,45 @@ describe('XSS corpus rendered in Chromium', { skip: skipWithoutChromium, timeout
     const conversations: string[] = [];
     for (const payload of XSS_PAYLOADS) {
       await page.getByRole('button', { name: /New chat/ }).click();
-      console.log('payload', JSON.stringify(payload));
       await composer.fill(payload);
       await composer.press('Enter');
       await page.waitForURL(/\/c\/[^/]+$/);
       conversations.push(page.url());
-      // The tiny model may finish before the click lands; stopping only keeps the test short.
-      await page
-        .getByRole('button', { name: 'Stop' })
-        .click({ timeout: 2000 })
-        .catch(() => undefined);
       await page.locator('article.message-assistant:not([data-status="streaming"])').waitFor();
-      const problems = await page.evaluate(inspectRendered);
-      assert.deepEqual(problems, [], `payload ${JSON.stringify(payload)}`);
+      assert.deepEqual(await page.evaluate(inspectRendered), [], `payload ${JSON.stringify(payload)}`);
     }
-    // Rendered again from what the server stored (not the optimistic copy), every one on one page load.
+    // Rendered again from what the server stored (not the optimistic copy).
     for (const url of conversations.slice(-12)) {
       await page.goto(url);
       await page.locator('article.message-user').first().waitFor();
       assert.deepEqual(await page.evaluate(inspectRendered), [], url);
     }
-    // Let lazily loaded chunks (KaTeX, highlight.js) settle before the final checks.
+  });
+
+  test('every payload streamed back by the model renders inert (answer and reasoning)', async () => {
+    await page.goto(server.baseUrl);
+    const composer = page.getByRole('textbox', { name: /Message Ponder/ });
+    await composer.waitFor();
+    const offset = upstream.chatRequests.length;
+    for (let i = 0; i < XSS_PAYLOADS.length; i++) {
+      await page.getByRole('button', { name: /New chat/ }).click();
+      await composer.fill(`payload ${(offset + i) % XSS_PAYLOADS.length}`);
+      await composer.press('Enter');
+      const done = page.locator('article.message-assistant:not([data-status="streaming"])');
+      await done.waitFor();
+      assert.equal(await done.getAttribute('data-status'), 'complete', `payload ${i}`);
+      // Open the reasoning too, so its text is in view.
+      const toggle = done.locator('.reasoning-toggle[aria-expanded="false"]');
+      if (await toggle.count()) await toggle.click();
+      assert.deepEqual(
+        await page.evaluate(inspectRendered),
+        [],
+        `payload ${JSON.stringify(XSS_PAYLOADS[i])}`,
+      );
+    }
     await page.waitForLoadState('networkidle');
     assert.deepEqual(await page.evaluate(inspectRendered), []);
+    assert.ok(upstream.chatRequests.length >= offset + XSS_PAYLOADS.length);
   });
 
   test('no dialog opened and no request left the origin', () => {

@@ -48,26 +48,28 @@ function UsersSection() {
                 <td>
                   {u.isAdmin ? t('isAdmin') : ''} {u.disabled ? t('disabled') : ''}
                 </td>
-                <td className="actions">
-                  {u.id === me.id ? null : (
-                    <>
-                      <button
-                        type="button"
-                        className="button small"
-                        onClick={() => void patch(u.id, { disabled: !u.disabled })}
-                      >
-                        {u.disabled ? t('enable') : t('disable')}
-                      </button>
-                      <button
-                        type="button"
-                        className="button small"
-                        onClick={() => void patch(u.id, { isAdmin: !u.isAdmin })}
-                      >
-                        {u.isAdmin ? t('removeAdmin') : t('makeAdmin')}
-                      </button>
-                      <DeleteUser id={u.id} email={u.email} onDone={reload} onError={setNote} />
-                    </>
-                  )}
+                <td>
+                  <div className="actions">
+                    {u.id === me.id ? null : (
+                      <>
+                        <button
+                          type="button"
+                          className="button small"
+                          onClick={() => void patch(u.id, { disabled: !u.disabled })}
+                        >
+                          {u.disabled ? t('enable') : t('disable')}
+                        </button>
+                        <button
+                          type="button"
+                          className="button small"
+                          onClick={() => void patch(u.id, { isAdmin: !u.isAdmin })}
+                        >
+                          {u.isAdmin ? t('removeAdmin') : t('makeAdmin')}
+                        </button>
+                        <DeleteUser id={u.id} email={u.email} onDone={reload} onError={setNote} />
+                      </>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
