@@ -118,7 +118,8 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
   }
 
   const reason = job.abortReason();
-  if (signal.aborted || !outcome) {
+  // An answer that finished before the abort landed keeps its outcome.
+  if (!outcome || (signal.aborted && outcome.finishReason !== 'stop' && outcome.finishReason !== 'length')) {
     outcome = signal.aborted
       ? {
           finishReason: 'cancelled',
@@ -170,7 +171,9 @@ function finalStatus(
   finishReason: FinishReason,
   reason: AbortReason | null,
 ): { messageStatus: MessageStatus; generationStatus: Exclude<GenerationStatus, 'running'> } {
-  if (reason === 'shutdown') return { messageStatus: 'interrupted', generationStatus: 'interrupted' };
+  if (reason === 'shutdown' && (finishReason === 'cancelled' || finishReason === 'error')) {
+    return { messageStatus: 'interrupted', generationStatus: 'interrupted' };
+  }
   switch (finishReason) {
     case 'stop':
     case 'length':
