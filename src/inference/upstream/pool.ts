@@ -174,6 +174,8 @@ export function createUpstreamPool(
     }
     if (!mayServe(req.model, tried)) return { failure: noMemberMessage(req.model) };
     if (queue.length >= maxQueue) {
+      // Before any chunk the caller gets a typed error (HTTP 503); a retry that finds the queue full ends the stream.
+      if (state.yielded) return { failure: `all upstreams for model "${req.model}" are busy` };
       throw new InferenceError(
         'overloaded',
         `all upstreams for model "${req.model}" are busy; try again shortly`,
