@@ -115,6 +115,8 @@ export async function startServer(
         const graceMs = options.shutdownGraceMs ?? 10_000;
         logger.info({ reason, graceMs }, 'shutting down');
         app.ponder.lifecycle.draining = true;
+        // Stop accepting connections now; open ones (running streams) stay until the grace period ends.
+        app.server.close(() => {});
         pullAbort.abort();
         const failed = await shutdownHooks.run(graceMs);
         if (failed.length > 0) logger.warn({ hooks: failed }, 'shutdown hooks failed');

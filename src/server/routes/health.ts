@@ -16,7 +16,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
       storeOk = false;
     }
     const model = ctx.modelStatus();
-    const ready = storeOk && model.state === 'ready';
+    const draining = ctx.lifecycle.draining;
+    const ready = storeOk && model.state === 'ready' && !draining;
     const modelView = {
       state: model.state,
       ...(model.model !== undefined ? { model: model.model } : {}),
@@ -26,6 +27,11 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({ ready, store: storeOk ? 'open' : 'unavailable', model: modelView });
+      .send({
+        ready,
+        store: storeOk ? 'open' : 'unavailable',
+        model: modelView,
+        ...(draining ? { draining: true } : {}),
+      });
   });
 }
