@@ -94,6 +94,22 @@ describe('embedded engine: bad input is a clear InferenceError', () => {
     );
   });
 
+  test('malformed messages', async () => {
+    await assert.rejects(
+      chat({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'partial' },
+        ],
+      }),
+      rejectsWith('invalid_request', /last message must be a user or system message/),
+    );
+    await assert.rejects(
+      chat({ messages: [{ role: 'tool' as 'user', content: 'x' }] }),
+      rejectsWith('invalid_request', /role must be/),
+    );
+  });
+
   test('maxTokens of 0 or below', async () => {
     await assert.rejects(chat({ maxTokens: 0 }), rejectsWith('invalid_request', /maxTokens/));
     await assert.rejects(chat({ maxTokens: -5 }), rejectsWith('invalid_request', /maxTokens/));

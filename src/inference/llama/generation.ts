@@ -50,6 +50,8 @@ export function validateRequest(req: ChatRequest): void {
   }
   if (req.messages.every((m) => m.content.trim() === ''))
     bad('the prompt is empty: every message has empty content');
+  // Continuing a trailing assistant message (prefix completion) is not supported: say so rather than guess.
+  if (req.messages.at(-1)?.role === 'assistant') bad('the last message must be a user or system message');
   if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens > 0)) {
     bad(`maxTokens must be a positive integer (got ${req.maxTokens})`);
   }
