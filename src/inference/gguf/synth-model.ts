@@ -1,7 +1,8 @@
 /** Writes a synthetic model file atomically: a temporary name beside the target, then a rename. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { ensureDir } from './ensure-dir.ts';
 import { writeGgufFile } from './gguf-writer.ts';
 import {
   isModelPreset,
@@ -66,7 +67,7 @@ export async function synthesizeModel(options: SynthModelOptions): Promise<{ pat
   const path = resolve(options.out);
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await ensureDir(dirname(path));
     const spec = await qwen2GgufOptions(preset, quant);
     const writeOptions = { ...spec, ...(options.onProgress && { onProgress: options.onProgress }) };
     const bytes = await writeGgufFile(

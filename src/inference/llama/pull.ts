@@ -3,8 +3,9 @@
  * http(s) URL or a local path. Downloads go to `<name>.gguf.partial`, resume with HTTP Range, are checked against
  * the announced size and the GGUF header, then renamed into place.
  */
-import { copyFile, link, mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { copyFile, link, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { ensureDir } from '../gguf/ensure-dir.ts';
 import {
   isValidModelName,
   MODEL_EXTENSION,
@@ -355,7 +356,7 @@ async function importLocal(path: string, target: string): Promise<void> {
 export async function pullModel(source: string, options: PullOptions): Promise<PullResult> {
   const parsed = parsePullSource(source, options.cwd);
   try {
-    await mkdir(options.modelsDir, { recursive: true });
+    await ensureDir(options.modelsDir);
   } catch (err) {
     throw new PullError('io', `cannot create ${options.modelsDir}: ${(err as Error).message}`);
   }
