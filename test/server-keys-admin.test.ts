@@ -49,6 +49,39 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await authenticateApiKey(s.store, created.key), null);
     });
 
+    test('/v1 accepts a key as Bearer or x-api-key, never a cookie; revoked and disabled keys get 401', async () => {
+      const res = await s.request('/api/keys', { method: 'POST', cookie: user.cookie, json: { name: 'v1' } });
+      const { id, key } = (await res.json()) as { id: string; key: string };
+      for (const headers of [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }]) {
+        const r = await s.request('/v1/models', { headers });
+        assert.equal(r.status, 200, JSON.stringify(Object.keys(headers)));
+        await r.arrayBuffer();
+      }
+      for (const init of [
+        { headers: { authorization: `Bearer ${key.slice(0, -2)}xx` } },
+        { headers: { authorization: 'Basic abc' } },
+        { cookie: user.cookie },
+        {},
+      ]) {
+        const r = await s.request('/v1/models', init);
+        assert.equal(r.status, 401);
+        const body = (await r.json()) as { error: { message: string; type: string } };
+        assert.equal(typeof body.error.message, 'string');
+        assert.equal(typeof body.error.type, 'string');
+      }
+      const other = await s.signup();
+      const created = (await (
+        await s.request('/api/keys', { method: 'POST', cookie: other.cookie, json: { name: 'x' } })
+      ).json()) as { key: string };
+      await s.store.users.update(other.user.id, { disabled: true });
+      assert.equal((await s.request('/v1/models', { headers: { 'x-api-key': created.key } })).status, 401);
+      await s.request(`/api/keys/${id}`, { method: 'DELETE', cookie: user.cookie });
+      assert.equal(
+        (await s.request('/v1/models', { headers: { authorization: `Bearer ${key}` } })).status,
+        401,
+      );
+    });
+
     test('admin lists and patches users; non-admins get 404', async () => {
       let res = await s.request('/api/admin/users', { cookie: user.cookie });
       assert.equal(res.status, 404);
