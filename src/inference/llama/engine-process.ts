@@ -212,3 +212,6 @@ if (!process.send) {
 process.on('message', (m) => onMessage(m as ParentMessage));
 // The parent is gone: nobody can read results, so do not linger as an orphan holding gigabytes.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group, this child included. The parent decides what an
+// interrupt means (`ponder chat` stops the current answer and keeps the engine), so the engine ignores it.
+process.on('SIGINT', () => {});
