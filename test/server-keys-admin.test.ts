@@ -52,7 +52,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     test('/v1 accepts a key as Bearer or x-api-key, never a cookie; revoked and disabled keys get 401', async () => {
       const res = await s.request('/api/keys', { method: 'POST', cookie: user.cookie, json: { name: 'v1' } });
       const { id, key } = (await res.json()) as { id: string; key: string };
-      for (const headers of [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }]) {
+      for (const headers of [{ authorization: `Bearer ${key}` }, { 'x-api-key': key }] as Record<
+        string,
+        string
+      >[]) {
         const r = await s.request('/v1/models', { headers });
         assert.equal(r.status, 200, JSON.stringify(Object.keys(headers)));
         await r.arrayBuffer();
