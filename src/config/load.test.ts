@@ -87,6 +87,28 @@ describe('loadConfig', () => {
     assert.equal(config.port, 3000);
   });
 
+  test('admission and sign-up PoW knobs: defaults, file and env', () => {
+    const defaults = loadConfig({ cwd: dirWithConfig(), env: {} });
+    assert.deepEqual(defaults.admission, { maxQueued: 256, maxQueuedPerUser: 4, maxWaitMs: 120_000 });
+    assert.equal(defaults.signupPow.onRate, 20);
+    assert.equal(defaults.signupPow.difficultyBits, 18);
+    const config = loadConfig({
+      cwd: dirWithConfig({ admission: { maxQueued: 10 }, signupPow: { onRate: 5 } }),
+      env: {
+        PONDER_ADMISSION_MAX_QUEUED_PER_USER: '0',
+        PONDER_ADMISSION_MAX_WAIT_MS: '5000',
+        PONDER_SIGNUP_POW_DIFFICULTY: '12',
+        PONDER_SIGNUP_POW_OFF_RATE: '2',
+      },
+    });
+    assert.deepEqual(config.admission, { maxQueued: 10, maxQueuedPerUser: 0, maxWaitMs: 5000 });
+    assert.deepEqual(config.signupPow, { onRate: 5, offRate: 2, difficultyBits: 12 });
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_SIGNUP_POW_DIFFICULTY: '99' } }),
+      /signupPow\.difficultyBits/,
+    );
+  });
+
   test('invalid JSON in the file is a clear error', () => {
     assert.throws(() => loadConfig({ cwd: dirWithConfig('{ port: '), env: {} }), /not valid JSON/);
   });

@@ -27,6 +27,12 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PONDER_ENGINE_GPU: { path: ['engine', 'gpu'], kind: 'string' },
   PONDER_UPSTREAMS: { path: ['upstreams'], kind: 'json' },
   PONDER_DEFAULT_PLAN: { path: ['defaultPlan'], kind: 'string' },
+  PONDER_ADMISSION_MAX_QUEUED: { path: ['admission', 'maxQueued'], kind: 'int' },
+  PONDER_ADMISSION_MAX_QUEUED_PER_USER: { path: ['admission', 'maxQueuedPerUser'], kind: 'int' },
+  PONDER_ADMISSION_MAX_WAIT_MS: { path: ['admission', 'maxWaitMs'], kind: 'int' },
+  PONDER_SIGNUP_POW_ON_RATE: { path: ['signupPow', 'onRate'], kind: 'int' },
+  PONDER_SIGNUP_POW_OFF_RATE: { path: ['signupPow', 'offRate'], kind: 'int' },
+  PONDER_SIGNUP_POW_DIFFICULTY: { path: ['signupPow', 'difficultyBits'], kind: 'int' },
 };
 
 /** Variables read by other tools (tests, the CLI itself) that share the prefix but are not configuration. */

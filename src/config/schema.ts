@@ -56,6 +56,24 @@ export const engineSchema = z.strictObject({
   gpu: z.enum(['auto', 'off']).default('off'),
 });
 
+export const admissionSchema = z.strictObject({
+  /** Requests waiting for a generation slot, all users together; beyond it 503 `queue_full`. */
+  maxQueued: z.int().min(0).max(100_000).default(256),
+  /** Requests one user may have waiting; beyond it 429. 0 refuses instead of queueing at the plan's cap. */
+  maxQueuedPerUser: z.int().min(0).max(1000).default(4),
+  /** Longest wait in the queue before 503 `queue_timeout`, in ms. */
+  maxWaitMs: z.int().min(100).max(3_600_000).default(120_000),
+});
+
+export const signupPowSchema = z.strictObject({
+  /** Sign-ups per minute (all clients together) that switch the proof-of-work gate on. */
+  onRate: z.int().positive().default(20),
+  /** Below this many sign-ups per minute the gate switches off again. Default: half of `onRate`. */
+  offRate: z.int().nonnegative().optional(),
+  /** Leading zero bits of SHA-256 a solution needs (18 ≈ 260k hashes, a second or two in a browser). */
+  difficultyBits: z.int().min(1).max(32).default(18),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   host: z.string().min(1).default('127.0.0.1'),
@@ -80,9 +98,15 @@ export const configSchema = z.strictObject({
   upstreams: z.array(upstreamSchema).default([]),
   plans: z.record(z.string(), planSchema).default(DEFAULT_PLANS),
   defaultPlan: z.string().default('free'),
+  /** Admission queue bounds (capacity itself is the engine's slots plus the upstreams' `maxConcurrent`). */
+  admission: admissionSchema.default(admissionSchema.parse({})),
+  /** The sign-up proof-of-work gate that switches on under a flood. */
+  signupPow: signupPowSchema.default(signupPowSchema.parse({})),
 });
 
 export type PonderConfig = z.infer<typeof configSchema>;
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type PlanConfig = z.infer<typeof planSchema>;
 export type EngineConfig = z.infer<typeof engineSchema>;
+export type AdmissionConfig = z.infer<typeof admissionSchema>;
+export type SignupPowConfig = z.infer<typeof signupPowSchema>;
