@@ -69,6 +69,7 @@ export function contentDisposition(filename: string): string {
 function baseName(detail: ConversationDetail): string {
   const slug = detail.title
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
