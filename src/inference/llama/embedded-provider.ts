@@ -216,6 +216,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
     });
     const startedAt = Date.now();
+    let started = false;
     const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (m: ChildMessage) => {
         if (m.type === 'ready') resolve();
@@ -229,7 +230,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
             `The embedded engine exited during startup (code ${code}, signal ${signal})`,
           ),
         );
-        this.onExit(child, code, signal, Date.now() - startedAt, stderrTail);
+        this.onExit(child, code, signal, started ? Date.now() - startedAt : -1, stderrTail);
       });
       child.once('error', reject);
     });
@@ -246,6 +247,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       child.kill('SIGKILL');
       throw err;
     }
+    started = true;
     this.logger.info(
       { pid: child.pid, threads: this.config.threads, slots: this.config.slots },
       'embedded engine started',
@@ -281,6 +283,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     child: ChildProcess,
     code: number | null,
     signal: string | null,
+    /** -1 when it never finished starting. */
     uptimeMs: number,
     stderrTail: string,
   ): void {
@@ -302,12 +305,21 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       this.calls.delete(id);
     }
     if (this.disposed) return;
+    const lastLine = stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
+    if (uptimeMs < 0) {
+      // Startup failures (no usable binary, bad install) would fail again at once: retry on the next request.
+      this.restartAt = Date.now() + (this.options.restartBackoffMs ?? 250);
+      this.logger.error(
+        { pid: child.pid, code, signal, stderr: lastLine },
+        'embedded engine failed to start',
+      );
+      return;
+    }
     // A child that lived a while was healthy: start the backoff over.
     if (uptimeMs > 30_000) this.crashes = 0;
     const delay = Math.min((this.options.restartBackoffMs ?? 250) * 2 ** this.crashes, 10_000);
     this.crashes++;
     this.restartAt = Date.now() + delay;
-    const lastLine = stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
     this.logger.error(
       { pid: child.pid, code, signal, inFlight, restartInMs: delay, stderr: lastLine },
       'embedded engine died; restarting',
