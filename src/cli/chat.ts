@@ -116,7 +116,10 @@ async function interactive(provider: EmbeddedProvider, flags: ChatFlags): Promis
       }
       if (line.trim() === '') continue;
       history.push({ role: 'user', content: line });
+      // While answering, the terminal leaves raw mode so Ctrl-C arrives as SIGINT (readline would
+      // otherwise swallow it as input) and reaches the InterruptController.
       rl.pause();
+      setRawMode(false);
       const interrupts = new InterruptController();
       try {
         const outcome = await runTurn(provider, flags, history, interrupts);
@@ -128,12 +131,17 @@ async function interactive(provider: EmbeddedProvider, flags: ChatFlags): Promis
         }
       } finally {
         interrupts.dispose();
+        setRawMode(true);
         rl.resume();
       }
     }
   } finally {
     rl.close();
   }
+}
+
+function setRawMode(raw: boolean): void {
+  if (process.stdin.isTTY) process.stdin.setRawMode(raw);
 }
 
 interface TurnOutcome {
