@@ -24,6 +24,8 @@ export class GatewayError extends Error {
 export interface AdmissionSubject {
   userId: string;
   plan: string;
+  /** Whether the generation thinks (counts against the plan's daily reasoning messages). Default true. */
+  reasoning?: boolean;
 }
 
 export interface AdmissionWait {

@@ -242,7 +242,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       signalQueued = resolve;
     });
     const grant: Promise<AdmissionGrant> = gateway.acquire(
-      { userId: user.id, plan: user.plan },
+      { userId: user.id, plan: user.plan, reasoning: turn.body.thinking?.enabled !== false },
       {
         signal: controller.signal,
         onQueued: (position, etaMs) => {

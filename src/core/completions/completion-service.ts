@@ -51,7 +51,7 @@ export class CompletionService {
     const queued: ChatChunk[] = [];
     let wake: (() => void) | undefined;
     const grantPromise = gateway.acquire(
-      { userId: caller.userId, plan: caller.plan },
+      { userId: caller.userId, plan: caller.plan, reasoning: request.thinking?.enabled !== false },
       {
         signal,
         onQueued: (position, etaMs) => {
