@@ -146,10 +146,34 @@ describe('embedded provider on the tiny generated model', () => {
       if (c.type === 'queued') busy.abort();
     });
     const chunks = await third;
-    assert.deepEqual(chunks[0], { type: 'queued', position: 1 });
+    const queued = chunks[0];
+    assert.ok(queued?.type === 'queued');
+    assert.equal(queued.position, 1);
+    // Earlier tests finished requests, so the engine has hold times to estimate from.
+    assert.ok(queued.etaMs !== undefined && queued.etaMs >= 0);
     assertWellFormed(chunks);
     assert.equal(doneOf(chunks).finishReason, 'length');
     for (const c of await Promise.all(first)) assert.equal(doneOf(c).finishReason, 'cancelled');
+  });
+
+  test('a consumer that stops iterating early frees its slot', async () => {
+    for await (const c of p.chat(req({ maxTokens: 500 }), { signal: signal() })) {
+      if (c.type === 'reasoning') break;
+    }
+    let busy = 1;
+    for (let i = 0; i < 200 && busy > 0; i++) {
+      busy = (await p.health()).slotsBusy ?? 0;
+      if (busy > 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(busy, 0);
+  });
+
+  test('unload frees the model; the next request loads it again', async () => {
+    await p.unload('tiny');
+    assert.deepEqual((await p.stats()).loadedModels, []);
+    const chunks = await collect(p.chat(req({ maxTokens: 3 }), { signal: signal() }));
+    assert.equal(doneOf(chunks).finishReason, 'length');
+    assert.deepEqual((await p.stats()).loadedModels, ['tiny']);
   });
 
   test('a slow consumer pauses its request instead of buffering without bound', async () => {

@@ -95,7 +95,8 @@ async function handleChat(id: number, req: ChatRequest, affinityKey: string | un
         affinityKey,
         promptTokens: prepared.promptTokens,
         signal: run.abort.signal,
-        onQueued: (position) => emit({ type: 'queued', position }),
+        onQueued: (position, etaMs) =>
+          emit(etaMs === undefined ? { type: 'queued', position } : { type: 'queued', position, etaMs }),
       });
     } catch (err) {
       if (run.abort.signal.aborted) emit({ type: 'done', finishReason: 'cancelled' });

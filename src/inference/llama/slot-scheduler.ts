@@ -19,8 +19,11 @@ export interface SchedulableSlot {
 export interface SlotRequest {
   affinityKey?: string;
   promptTokens: readonly number[];
-  /** Called with the 1-based queue position each time it changes while waiting. */
-  onQueued?: (position: number) => void;
+  /**
+   * Called with the 1-based queue position each time it changes while waiting, and an estimate of the wait
+   * once some requests have finished (recent slot hold times × queue rounds).
+   */
+  onQueued?: (position: number, etaMs: number | undefined) => void;
   signal?: AbortSignal;
 }
 
@@ -41,6 +44,9 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
 export class SlotScheduler<S extends SchedulableSlot> {
   private readonly queue: Waiter[] = [];
   private clock = 0;
+  /** Exponential moving average of how long a request holds a slot. */
+  private holdMsAvg: number | undefined;
+  private readonly acquiredAt = new Map<S, number>();
 
   constructor(readonly slots: readonly S[]) {}
 
@@ -57,7 +63,7 @@ export class SlotScheduler<S extends SchedulableSlot> {
     req.signal?.throwIfAborted();
     const slot = this.queue.length === 0 ? this.pick(req) : undefined;
     if (slot) {
-      slot.busy = true;
+      this.take(slot);
       return Promise.resolve(slot);
     }
     return new Promise<S>((resolve, reject) => {
@@ -84,6 +90,12 @@ export class SlotScheduler<S extends SchedulableSlot> {
   }
 
   release(slot: S): void {
+    const since = this.acquiredAt.get(slot);
+    if (since !== undefined) {
+      const held = Date.now() - since;
+      this.holdMsAvg = this.holdMsAvg === undefined ? held : 0.8 * this.holdMsAvg + 0.2 * held;
+      this.acquiredAt.delete(slot);
+    }
     slot.busy = false;
     slot.lastUsed = ++this.clock;
     this.drain();
@@ -101,18 +113,25 @@ export class SlotScheduler<S extends SchedulableSlot> {
       const slot = this.pick(head.req);
       if (!slot) break;
       this.queue.shift();
-      slot.busy = true;
+      this.take(slot);
       moved = true;
       head.resolve(slot);
     }
     if (moved) this.announcePositions();
   }
 
+  private take(slot: S): void {
+    slot.busy = true;
+    this.acquiredAt.set(slot, Date.now());
+  }
+
   private announcePositions(): void {
     this.queue.forEach((w, i) => {
       if (w.lastPosition === i + 1) return;
       w.lastPosition = i + 1;
-      w.req.onQueued?.(i + 1);
+      const rounds = Math.ceil((i + 1) / this.slots.length);
+      const eta = this.holdMsAvg === undefined ? undefined : Math.round(rounds * this.holdMsAvg);
+      w.req.onQueued?.(i + 1, eta);
     });
   }
 
