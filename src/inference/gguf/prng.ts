@@ -43,9 +43,22 @@ export class Prng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Fills `out` with normal(0, 1) * scale. */
+  /**
+   * Fills `out` with approximately normal(0, scale²) values: the sum of the four bytes of one 32-bit draw
+   * (Irwin–Hall), bounded at ±3.45σ. Several times faster than Box–Muller, which matters for 1.8 B weights.
+   */
   fillNormal(out: Float32Array, scale: number): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal() * scale;
+    // Sum of 4 uniform bytes: mean 510, standard deviation sqrt(4 * (256² - 1) / 12).
+    const k = scale / Math.sqrt((4 * (256 * 256 - 1)) / 12);
+    let state = this.state;
+    for (let i = 0; i < out.length; i++) {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), state | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      t ^= t >>> 14;
+      out[i] = ((t & 0xff) + ((t >>> 8) & 0xff) + ((t >>> 16) & 0xff) + ((t >>> 24) & 0xff) - 510) * k;
+    }
+    this.state = state >>> 0;
     return out;
   }
 }

@@ -58,7 +58,11 @@ function quantizeQ8_0(src: Float32Array, out: Uint8Array): void {
     const id = d !== 0 ? 1 / d : 0;
     const o = b * 34;
     view.setUint16(o, toHalf(d), true);
-    for (let j = 0; j < 32; j++) view.setInt8(o + 2 + j, Math.round((src[base + j] as number) * id));
+    for (let j = 0; j < 32; j++) {
+      // roundf: half away from zero, like ggml's reference.
+      const x = (src[base + j] as number) * id;
+      out[o + 2 + j] = (x >= 0 ? (x + 0.5) | 0 : (x - 0.5) | 0) & 0xff;
+    }
   }
 }
 

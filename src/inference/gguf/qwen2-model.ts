@@ -11,7 +11,7 @@ import { Prng } from './prng.ts';
 import { encodeTensorData } from './quantize.ts';
 import { loadR1Vocab, R1_TOKEN_IDS, R1_VOCAB_SIZE } from './r1-vocab.ts';
 
-/** Bumped whenever generated files change, so cached test models are rebuilt. */
+/** Bump when the structure of generated files changes (metadata, tensors), so cached models are rebuilt. */
 export const SYNTH_GENERATOR_VERSION = 1;
 export const SYNTH_VERSION_KEY = 'ponder.synth.version';
 
