@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -245,6 +247,22 @@ describe('pullModel', () => {
     await writeFile(join(dir, 'bad.gguf'), 'nope');
     assert.equal((await pullError(pullModel(join(dir, 'bad.gguf'), { modelsDir }))).code, 'not_gguf');
     assert.equal((await pullError(pullModel(join(dir, 'missing.gguf'), { modelsDir }))).code, 'not_found');
+  });
+
+  test('one download per model at a time; a lock left by a dead process is taken over', async () => {
+    const modelsDir = join(dir, 'locked');
+    await mkdir(modelsDir, { recursive: true });
+    const lock = join(modelsDir, 'small.gguf.lock');
+    await writeFile(lock, String(process.pid));
+    const busy = await pullError(pullModel(`${base}/files/small.gguf`, { modelsDir }));
+    assert.equal(busy.code, 'busy');
+    assert.match(busy.message, new RegExp(`pid ${process.pid}`));
+    const child = spawn(process.execPath, ['-e', '0']);
+    await once(child, 'exit');
+    await writeFile(lock, String(child.pid));
+    const result = await pullModel(`${base}/files/small.gguf`, { modelsDir });
+    assert.deepEqual(await readFile(result.path), model);
+    assert.deepEqual(await readdir(modelsDir), ['small.gguf']);
   });
 
   test('cancelling stops the download', async () => {

@@ -13,6 +13,7 @@ import {
   modelNameOf,
   validateModelFile,
 } from './model-files.ts';
+import { acquirePullLock } from './pull-lock.ts';
 
 /** The model Ponder uses when none is configured. */
 export const DEFAULT_MODEL_SOURCE = 'hf:bartowski/DeepSeek-R1-Distill-Qwen-1.5B-GGUF:Q4_K_M';
@@ -29,6 +30,7 @@ export type PullErrorCode =
   | 'size_mismatch'
   | 'not_gguf'
   | 'aborted'
+  | 'busy'
   | 'io';
 
 export class PullError extends Error {
@@ -390,6 +392,13 @@ export async function pullModel(source: string, options: PullOptions): Promise<P
     }
   }
   const partial = `${target}.partial`;
+  const lock = await acquirePullLock(`${target}.lock`);
+  if ('heldBy' in lock) {
+    throw new PullError(
+      'busy',
+      `${name} is already being downloaded by another Ponder process (pid ${lock.heldBy}); wait for it to finish`,
+    );
+  }
   try {
     await download(url, partial, options);
     try {
@@ -401,9 +410,12 @@ export async function pullModel(source: string, options: PullOptions): Promise<P
     await rename(partial, target);
   } catch (err) {
     if (err instanceof PullError) throw err;
-    if (options.signal?.aborted)
+    if (options.signal?.aborted) {
       throw new PullError('aborted', 'download cancelled; run the same pull again to resume');
+    }
     throw new PullError('io', `cannot download ${url}: ${(err as Error).message}`);
+  } finally {
+    await lock.release();
   }
   return { name, path: target, sizeBytes: await sizeOf(target), fetched: true };
 }
