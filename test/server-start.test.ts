@@ -61,3 +61,50 @@ test('startServer: marks crashed generations interrupted, reports the missing mo
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('startServer with redisUrl keeps login throttles in Redis and quits it on shutdown', async () => {
+  const { Redis } = await import('ioredis');
+  const { randomUUID } = await import('node:crypto');
+  const redisUrl = process.env.PONDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `ponder-test:${randomUUID()}:`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'ponder-start-redis-'));
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  try {
+    const config = configSchema.parse({
+      dataDir,
+      masterKey: 'd'.repeat(64),
+      port: 0,
+      logLevel: 'silent',
+      redisUrl,
+    });
+    const server = await startServer(config, {
+      autoPull: false,
+      shutdownGraceMs: 10,
+      redisKeyPrefix: prefix,
+    });
+    try {
+      const res = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong password' }),
+      });
+      assert.equal(res.status, 401);
+      const keys = await redis.keys(`${prefix}*`);
+      assert.ok(
+        keys.some((k) => k.includes('login:acct:')),
+        keys.join(),
+      );
+      assert.ok(
+        keys.some((k) => k.includes('login:ip:')),
+        keys.join(),
+      );
+    } finally {
+      await server.shutdown();
+    }
+  } finally {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -4,10 +4,15 @@
  * Graceful shutdown: stop taking new work, let running generations finish within the grace period
  * (shutdown hooks), then close the app, the providers and the store.
  */
-import { basename } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PonderConfig } from '../config/schema.ts';
+import { SharedRateLimiter } from '../core/accounts/index.ts';
+import { PowGate, RedisCounterStore, RedisRateLimiter } from '../core/rate-limit/index.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../inference/llama/index.ts';
 import { modelNameOf, modelsDirOf, resolveModel } from '../inference/llama/model-files.ts';
 import {
@@ -31,6 +36,8 @@ export interface StartServerOptions {
   shutdownGraceMs?: number;
   /** Default: a JSON logger on stdout at `config.logLevel`. */
   logger?: Logger;
+  /** Prefix of every Redis key when `config.redisUrl` is set. Default `ponder:`. */
+  redisKeyPrefix?: string;
   /** Extra app dependencies (hooks and services wired by other parts). */
   deps?: Partial<Omit<AppDeps, 'config' | 'store' | 'logger'>>;
 }
@@ -63,6 +70,8 @@ export async function startServer(
   });
   const providers: Provider[] = [];
   const pullAbort = new AbortController();
+  /** Run last, after the store closed (e.g. quitting Redis). */
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     const interrupted = await store.generations.markAllRunningInterrupted();
     if (interrupted > 0)
@@ -90,7 +99,10 @@ export async function startServer(
     });
 
     const shutdownHooks = options.deps?.shutdownHooks ?? new ShutdownHooks();
+    const shared = sharedState(config, logger, options.redisKeyPrefix ?? 'ponder:');
+    if (shared) cleanups.push(() => shared.redis.quit().then(() => {}));
     const app = await buildApp({
+      ...(shared ? { rateLimiter: shared.rateLimiter, powGate: shared.powGate } : {}),
       ...options.deps,
       config,
       store,
@@ -130,6 +142,7 @@ export async function startServer(
           );
         }
         await store.close();
+        for (const cleanup of cleanups) await cleanup().catch(() => {});
         logger.info('stopped');
       })();
       return closing;
@@ -139,8 +152,44 @@ export async function startServer(
     pullAbort.abort();
     for (const provider of providers) await provider[Symbol.asyncDispose]().catch(() => {});
     await store.close().catch(() => {});
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * With `redisUrl`, login/sign-up throttles and the sign-up PoW gate live in Redis so every instance
+ * sees one count. The PoW secret must match across instances: it is derived from the master key.
+ */
+function sharedState(
+  config: PonderConfig,
+  logger: Logger,
+  keyPrefix: string,
+): { redis: Redis; rateLimiter: SharedRateLimiter; powGate: PowGate } | null {
+  if (!config.redisUrl) return null;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  redis.on('error', (err: Error) => logger.warn({ err: err.name }, 'redis connection error'));
+  const counters = new RedisCounterStore({ redis, keyPrefix });
+  const limiter = new RedisRateLimiter({ redis, keyPrefix });
+  const powGate = new PowGate({
+    secret: powSecret(config, logger),
+    rateLimiter: limiter,
+    replayStore: counters,
+  });
+  return { redis, rateLimiter: new SharedRateLimiter(limiter, counters), powGate };
+}
+
+function powSecret(config: PonderConfig, logger: Logger): Buffer {
+  let material: string | Buffer | undefined = config.masterKey;
+  if (!material) {
+    try {
+      material = readFileSync(join(config.dataDir, 'master.key'));
+    } catch {
+      logger.warn('no master key to derive the PoW secret from: instances will not share PoW challenges');
+      return randomBytes(32);
+    }
+  }
+  return createHash('sha256').update('ponder pow secret v1\0').update(material).digest();
 }
 
 /** Tracks the default model: resolved, loading, downloading or missing (for `/readyz` and chat). */
