@@ -67,13 +67,19 @@ export class Accounts {
   }
 
   /**
-   * Creates an account without a session (sign-up and `ponder user create`). The first account ever
-   * becomes an admin. The password is hashed before the email is checked so both paths cost the same.
+   * Creates an account without a session (`ponder user create`); audited as `user_created_cli`.
+   * The first account ever becomes an admin unless `isAdmin` says otherwise.
    */
   async createUser(input: { email: string; password: string; isAdmin?: boolean }): Promise<AccountUser> {
-    return this.#createUser({ ...input, requireInvite: false });
+    const user = await this.#createUser({ ...input, requireInvite: false });
+    await audit(this.#deps.store, this.#deps.logger, 'user_created_cli', {
+      userId: user.id,
+      detail: { isAdmin: user.isAdmin },
+    });
+    return user;
   }
 
+  /** The password is hashed before the email is checked, so a taken email costs the same as a new one. */
   async #createUser(input: {
     email: string;
     password: string;
