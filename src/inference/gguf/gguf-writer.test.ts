@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -215,11 +217,19 @@ describe('synthetic R1-Distill-Qwen models in llama.cpp', () => {
 
   test('q4_0 models load too, and two writers racing for one path leave one valid file', async () => {
     const out = join(dir, 'race-q4_0.gguf');
+    const child = spawn(process.execPath, ['-e', '0']);
+    await once(child, 'exit');
+    const stale = `${out}.${child.pid}.0badf00d.tmp`;
+    await writeFile(stale, 'left by a killed writer');
     const [a, b] = await Promise.all([
       synthesizeModel({ preset: 'tiny', quant: 'q4_0', out }),
       synthesizeModel({ preset: 'tiny', quant: 'q4_0', out }),
     ]);
     assert.equal(a.bytes, b.bytes);
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.startsWith('race-')),
+      ['race-q4_0.gguf'],
+    );
     const header = await readGgufHeader(out);
     assert.equal(header.fileSize, a.bytes);
     assert.equal(header.metadata.get('general.file_type'), 2);

@@ -1,7 +1,7 @@
 /** Writes a synthetic model file atomically: a temporary name beside the target, then a rename. */
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ensureDir } from './ensure-dir.ts';
 import { writeGgufFile } from './gguf-writer.ts';
 import {
@@ -58,6 +58,25 @@ export function parseSynthChoice(
   return { preset, quant };
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temporary files of writers that died (a killed test run) would otherwise pile up, up to 2 GB each. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.startsWith(prefix) ? entry.slice(prefix.length) : '');
+    if (m && !isAlive(Number(m[1]))) await rm(join(dirname(path), entry), { force: true });
+  }
+}
+
 /**
  * Generates a synthetic R1-Distill-Qwen GGUF at `out`. The file appears complete or not at all.
  * @returns the absolute path and size in bytes.
@@ -68,6 +87,7 @@ export async function synthesizeModel(options: SynthModelOptions): Promise<{ pat
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await ensureDir(dirname(path));
+    await removeStaleTemps(path);
     const spec = await qwen2GgufOptions(preset, quant);
     const writeOptions = { ...spec, ...(options.onProgress && { onProgress: options.onProgress }) };
     const bytes = await writeGgufFile(
