@@ -26,6 +26,9 @@ export async function chatErrorFrom(err: unknown): Promise<ChatError> {
     case 'quota_exceeded': {
       const fromDetails = err.details?.resetsAt;
       if (typeof fromDetails === 'string') return { kind: 'quota', resetsAt: fromDetails };
+      if (err.retryAfterSeconds !== undefined) {
+        return { kind: 'quota', resetsAt: new Date(Date.now() + err.retryAfterSeconds * 1000).toISOString() };
+      }
       const usage = await api<UsageResponse>('/api/usage').catch(() => undefined);
       return { kind: 'quota', resetsAt: usage?.resetsAt };
     }
