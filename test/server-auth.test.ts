@@ -224,3 +224,36 @@ describe('first account', () => {
     }
   });
 });
+
+describe('last admin', () => {
+  test('cannot delete their account while other users exist; the only user can', async () => {
+    const s = await startTestServer();
+    try {
+      const admin = await s.signup('boss@example.com');
+      const other = await s.signup('staff@example.com');
+      let res = await s.request('/api/auth/account', {
+        method: 'DELETE',
+        cookie: admin.cookie,
+        json: { password: TEST_PASSWORD },
+      });
+      assert.equal(res.status, 409);
+      res = await s.request('/api/auth/account', {
+        method: 'DELETE',
+        cookie: other.cookie,
+        json: { password: TEST_PASSWORD },
+      });
+      assert.equal(res.status, 204);
+      res = await s.request('/api/auth/account', {
+        method: 'DELETE',
+        cookie: admin.cookie,
+        json: { password: TEST_PASSWORD },
+      });
+      assert.equal(res.status, 204);
+      // With no account left, the next one is the admin again.
+      const next = await s.signup('new-boss@example.com');
+      assert.equal(next.user.isAdmin, true);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -218,7 +218,18 @@ export class Accounts {
 
   /** Verifies the password, then erases the account and all its data. */
   async deleteAccount(userId: string, password: string, client: ClientInfo): Promise<void> {
-    await this.#verifiedUser(userId, password, 'password');
+    const user = await this.#verifiedUser(userId, password, 'password');
+    if (user.isAdmin) {
+      // The last admin of an instance with other users would leave it unmanageable.
+      const users = await this.#deps.store.users.list({ limit: 100_000 });
+      const otherAdmins = users.filter((u) => u.isAdmin && !u.disabled && u.id !== userId);
+      if (otherAdmins.length === 0 && users.length > 1) {
+        throw new AccountError(
+          'conflict',
+          'You are the last admin: make another user admin before deleting your account.',
+        );
+      }
+    }
     await this.eraseUser(userId, { event: 'account_deleted', actorId: userId, ip: client.ip });
   }
 
@@ -235,6 +246,8 @@ export class Accounts {
       ip: how.ip,
       detail: { userId },
     });
+    // The next sign-up recounts: if this was the last account, it becomes the admin.
+    this.#hasUsers = false;
     return store.users.delete(userId);
   }
 
