@@ -14,9 +14,10 @@ import {
   resolveChatWrapper,
 } from 'node-llama-cpp';
 import { GgufReadError, readGgufHeader } from './gguf-reader.ts';
-import { gguf, writeGgufFile } from './gguf-writer.ts';
+import { encodeGgufHeader, gguf, writeGgufFile } from './gguf-writer.ts';
 import { Prng } from './prng.ts';
 import { decodeTensorData, encodeTensorData, fromHalf, toHalf } from './quantize.ts';
+import { qwen2GgufOptions } from './qwen2-model.ts';
 import { R1_TOKEN_IDS } from './r1-vocab.ts';
 import { SynthModelError, synthesizeModel } from './synth-model.ts';
 import { ensureTestModel } from './test-model.ts';
@@ -246,6 +247,25 @@ describe('synthetic R1-Distill-Qwen models in llama.cpp', () => {
     } finally {
       await model.dispose();
     }
+  });
+
+  test('the r1-1.5b preset has DeepSeek-R1-Distill-Qwen-1.5B shapes (header only, no weights generated)', async () => {
+    const spec = await qwen2GgufOptions('r1-1.5b', 'q4_0');
+    const { header, dataBytes } = encodeGgufHeader(spec);
+    assert.equal(spec.tensors.length, 3 + 28 * 12);
+    const dims = new Map(spec.tensors.map((t) => [t.name, [...t.dims]]));
+    assert.deepEqual(dims.get('token_embd.weight'), [1536, 151936]);
+    assert.deepEqual(dims.get('output.weight'), [1536, 151936]);
+    assert.deepEqual(dims.get('blk.27.attn_q.weight'), [1536, 1536]);
+    assert.deepEqual(dims.get('blk.27.attn_k.weight'), [1536, 256]);
+    assert.deepEqual(dims.get('blk.27.attn_v.bias'), [256]);
+    assert.deepEqual(dims.get('blk.27.ffn_gate.weight'), [1536, 8960]);
+    assert.deepEqual(dims.get('blk.27.ffn_down.weight'), [8960, 1536]);
+    const meta = new Map(spec.metadata);
+    assert.deepEqual(meta.get('qwen2.context_length'), { type: 'uint32', value: 32768 });
+    assert.deepEqual(meta.get('qwen2.attention.head_count_kv'), { type: 'uint32', value: 2 });
+    // ~1.78 B weights at 4.5 bits, plus F32 norms and biases.
+    assert.ok(header.length + dataBytes > 0.95e9 && header.length + dataBytes < 1.05e9);
   });
 
   test('unknown presets and quantisations are clear errors', async () => {

@@ -157,6 +157,19 @@ describe('pullModel', () => {
     assert.deepEqual(await readdir(modelsDir), []);
   });
 
+  test('offline, a model pulled earlier is kept and found', async () => {
+    const modelsDir = join(dir, 'offline-present');
+    await mkdir(modelsDir, { recursive: true });
+    await writeFile(join(modelsDir, `${DEFAULT_MODEL_NAME}.gguf`), model);
+    const result = await pullModel(DEFAULT_MODEL_SOURCE, { modelsDir });
+    assert.deepEqual(result, {
+      name: DEFAULT_MODEL_NAME,
+      path: join(modelsDir, `${DEFAULT_MODEL_NAME}.gguf`),
+      sizeBytes: model.length,
+      fetched: false,
+    });
+  });
+
   test('a refused connection and a server that never answers are offline errors too', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));

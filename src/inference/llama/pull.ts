@@ -351,6 +351,17 @@ async function importLocal(path: string, target: string): Promise<void> {
   await rename(tmp, target);
 }
 
+/** A valid model already at `target`, if any. A broken file there is downloaded over. */
+async function existingModel(target: string): Promise<Omit<PullResult, 'name'> | undefined> {
+  if ((await sizeOf(target)) === 0) return undefined;
+  try {
+    await validateModelFile(target);
+    return { path: target, sizeBytes: await sizeOf(target), fetched: false };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Pulls a model into `options.modelsDir` and returns where it is. A model already present under the same name is
  * kept (`fetched: false`). Throws {@link PullError}; offline, the message names the alternatives.
@@ -376,21 +387,26 @@ export async function pullModel(source: string, options: PullOptions): Promise<P
       fileName = decodeURIComponent(basename(parsed.url.pathname));
       break;
     case 'hf':
-      ({ url, fileName } = await resolveHfFile(parsed, options));
+      try {
+        ({ url, fileName } = await resolveHfFile(parsed, options));
+      } catch (err) {
+        // Offline, a model pulled earlier still counts: `<repo without -GGUF>-<QUANT>.gguf` is the usual name.
+        const guess =
+          parsed.quant && `${parsed.repo.replace(/-GGUF$/i, '')}-${parsed.quant}${MODEL_EXTENSION}`;
+        const present = guess ? await existingModel(join(options.modelsDir, guess)) : undefined;
+        if (err instanceof PullError && err.code === 'offline' && guess && present) {
+          return { ...present, name: modelNameOf(guess) };
+        }
+        throw err;
+      }
       break;
     default:
       throw new Error(`unreachable: ${parsed satisfies never}`);
   }
   const name = nameFor(fileName);
   const target = join(options.modelsDir, `${name}${MODEL_EXTENSION}`);
-  if ((await sizeOf(target)) > 0) {
-    try {
-      await validateModelFile(target);
-      return { name, path: target, sizeBytes: await sizeOf(target), fetched: false };
-    } catch {
-      // A broken file under the target name: download over it.
-    }
-  }
+  const present = await existingModel(target);
+  if (present) return { ...present, name };
   const partial = `${target}.partial`;
   const lock = await acquirePullLock(`${target}.lock`);
   if ('heldBy' in lock) {
