@@ -30,7 +30,7 @@ function ponder(
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('error', fail);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -106,7 +106,7 @@ describe('ponder user / key / serve', () => {
     try {
       const baseUrl = await new Promise<string>((done, fail) => {
         let err = '';
-        const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 30_000);
+        const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 90_000);
         child.stderr?.on('data', (d: Buffer) => {
           err += d.toString();
           const m = /listening on (http:\/\/\S+)/.exec(err);
