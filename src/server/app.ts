@@ -14,10 +14,15 @@ import {
   MemoryRateLimiter,
   PasswordHasher,
 } from '../core/accounts/index.ts';
+import { quotaRecordingUsage } from '../core/admission/gateway-hook.ts';
+import { PlanCatalog, QuotaService } from '../core/quotas/index.ts';
 import { PowGate } from '../core/rate-limit/index.ts';
+import type { UpstreamPool } from '../inference/upstream/pool.ts';
 import { installAuth } from './auth/plugin.ts';
+import { storeWithUsage } from './capacity.ts';
 import type { AppContext, AppDeps, ModelStatus } from './context.ts';
 import { ErrorFormats, HttpError, notFound, sendError } from './errors.ts';
+import { ServerMetrics } from './metrics.ts';
 import { ROUTE_PLUGINS } from './routes/index.ts';
 import { installSecurityHeaders } from './security/headers.ts';
 import { createLogger, installRequestLogging, requestIdFor } from './security/logging.ts';
@@ -48,8 +53,26 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_WEB_DIR = resolve(import.meta.dirname, '../../dist/web');
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store } = deps;
+  const { config } = deps;
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const capacity = deps.capacity ?? null;
+  // With capacity, every ledger row (web turn or /v1) also bumps the shared quota counters.
+  const store = capacity
+    ? storeWithUsage(
+        deps.store,
+        quotaRecordingUsage(deps.store.usage, capacity.quotas, (err) =>
+          logger.warn({ err: (err as Error)?.name }, 'quota counter update failed'),
+        ),
+      )
+    : deps.store;
+  const metrics = deps.metrics ?? new ServerMetrics();
+  const pools = (deps.providers ?? []).filter(
+    (p): p is UpstreamPool => typeof (p as Partial<UpstreamPool>).members === 'function',
+  );
+  metrics.attach({
+    ...(capacity ? { admission: () => capacity.admission.stats() } : {}),
+    upstreams: () => pools.flatMap((p) => p.members()),
+  });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Our own one-line-per-response log (security/logging.ts) replaces Fastify's, which logs full URLs.
@@ -86,7 +109,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     shutdownHooks: deps.shutdownHooks ?? new ShutdownHooks(),
     errorFormats,
     modelStatus: deps.modelStatus ?? (() => missing),
-    powGate: deps.powGate === undefined ? new PowGate({ secret: randomBytes(32) }) : deps.powGate,
+    powGate:
+      deps.powGate === undefined ? (capacity?.pow ?? new PowGate({ secret: randomBytes(32) })) : deps.powGate,
+    capacity,
+    plans: capacity?.plans ?? new PlanCatalog(config.plans, config.defaultPlan),
+    quotas: capacity?.quotas ?? new QuotaService({ usage: store.usage }),
+    metrics,
     startedAt: new Date(),
     lifecycle: { draining: false },
   };

@@ -15,10 +15,13 @@ import type {
   RateLimiter,
   ThrottleRules,
 } from '../core/accounts/index.ts';
+import type { Capacity } from '../core/admission/index.ts';
+import type { PlanCatalog, QuotaService } from '../core/quotas/index.ts';
 import type { PowGate } from '../core/rate-limit/index.ts';
 import type { ModelState, Provider } from '../inference/types.ts';
 import type { Store } from '../store/types.ts';
 import type { ErrorFormats } from './errors.ts';
+import type { ServerMetrics } from './metrics.ts';
 import type { ShutdownHooks } from './shutdown.ts';
 
 /** The default model's state, for `/readyz` and chat admission. `missing`: no file and no upstream. */
@@ -65,6 +68,14 @@ export interface AppDeps {
   webDir?: string;
   /** Maximum JSON body in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Admission control, plans, quotas, PoW and rate limits (`createServerCapacity`). When given, every
+   * generation (web and `/v1`) passes its quota check and admission queue, and ledger rows bump the
+   * quota counters. Default none: generations are admitted at once (quotas are still shown by `/api/usage`).
+   */
+  capacity?: Capacity;
+  /** The app's Prometheus metrics. Default: a fresh registry. */
+  metrics?: ServerMetrics;
 }
 
 /** Handed to every route plugin. */
@@ -80,6 +91,12 @@ export interface AppContext {
   errorFormats: ErrorFormats;
   modelStatus: () => ModelStatus;
   powGate: PowGate | null;
+  /** `deps.capacity`, or null (no admission control). */
+  capacity: Capacity | null;
+  plans: PlanCatalog;
+  /** Daily quotas (`capacity.quotas`, or read straight from the ledger). */
+  quotas: QuotaService;
+  metrics: ServerMetrics;
   /** Process start, for uptime. */
   startedAt: Date;
   /** Set by graceful shutdown: new state-changing requests get 503 while running work drains. */

@@ -22,10 +22,11 @@ import {
   pullModel,
 } from '../inference/llama/pull.ts';
 import type { Provider } from '../inference/types.ts';
-import { createUpstreamProvider } from '../inference/upstream/provider.ts';
+import { createUpstreamPool } from '../inference/upstream/pool.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { type AppDeps, buildApp, type ModelStatus } from './app.ts';
+import { createServerCapacity } from './capacity.ts';
 import { createLogger } from './security/logging.ts';
 import { ShutdownHooks } from './shutdown.ts';
 
@@ -89,8 +90,11 @@ export async function startServer(
       logger: logger.child({ component: 'engine' }),
     });
     providers.push(embedded);
-    for (const upstream of config.upstreams) {
-      providers.push(createUpstreamProvider(upstream, { logger: logger.child({ component: 'upstream' }) }));
+    // One pool: several upstreams serving the same model share its load and fail over to each other.
+    if (config.upstreams.length > 0) {
+      providers.push(
+        createUpstreamPool(config.upstreams, { logger: logger.child({ component: 'upstream' }) }),
+      );
     }
     const model = new DefaultModel(embedded, logger);
     const defaultModel = await model.setUp(config, modelsDir, {
@@ -101,8 +105,22 @@ export async function startServer(
     const shutdownHooks = options.deps?.shutdownHooks ?? new ShutdownHooks();
     const shared = sharedState(config, logger, options.redisKeyPrefix ?? 'ponder:');
     if (shared) cleanups.push(() => shared.redis.quit().then(() => {}));
+    // Admission, quotas, PoW (config knobs), metrics and, with Redis, shared tickets, counters and
+    // generation streams. Disposed after the app closed, before Redis quits.
+    const capacity = await createServerCapacity({
+      config,
+      store,
+      ...(shared ? { redis: shared.redis } : {}),
+      powSecret: powSecret(config, logger),
+      ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
+      logger,
+    });
+    cleanups.unshift(async () => {
+      await capacity[Symbol.asyncDispose]();
+    });
     const app = await buildApp({
       ...(shared ? { rateLimiter: shared.rateLimiter, powGate: shared.powGate } : {}),
+      ...capacity.deps,
       ...options.deps,
       config,
       store,

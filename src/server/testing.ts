@@ -15,6 +15,7 @@ import type { Provider } from '../inference/types.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { type AppDeps, buildApp } from './app.ts';
+import { createServerCapacity, type ServerCapacity } from './capacity.ts';
 import { createLogger } from './security/logging.ts';
 
 export interface TestServerOptions {
@@ -25,6 +26,12 @@ export interface TestServerOptions {
   withModel?: boolean;
   /** Extra or overriding app dependencies (hooks, status callbacks…). */
   deps?: Partial<Omit<AppDeps, 'config' | 'store'>>;
+  /**
+   * Wires admission control, quotas, the PoW gate and metrics as `ponder serve` does
+   * (`createServerCapacity`; Redis when `config.redisUrl` is set, keys under `keyPrefix`). `deps.chat`
+   * is merged over the capacity's chat options. Default off: generations are admitted at once.
+   */
+  capacity?: boolean | { keyPrefix?: string; slots?: number };
 }
 
 export interface TestServer {
@@ -37,6 +44,8 @@ export interface TestServer {
   logs: string[];
   /** The embedded provider when `withModel` was set. */
   provider?: Provider;
+  /** Present when `capacity` was asked for. */
+  capacity?: ServerCapacity;
   /** Signs up over HTTP (as a browser would) and returns the `Cookie` header value to send back. */
   signup(email?: string, password?: string): Promise<{ cookie: string; user: ApiUser }>;
   /** `fetch` relative to `baseUrl`, adding `Origin` (for state-changing requests) and the given cookie. */
@@ -135,6 +144,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       cleanups.push(() => embedded[Symbol.asyncDispose]());
     }
 
+    let capacity: ServerCapacity | undefined;
+    if (options.capacity) {
+      const opts = options.capacity === true ? {} : options.capacity;
+      const slots = opts.slots ?? (provider ? 2 : undefined);
+      capacity = await createServerCapacity({
+        config,
+        store,
+        powSecret: new Uint8Array(32).fill(7),
+        ...(opts.keyPrefix ? { keyPrefix: opts.keyPrefix } : {}),
+        ...(slots === undefined ? {} : { slots }),
+      });
+      const owned = capacity;
+      cleanups.push(() => owned[Symbol.asyncDispose]());
+    }
+    const capacityDeps = capacity?.deps ?? {};
     const app = await buildApp({
       config,
       store,
@@ -145,7 +169,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       powGate: null,
       ...(provider ? { providers: [provider], defaultModel } : {}),
       ...(provider ? { modelStatus: () => ({ state: 'ready' as const, model: defaultModel }) } : {}),
+      ...capacityDeps,
       ...options.deps,
+      ...(capacityDeps.chat || options.deps?.chat
+        ? { chat: { ...capacityDeps.chat, ...options.deps?.chat } }
+        : {}),
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => app.close());
@@ -175,6 +203,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       config,
       logs,
       ...(provider ? { provider } : {}),
+      ...(capacity ? { capacity } : {}),
       request,
       async signup(email, password = TEST_PASSWORD) {
         const address = email ?? `user${++counter}-${Date.now().toString(36)}@example.com`;

@@ -57,7 +57,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get('/api/admin/status', adminRoute, async (request) => {
     requireAdmin(request);
-    const live = (await ctx.deps.adminStatus?.()) ?? {};
+    // The same numbers `/metrics` reports, unless the app was given its own source.
+    const live = { ...ctx.metrics.status(), ...(await ctx.deps.adminStatus?.()) };
     const status: ApiAdminStatus = {
       slotsBusy: live.slotsBusy ?? 0,
       slotsTotal: live.slotsTotal ?? 0,

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { AdmissionError } from '../../core/admission/errors.ts';
+import { capacityAcquireHook } from '../../core/admission/gateway-hook.ts';
 import {
   ChatService,
   type GenerationEventLog,
@@ -62,13 +63,16 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
   const existing = cores.get(ctx);
   if (existing) return existing;
   const deps = ctx.deps.chat ?? {};
+  const acquire =
+    deps.acquire ??
+    (ctx.capacity ? countingQuotaRefusals(ctx, capacityAcquireHook(ctx.capacity)) : undefined);
   const gateway =
     deps.gateway ??
     new InferenceGateway({
-      providers: ctx.deps.providers ?? [],
+      providers: (ctx.deps.providers ?? []).map((p) => ctx.metrics.meter(p)),
       ...(ctx.deps.defaultModel === undefined ? {} : { defaultModel: ctx.deps.defaultModel }),
       extraModels: () => defaultModelInfo(ctx),
-      ...(deps.acquire ? { acquire: deps.acquire } : {}),
+      ...(acquire ? { acquire } : {}),
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
   const plans = ctx.config.plans;
@@ -94,6 +98,18 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
   const core: ChatCore = { gateway, eventLog, chat, conversations, ssePingMs: deps.ssePingMs };
   cores.set(ctx, core);
   return core;
+}
+
+/** Quota refusals happen before the admission controller sees the request: count them for `/metrics`. */
+function countingQuotaRefusals(ctx: AppContext, acquire: AcquireHook): AcquireHook {
+  return async (subject, wait) => {
+    try {
+      return await acquire(subject, wait);
+    } catch (err) {
+      if (err instanceof AdmissionError && err.code === 'quota_exceeded') ctx.metrics.countShed(err.code);
+      throw err;
+    }
+  };
 }
 
 /** The default model as the app tracks it (e.g. while it downloads), when no provider lists it yet. */

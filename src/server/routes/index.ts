@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { adminRoutes } from './admin.ts';
 import { authRoutes } from './auth.ts';
+import { capacityRoutes } from './capacity.ts';
 import { conversationRoutes } from './conversations.ts';
 import { generationRoutes } from './generations.ts';
 import { healthRoutes } from './health.ts';
@@ -24,4 +25,5 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   generationRoutes,
   modelRoutes,
   v1Routes,
+  capacityRoutes,
 ];
