@@ -5,6 +5,8 @@
  * script URL, frame or image.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
@@ -14,7 +16,7 @@ import {
   startScriptedUpstream,
 } from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
 
 /** Runs in the page: every way a rendered message could execute or fetch something. */
@@ -186,6 +188,38 @@ describe('XSS corpus in Chromium (user messages, and model output from a scripte
     await page.waitForLoadState('networkidle');
     assert.deepEqual(await page.evaluate(inspectRendered), []);
     assert.ok(upstream.chatRequests.length >= offset + XSS_PAYLOADS.length);
+  });
+
+  test('a rich answer: folded reasoning, GFM table, task list, highlighted code with copy, KaTeX (lazy chunks)', async () => {
+    const answer = [
+      'Here is **the answer**.\n\n| n | n² |\n|---|---|\n| 2 | 4 |\n| 3 | 9 |\n\n',
+      '- [x] parsed\n- [ ] rendered\n\n```ts\nconst square = (n: number): number => n * n;\n```\n\n',
+      'Inline \\(e^{i\\pi} + 1 = 0\\) and display:\n\n$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n',
+    ];
+    upstream.enqueue({
+      lines: chatStream({ reasoning: ['\n', 'First, recall ', 'the definition.'], content: answer }),
+    });
+    await page.getByRole('button', { name: /New chat/ }).click();
+    const composer = page.getByRole('textbox', { name: /Message Ponder/ });
+    await composer.fill('Show me what you can render');
+    await composer.press('Enter');
+    const msg = page.locator('article.message-assistant[data-status="complete"]');
+    await msg.waitFor();
+    await msg.locator('.katex').first().waitFor();
+    await msg.locator('.hljs-keyword').first().waitFor();
+    assert.equal(await msg.locator('table').count(), 1);
+    assert.equal(await msg.locator('input[type="checkbox"]').count(), 2);
+    assert.equal(await msg.locator('.katex-display').count(), 1);
+    assert.ok((await msg.locator('.katex').count()) >= 2);
+    assert.equal(await msg.locator('.code-block').getByRole('button', { name: 'Copy' }).count(), 1);
+    const toggle = msg.locator('.reasoning-toggle');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    assert.match((await toggle.textContent()) ?? '', /Thought for \d+ s/);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'answer-reasoning-folded-light.png') });
+    await toggle.click();
+    await page.screenshot({ path: join(SCREENSHOTS, 'answer-reasoning-open-light.png') });
+    assert.deepEqual(await page.evaluate(inspectRendered), []);
   });
 
   test('no dialog opened and no request left the origin', () => {

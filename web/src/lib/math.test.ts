@@ -6,6 +6,11 @@ test('bracket delimiters become dollar delimiters', () => {
   expect(normaliseMath('so \\[ x^2 \\] done')).toBe('so \n$$\nx^2\n$$\n done');
 });
 
+test('a one-line $$…$$ becomes a display block; inline $$ inside text stays', () => {
+  expect(normaliseMath('see:\n\n$$\\int_0^1 x\\,dx$$\n')).toBe('see:\n\n$$\n\\int_0^1 x\\,dx\n$$\n');
+  expect(normaliseMath('a $$x$$ b')).toBe('a $$x$$ b');
+});
+
 test('code spans and fences are untouched', () => {
   const src = 'a `\\(x\\)` b\n```\n\\[y\\]\n```\nc \\(z\\)';
   expect(normaliseMath(src)).toBe('a `\\(x\\)` b\n```\n\\[y\\]\n```\nc $z$');

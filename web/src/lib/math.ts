@@ -1,9 +1,10 @@
 /**
  * Normalises LaTeX delimiters before remark-math, which only knows `$…$` and `$$…$$`:
- * `\(…\)` → `$…$` and `\[…\]` → `$$…$$` (on their own lines). Code spans and fenced blocks are left alone.
+ * `\(…\)` → `$…$`, `\[…\]` → `$$…$$` on their own lines, and a one-line `$$…$$` paragraph → a math block.
+ * Code spans and fenced blocks are left alone.
  */
 export function normaliseMath(markdown: string): string {
-  if (!markdown.includes('\\(') && !markdown.includes('\\[')) return markdown;
+  if (!markdown.includes('\\(') && !markdown.includes('\\[') && !markdown.includes('$$')) return markdown;
   // Split out fenced blocks and inline code so delimiters inside code stay literal.
   const parts = markdown.split(
     /(^ {0,3}(?:```|~~~)[^\n]*\n[\s\S]*?(?:^ {0,3}(?:```|~~~)[ \t]*$|(?![\s\S]))|`+[^`\n]*`+)/m,
@@ -11,9 +12,13 @@ export function normaliseMath(markdown: string): string {
   return parts
     .map((part, i) => {
       if (i % 2 === 1) return part;
-      return part
-        .replace(/\\\[([\s\S]+?)\\\]/g, (_m, body: string) => `\n$$\n${body.trim()}\n$$\n`)
-        .replace(/\\\(([\s\S]+?)\\\)/g, (_m, body: string) => `$${body.trim()}$`);
+      return (
+        part
+          .replace(/\\\[([\s\S]+?)\\\]/g, (_m, body: string) => `\n$$\n${body.trim()}\n$$\n`)
+          .replace(/\\\(([\s\S]+?)\\\)/g, (_m, body: string) => `$${body.trim()}$`)
+          // `$$x$$` alone on a line is display math to people (and models); remark-math wants fences.
+          .replace(/^[ \t]*\$\$([^\n$]+?)\$\$[ \t]*$/gm, (_m, body: string) => `$$\n${body.trim()}\n$$`)
+      );
     })
     .join('');
 }
