@@ -90,6 +90,11 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** Prefix of every Redis key (several deployments can share one Redis). */
+  redisKeyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and ":_.-" only')
+    .default('ponder:'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   signupMode: z.enum(['open', 'invite', 'closed']).default('open'),
   /** Set when Ponder is served over HTTPS (directly or behind a proxy): session cookies get `Secure`. */

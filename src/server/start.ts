@@ -37,7 +37,7 @@ export interface StartServerOptions {
   shutdownGraceMs?: number;
   /** Default: a JSON logger on stdout at `config.logLevel`. */
   logger?: Logger;
-  /** Prefix of every Redis key when `config.redisUrl` is set. Default `ponder:`. */
+  /** Prefix of every Redis key when `config.redisUrl` is set. Default `config.redisKeyPrefix` (`ponder:`). */
   redisKeyPrefix?: string;
   /** Extra app dependencies (hooks and services wired by other parts). */
   deps?: Partial<Omit<AppDeps, 'config' | 'store' | 'logger'>>;
@@ -103,7 +103,7 @@ export async function startServer(
     });
 
     const shutdownHooks = options.deps?.shutdownHooks ?? new ShutdownHooks();
-    const shared = sharedState(config, logger, options.redisKeyPrefix ?? 'ponder:');
+    const shared = sharedState(config, logger, options.redisKeyPrefix ?? config.redisKeyPrefix);
     if (shared) cleanups.push(() => shared.redis.quit().then(() => {}));
     // Admission, quotas, PoW (config knobs), metrics and, with Redis, shared tickets, counters and
     // generation streams. Disposed after the app closed, before Redis quits.
@@ -112,7 +112,7 @@ export async function startServer(
       store,
       ...(shared ? { redis: shared.redis } : {}),
       powSecret: powSecret(config, logger),
-      ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
+      keyPrefix: options.redisKeyPrefix ?? config.redisKeyPrefix,
       logger,
     });
     cleanups.unshift(async () => {
