@@ -174,10 +174,36 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
   });
 
+  test('settings: display name, API key shown once then revoked', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.waitForURL(/\/settings$/);
+    await page.getByLabel('Display name').fill('Ada');
+    await page
+      .locator('form')
+      .filter({ has: page.getByLabel('Display name') })
+      .getByRole('button', { name: 'Save' })
+      .click();
+    await page.locator('.user-email', { hasText: 'Ada' }).waitFor();
+    await page.getByLabel('Key name').fill('e2e key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = page.locator('.key-value');
+    await key.waitFor();
+    assert.ok(((await key.textContent()) ?? '').length >= 20);
+    const row = page.locator('.list-row', { hasText: 'e2e key' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+    await shot('settings-light');
+  });
+
   test('dark mode', async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.waitForURL(/\/settings$/);
-    await shot('settings-light');
+    await page.locator('select[name="language"]').selectOption('fr');
+    await page.getByRole('button', { name: /Nouvelle discussion/ }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
+    await page.locator('select[name="language"]').selectOption('en');
+    await page.getByRole('button', { name: /New chat/ }).waitFor();
     await page.locator('select[name="theme"]').selectOption('dark');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.getByRole('button', { name: 'Back to chat' }).click();

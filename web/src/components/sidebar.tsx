@@ -84,6 +84,15 @@ export function Sidebar({
   const { items, setItems, cursor, loadMore } = useConversations(conversationsVersion);
   const [query, setQuery] = useState('');
   const results = useSearch(query);
+  // The drawer (phone layout) closes with Escape, like any dialog.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open, onClose]);
   const go = (path: string) => {
     navigate(path);
     onClose();

@@ -40,7 +40,10 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
 
   const chat = useChat({
     conversationId,
-    onCreated: (id) => navigate(`/c/${encodeURIComponent(id)}`, { replace: !conversationId }),
+    onCreated: (id) => {
+      navigate(`/c/${encodeURIComponent(id)}`, { replace: !conversationId });
+      refreshConversations();
+    },
     onChanged: refreshConversations,
     settings: () => {
       const s = settingsRef.current;
