@@ -1,0 +1,281 @@
+/**
+ * Scale-out: two real `ponder serve` processes on one PostgreSQL database and one Redis (own key
+ * prefix), the same master key, each with the generated tiny model. Shows that a user's concurrency cap,
+ * a daily quota and a running generation's stream are shared across the instances.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
+import { createTestDatabase } from '../src/server/testing.ts';
+import { readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const REDIS_URL = process.env.PONDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `ponder-test-scale:${randomUUID()}:`;
+const PASSWORD = 'correct horse battery staple';
+const PLAN = { tokensPerDay: 10_000_000, maxConcurrency: 1, priority: 1, maxThinkingBudget: 64 };
+const THINK = { enabled: true, budgetTokens: 16 };
+
+interface Instance {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+  exited: Promise<void>;
+}
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+let dropDb: (() => Promise<void>) | undefined;
+let a: Instance;
+let b: Instance;
+
+async function serve(env: Record<string, string>, model: string): Promise<Instance> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ponder-scale-'));
+  dirs.push(dataDir);
+  const child = spawn(
+    process.execPath,
+    ['bin/ponder.js', 'serve', '--data-dir', dataDir, '--model', model, '--port', '0', '--no-pull'],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PONDER_ENGINE_SLOTS: '2',
+        PONDER_ENGINE_THREADS: '1',
+        PONDER_ENGINE_BATCH_SIZE: '64',
+        PONDER_ENGINE_CONTEXT_SIZE: '4096',
+        PONDER_LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  const output: string[] = [];
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve did not start:\n${output.join('')}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''));
+      if (match?.[1]) {
+        clearTimeout(timer);
+        ok(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(() => fail(new Error(`serve exited:\n${output.join('')}`)));
+  });
+  await waitFor(
+    async () => ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200 ? true : undefined),
+    60_000,
+  );
+  return { child, url, output, exited };
+}
+
+/** `fetch` on one instance with the user's cookie and that instance's own Origin. */
+function call(
+  instance: Instance,
+  path: string,
+  init: { method?: string; cookie?: string; json?: unknown; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const method = init.method ?? 'GET';
+  const headers: Record<string, string> = { ...init.headers };
+  if (method !== 'GET') headers.origin = instance.url;
+  if (init.cookie) headers.cookie = init.cookie;
+  if (init.json !== undefined) headers['content-type'] = 'application/json';
+  return fetch(`${instance.url}${path}`, {
+    method,
+    headers,
+    ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+  });
+}
+
+async function signup(instance: Instance, email: string): Promise<{ cookie: string; id: string }> {
+  const res = await call(instance, '/api/auth/signup', {
+    method: 'POST',
+    json: { email, password: PASSWORD },
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const cookie = /^(ponder_session=[^;]+)/.exec(res.headers.getSetCookie()[0] ?? '')?.[1];
+  assert.ok(cookie);
+  return { cookie, id: ((await res.json()) as { user: { id: string } }).user.id };
+}
+
+async function send(instance: Instance, cookie: string): Promise<Response> {
+  const conv = await call(instance, '/api/conversations', { method: 'POST', cookie, json: {} });
+  assert.equal(conv.status, 201);
+  const { id } = (await conv.json()) as { id: string };
+  return call(instance, `/api/conversations/${id}/messages`, {
+    method: 'POST',
+    cookie,
+    json: { content: 'hello', thinking: THINK },
+  });
+}
+
+/** Reads events until `stop` says so; returns them and the iterator to keep reading. */
+async function readUntil(
+  events: AsyncGenerator<SseEvent>,
+  stop: (e: SseEvent) => boolean,
+): Promise<SseEvent[]> {
+  const out: SseEvent[] = [];
+  for (;;) {
+    const next = await events.next();
+    if (next.done) return out;
+    out.push(next.value);
+    if (stop(next.value)) return out;
+  }
+}
+
+const isDelta = (e: SseEvent) => e.event === 'reasoning' || e.event === 'text';
+
+/** The generation id from the `meta` event a stream starts with. */
+function generationOf(events: SseEvent[]): string {
+  const meta = events[0];
+  assert.equal(meta?.event, 'meta');
+  return (meta.data as { generationId: string }).generationId;
+}
+
+before(async () => {
+  const model = await ensureTestModel('tiny');
+  const db = await createTestDatabase();
+  dropDb = db.drop;
+  const configDir = await mkdtemp(join(tmpdir(), 'ponder-scale-config-'));
+  dirs.push(configDir);
+  const configFile = join(configDir, 'ponder.config.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      plans: {
+        free: { ...PLAN, reasoningMessagesPerDay: 100 },
+        tiny: { ...PLAN, reasoningMessagesPerDay: 1 },
+      },
+      defaultPlan: 'free',
+      admission: { maxQueuedPerUser: 1, maxWaitMs: 30_000 },
+    }),
+  );
+  const env = {
+    PONDER_DATABASE_URL: db.url,
+    PONDER_REDIS_URL: REDIS_URL,
+    PONDER_REDIS_KEY_PREFIX: PREFIX,
+    PONDER_MASTER_KEY: randomBytes(32).toString('hex'),
+    PONDER_CONFIG: configFile,
+  };
+  // One after the other: the first migrates the database.
+  a = await serve(env, model);
+  b = await serve(env, model);
+});
+
+after(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await Promise.all([a?.exited, b?.exited].filter(Boolean));
+  await dropDb?.().catch(() => {});
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+test('two instances share the concurrency cap, running streams and quotas', async () => {
+  const admin = await signup(a, `admin-${randomUUID()}@example.com`);
+  // Signed up on B, used on both: sessions live in the shared database.
+  const user = await signup(b, `user-${randomUUID()}@example.com`);
+
+  // A generation runs on instance A.
+  const onA = await send(a, user.cookie);
+  assert.equal(onA.status, 200);
+  const streamA = readSse(onA);
+  const startA = await readUntil(streamA, isDelta);
+  const generationId = generationOf(startA);
+
+  // Its stream, reattached through instance B after id 1, continues exactly at id 2 while it runs.
+  const reattached = await call(b, `/api/generations/${generationId}/events`, {
+    cookie: user.cookie,
+    headers: { 'last-event-id': '1' },
+  });
+  assert.equal(reattached.status, 200);
+  const streamB = readSse(reattached);
+  const firstOnB = await readUntil(streamB, (e) => (e.id ?? 0) >= 4);
+  assert.deepEqual(
+    firstOnB.map((e) => e.id),
+    [2, 3, 4],
+  );
+  assert.ok(firstOnB.every((e) => e.event !== 'meta' && e.event !== 'done'));
+
+  // The same user on instance B: the plan allows one generation at a time, across instances → queued.
+  const onB = await send(b, user.cookie);
+  assert.equal(onB.status, 200);
+  const streamOnB = readSse(onB);
+  const waitingOnB = await readUntil(
+    streamOnB,
+    (e) => e.event === 'queued' || isDelta(e) || e.event === 'done',
+  );
+  assert.equal(waitingOnB.at(-1)?.event, 'queued', waitingOnB.map((e) => e.event).join(','));
+
+  // Stopping A's generation frees the user's place: B's turn starts; the reattached stream ends.
+  const stop = await call(a, `/api/generations/${generationId}/stop`, {
+    method: 'POST',
+    cookie: user.cookie,
+  });
+  assert.equal(stop.status, 200);
+  const restOnB = await readUntil(streamB, (e) => e.event === 'done');
+  assert.equal(restOnB.at(-1)?.event, 'done');
+  const ids = [...firstOnB, ...restOnB].map((e) => e.id ?? 0);
+  assert.deepEqual(
+    ids,
+    ids.map((_, i) => i + 2),
+    'contiguous ids through the other instance',
+  );
+  await readUntil(streamA, (e) => e.event === 'done');
+
+  const admittedOnB = await readUntil(streamOnB, (e) => isDelta(e) || e.event === 'done');
+  assert.ok(isDelta(admittedOnB.at(-1) as SseEvent), admittedOnB.map((e) => e.event).join(','));
+  const metaB = generationOf(waitingOnB);
+  await call(b, `/api/generations/${metaB}/stop`, { method: 'POST', cookie: user.cookie });
+  await readUntil(streamOnB, (e) => e.event === 'done');
+
+  // A daily quota holds across instances: one reasoning message on A, the next one on B is refused.
+  const limited = await signup(a, `quota-${randomUUID()}@example.com`);
+  const assign = await call(a, `/api/admin/users/${limited.id}`, {
+    method: 'PATCH',
+    cookie: admin.cookie,
+    json: { plan: 'tiny' },
+  });
+  assert.equal(assign.status, 200);
+  const first = await send(a, limited.cookie);
+  assert.equal(first.status, 200);
+  const firstStream = readSse(first);
+  const firstStart = await readUntil(firstStream, isDelta);
+  const firstId = generationOf(firstStart);
+  await call(a, `/api/generations/${firstId}/stop`, { method: 'POST', cookie: limited.cookie });
+  await readUntil(firstStream, (e) => e.event === 'done');
+  const usage = await waitFor(async () => {
+    const res = await call(b, '/api/usage', { cookie: limited.cookie });
+    const body = (await res.json()) as { plan: string; reasoningMessages: { used: number; limit: number } };
+    return body.reasoningMessages.used === 1 ? body : undefined;
+  }, 10_000);
+  assert.equal(usage.plan, 'tiny');
+  const second = await send(b, limited.cookie);
+  assert.equal(second.status, 429);
+  assert.ok(Number(second.headers.get('retry-after')) >= 1);
+  assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'quota_exceeded');
+
+  // Both instances report their own slots; nothing is left running.
+  for (const instance of [a, b]) {
+    const status = (await (await call(instance, '/api/admin/status', { cookie: admin.cookie })).json()) as {
+      slotsTotal: number;
+      queueDepth: number;
+    };
+    assert.equal(status.slotsTotal, 2);
+    assert.equal(status.queueDepth, 0);
+  }
+});
