@@ -14,33 +14,11 @@ import {
   stopGeneration,
 } from '../api/generation-stream.ts';
 import type { SseParser } from '../api/sse.ts';
-import type { ConversationDetail, Message, MetaEventData, ThinkingOption } from '../api/types.ts';
+import type { ConversationDetail, MetaEventData, ThinkingOption } from '../api/types.ts';
 import { activePath, indexChildren, ROOT, selectSibling } from '../lib/tree.ts';
 import { applyEvents, type StreamTiming } from './apply-event.ts';
-import { type ChatError, chatErrorFrom } from './chat-error.ts';
-
-export interface ChatState {
-  loading: boolean;
-  conversationId?: string;
-  title?: string;
-  messages: ReadonlyMap<string, Message>;
-  /** Bumped when messages are added or removed (not when one grows), to memoise the tree index. */
-  structure: number;
-  selection: ReadonlyMap<string, string>;
-  busy: boolean;
-  generationId?: string;
-  streamingId?: string;
-  queued?: { position: number; etaMs?: number };
-  error?: ChatError;
-}
-
-const EMPTY: ChatState = {
-  loading: false,
-  messages: new Map(),
-  structure: 0,
-  selection: new Map(),
-  busy: false,
-};
+import { chatErrorFrom } from './chat-error.ts';
+import { type ChatState, EMPTY, fromDetail, mergeDetail, streamingGeneration } from './chat-state.ts';
 
 export interface TurnSettings {
   model?: string;
@@ -73,11 +51,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   });
 
-function streamingGeneration(detail: ConversationDetail): string | undefined {
-  if (detail.activeGenerationId) return detail.activeGenerationId;
-  return detail.messages.find((m) => m.status === 'streaming' && m.generationId)?.generationId;
-}
-
 export function useChat(opts: UseChatOptions) {
   const [state, setState] = useState<ChatState>(EMPTY);
   const stateRef = useRef(state);
@@ -96,30 +69,7 @@ export function useChat(opts: UseChatOptions) {
       () => undefined,
     );
     if (detail && stateRef.current.conversationId === id) {
-      setState((s) => {
-        // Keep unchanged message objects so memoised rows do not re-render after every turn.
-        const messages = new Map<string, Message>();
-        let changedSet = s.messages.size !== detail.messages.length;
-        for (const m of detail.messages) {
-          const old = s.messages.get(m.id);
-          if (!old) changedSet = true;
-          const same =
-            old &&
-            old.status === m.status &&
-            old.content === m.content &&
-            old.reasoning === m.reasoning &&
-            old.error === m.error;
-          // The store may lag the stream's `done` by a moment: never step a finished message back.
-          const stale = old && old.status !== 'streaming' && m.status === 'streaming';
-          messages.set(m.id, same || stale ? old : m);
-        }
-        return {
-          ...s,
-          title: detail.title,
-          messages,
-          structure: changedSet ? s.structure + 1 : s.structure,
-        };
-      });
+      setState((s) => mergeDetail(s, detail));
     }
   }, []);
 
@@ -415,14 +365,4 @@ export function useChat(opts: UseChatOptions) {
   useEffect(() => () => abortRef.current?.abort(), []);
 
   return { state, send, edit, regenerate, stop, select, retry, dismissError };
-}
-
-function fromDetail(detail: ConversationDetail): Partial<ChatState> {
-  return {
-    loading: false,
-    conversationId: detail.id,
-    title: detail.title,
-    messages: new Map(detail.messages.map((m) => [m.id, m])),
-    structure: Date.now(),
-  };
 }
