@@ -153,3 +153,25 @@ export function storeWithUsage(store: Store, usage: Store['usage']): Store {
     },
   });
 }
+
+/**
+ * Start-up with several instances on one database: a generation another instance is running must not
+ * be marked interrupted. Only running generations without a live stream in Redis (their runner is gone:
+ * the stream lapses `runningTtlMs` after its last event) are. Returns how many changed.
+ */
+export async function interruptOrphans(
+  store: Pick<Store, 'generations' | 'messages'>,
+  redis: Redis,
+  keyPrefix: string,
+): Promise<number> {
+  let changed = 0;
+  for (const g of await store.generations.listRunning()) {
+    if ((await redis.exists(`${keyPrefix}gen:${g.id}`)) === 1) continue;
+    const error = 'interrupted: the server stopped during this generation';
+    if (await store.generations.finish(g.id, g.userId, 'interrupted', error)) {
+      await store.messages.update(g.assistantMessageId, g.userId, { status: 'interrupted', error });
+      changed++;
+    }
+  }
+  return changed;
+}

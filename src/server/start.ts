@@ -26,7 +26,7 @@ import { createUpstreamPool } from '../inference/upstream/pool.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { type AppDeps, buildApp, type ModelStatus } from './app.ts';
-import { createServerCapacity } from './capacity.ts';
+import { createServerCapacity, interruptOrphans } from './capacity.ts';
 import { createLogger } from './security/logging.ts';
 import { ShutdownHooks } from './shutdown.ts';
 
@@ -74,9 +74,12 @@ export async function startServer(
   /** Run last, after the store closed (e.g. quitting Redis). */
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    const interrupted = await store.generations.markAllRunningInterrupted();
-    if (interrupted > 0)
-      logger.warn({ interrupted }, 'generations left running by a previous process marked interrupted');
+    // With Redis (several instances), only orphans are marked, once Redis is up (below).
+    if (!config.redisUrl) {
+      const interrupted = await store.generations.markAllRunningInterrupted();
+      if (interrupted > 0)
+        logger.warn({ interrupted }, 'generations left running by a previous process marked interrupted');
+    }
 
     const modelsDir = modelsDirOf(config.dataDir);
     const embedded = createEmbeddedProvider({
@@ -118,6 +121,12 @@ export async function startServer(
     cleanups.unshift(async () => {
       await capacity[Symbol.asyncDispose]();
     });
+    if (shared) {
+      const keyPrefix = options.redisKeyPrefix ?? config.redisKeyPrefix;
+      const interrupted = await interruptOrphans(store, shared.redis, keyPrefix);
+      if (interrupted > 0)
+        logger.warn({ interrupted }, 'generations whose instance is gone marked interrupted');
+    }
     const app = await buildApp({
       ...(shared ? { rateLimiter: shared.rateLimiter, powGate: shared.powGate } : {}),
       ...capacity.deps,
