@@ -93,6 +93,8 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
 
   test('regenerate makes a sibling answer with ‹ 2/2 › navigation', async () => {
     await lastAssistant().getByRole('button', { name: 'Regenerate' }).click();
+    // Some reasoning first, so the next test has a panel to fold.
+    await lastAssistant().locator('.reasoning-body').waitFor({ state: 'attached' });
     await stopIfRunning();
     await waitSettled();
     const nav = lastAssistant().locator('.branch-count');
