@@ -25,6 +25,11 @@ import type {
 } from './provider-options.ts';
 
 const ENGINE_ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
+/**
+ * tsx's loader, resolved from this package rather than from the working directory, so the engine starts
+ * when `ponder` runs from any folder.
+ */
+const TSX_LOADER = import.meta.resolve('tsx');
 const silent: EngineLogger = { info() {}, warn() {}, error() {} };
 
 type StreamItem = { kind: 'chunk'; chunk: ChatChunk } | { kind: 'error'; error: WireError };
@@ -205,7 +210,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     const wait = this.restartAt - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const child = fork(ENGINE_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', TSX_LOADER],
       // Must be set before Node starts in the child (design §4): one libuv thread for decodes.
       env: { ...(this.options.env ?? process.env), UV_THREADPOOL_SIZE: '1' },
       serialization: 'advanced',
