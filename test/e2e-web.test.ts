@@ -137,6 +137,11 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     const back = page.locator('article.message-user').last();
     assert.equal(await back.locator('.branch-count').textContent(), '1/2');
     assert.doesNotMatch((await back.locator('.bubble').textContent()) ?? '', /edited/);
+    // The shown branch survives a reload.
+    await page.reload();
+    const again = page.locator('article.message-user').last();
+    await again.locator('.branch-count').waitFor();
+    assert.equal(await again.locator('.branch-count').textContent(), '1/2');
   });
 
   test('a reload mid-generation reattaches and keeps streaming to the end', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../api/generation-stream.ts';
 import type { SseParser } from '../api/sse.ts';
 import type { ConversationDetail, MetaEventData, ThinkingOption } from '../api/types.ts';
+import { storedSelection, storeSelection } from '../lib/prefs.ts';
 import { activePath, indexChildren, ROOT, selectSibling } from '../lib/tree.ts';
 import { applyEvents, type StreamTiming } from './apply-event.ts';
 import { chatErrorFrom } from './chat-error.ts';
@@ -228,7 +229,7 @@ export function useChat(opts: UseChatOptions) {
     setState({ ...EMPTY, loading: true, conversationId });
     api<ConversationDetail>(`/api/conversations/${encodeURIComponent(conversationId)}`, { signal: ac.signal })
       .then((detail) => {
-        setState({ ...EMPTY, ...fromDetail(detail) });
+        setState({ ...EMPTY, ...fromDetail(detail), selection: storedSelection(detail.id) });
         const gid = streamingGeneration(detail);
         if (gid)
           void runStream(
@@ -360,6 +361,11 @@ export function useChat(opts: UseChatOptions) {
   }, []);
 
   const dismissError = useCallback(() => setState((s) => ({ ...s, error: undefined })), []);
+
+  // Remember the shown branches (only explicit choices are in `selection`; the default is the newest).
+  useEffect(() => {
+    if (state.conversationId && !state.loading) storeSelection(state.conversationId, state.selection);
+  }, [state.conversationId, state.loading, state.selection]);
 
   // Leaving the page stops reading, never the generation (the server keeps it going for a reattach).
   useEffect(() => () => abortRef.current?.abort(), []);

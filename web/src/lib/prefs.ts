@@ -47,3 +47,30 @@ function readReasoningMap(): Record<string, 0 | 1> {
     return {};
   }
 }
+
+const SELECTION_KEY = 'branches';
+const SELECTION_MAX = 100;
+
+/** Which branch was shown in each conversation (parent id → child id), so a reload shows the same one. */
+export function storedSelection(conversationId: string): Map<string, string> {
+  try {
+    const all = JSON.parse(readPref(SELECTION_KEY) ?? '{}') as Record<string, Record<string, string>>;
+    return new Map(Object.entries(all[conversationId] ?? {}));
+  } catch {
+    return new Map();
+  }
+}
+
+export function storeSelection(conversationId: string, selection: ReadonlyMap<string, string>): void {
+  let all: Record<string, Record<string, string>>;
+  try {
+    all = JSON.parse(readPref(SELECTION_KEY) ?? '{}') as Record<string, Record<string, string>>;
+  } catch {
+    all = {};
+  }
+  delete all[conversationId];
+  if (selection.size > 0) all[conversationId] = Object.fromEntries(selection);
+  const keys = Object.keys(all);
+  for (const k of keys.slice(0, Math.max(0, keys.length - SELECTION_MAX))) delete all[k];
+  writePref(SELECTION_KEY, JSON.stringify(all));
+}
