@@ -3,9 +3,10 @@
  * re-encrypted). Stop running Ponder instances first: they hold the old key in memory.
  */
 import type { Command } from 'commander';
-import { openStore, rotateKeyFile, type Store, StoreError } from '../store/index.ts';
+import { rotateKeyFile, StoreError } from '../store/index.ts';
 import { CliError } from './cli-error.ts';
 import { type CliContext, configFor } from './context.ts';
+import { openCliStore } from './open-store.ts';
 
 interface RotateOptions {
   newKey?: string;
@@ -34,17 +35,7 @@ export function registerKeysRotate(program: Command, ctx: CliContext): void {
           'the master key comes from PONDER_MASTER_KEY (or the config file): pass --new-key <64 hex chars>, then set PONDER_MASTER_KEY to it before restarting',
         );
       }
-      let store: Store;
-      try {
-        store = await openStore({
-          dataDir: config.dataDir,
-          ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-          ...(config.masterKey ? { masterKey: config.masterKey } : {}),
-        });
-      } catch (err) {
-        if (err instanceof StoreError) throw new CliError(err.message);
-        throw err;
-      }
+      const store = await openCliStore(config);
       try {
         if (fromEnv) {
           const r = await store.rotateMasterKey(opts.newKey as string);

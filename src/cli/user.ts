@@ -11,10 +11,11 @@ import {
   normaliseEmail,
   PasswordHasher,
 } from '../core/accounts/index.ts';
-import { openStore, StoreError } from '../store/index.ts';
+import { StoreError } from '../store/index.ts';
 import type { Store, UserRecord } from '../store/types.ts';
 import { CliError } from './cli-error.ts';
 import { type CliContext, configFor } from './context.ts';
+import { openCliStore } from './open-store.ts';
 
 export interface CliAccounts {
   store: Store;
@@ -26,17 +27,7 @@ export interface CliAccounts {
 
 /** Opens the store and the account services for one CLI command. */
 export async function openAccounts(config: PonderConfig): Promise<CliAccounts> {
-  let store: Store;
-  try {
-    store = await openStore({
-      dataDir: config.dataDir,
-      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-      ...(config.masterKey ? { masterKey: config.masterKey } : {}),
-    });
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
-    throw err;
-  }
+  const store = await openCliStore(config);
   const plans = Object.keys(config.plans);
   const accounts = new Accounts({
     store,
