@@ -181,6 +181,25 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
   });
 
+  test('sidebar: rename and delete (with confirmation)', async () => {
+    const item = page.locator('.conversation-item', { hasText: 'Tell me a long story' });
+    await item.getByRole('button', { name: /^Rename:/ }).click();
+    const field = page.getByRole('textbox', { name: 'Rename' });
+    await field.fill('Renamed story');
+    await field.press('Enter');
+    const renamed = page.locator('.conversation-item', { hasText: 'Renamed story' });
+    await renamed.waitFor();
+    await renamed.getByRole('button', { name: /^Delete:/ }).click();
+    await renamed.getByRole('button', { name: /Delete this conversation\? Yes/ }).click();
+    await renamed.waitFor({ state: 'detached' });
+    const titles = await page.evaluate(async () => {
+      const res = await fetch('/api/conversations');
+      return ((await res.json()) as { conversations: { title: string }[] }).conversations.map((c) => c.title);
+    });
+    assert.ok(!titles.includes('Renamed story'));
+    assert.ok(!titles.includes('Tell me a long story'));
+  });
+
   test('settings: display name, API key shown once then revoked', async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.waitForURL(/\/settings$/);

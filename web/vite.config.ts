@@ -16,5 +16,6 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 700,
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
+  // `vite --config web/vite.config.ts` for UI work against a running `ponder serve` (default port 3000).
+  server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
 });

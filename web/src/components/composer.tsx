@@ -31,6 +31,11 @@ export function Composer(props: ComposerProps) {
     el.style.height = `${el.scrollHeight}px`;
   }, [text]);
 
+  // Ready to type on desktop; on touch screens focusing would pop the keyboard over the conversation.
+  useEffect(() => {
+    if (matchMedia('(pointer: fine)').matches) ref.current?.focus();
+  }, []);
+
   const submit = () => {
     const value = text;
     if (busy || !value.trim()) return;

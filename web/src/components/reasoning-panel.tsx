@@ -25,7 +25,9 @@ export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanel
   const open = stored ?? thinking;
   const elapsed = useElapsed(thinking);
   const seconds = Math.max(1, Math.round((reasoningMs ?? elapsed) / 1000));
-  const label = thinking ? t('thinking') : t('thoughtFor', { n: seconds });
+  const label = thinking
+    ? `${t('thinking')}${elapsed >= 1000 ? ` ${Math.floor(elapsed / 1000)} s` : ''}`
+    : t('thoughtFor', { n: seconds });
   return (
     <div className={`reasoning${thinking ? ' reasoning-live' : ''}`} data-open={open}>
       <button

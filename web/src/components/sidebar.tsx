@@ -176,8 +176,13 @@ export function Sidebar({
             ))
           )}
           {!results && cursor ? (
-            <button type="button" className="button load-more" onClick={() => void loadMore()}>
-              …
+            <button
+              type="button"
+              className="button load-more"
+              aria-label={t('loadMore')}
+              onClick={() => void loadMore()}
+            >
+              {t('loadMore')}
             </button>
           ) : null}
         </div>

@@ -20,6 +20,7 @@ export const en = {
   yesterday: 'Yesterday',
   previous7: 'Previous 7 days',
   older: 'Older',
+  loadMore: 'Show more',
   rename: 'Rename',
   delete: 'Delete',
   confirmDelete: 'Delete this conversation?',

@@ -19,6 +19,7 @@ export const fr: Dictionary = {
   yesterday: 'Hier',
   previous7: '7 derniers jours',
   older: 'Plus ancien',
+  loadMore: 'Afficher plus',
   rename: 'Renommer',
   delete: 'Supprimer',
   confirmDelete: 'Supprimer cette discussion ?',

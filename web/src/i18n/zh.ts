@@ -19,6 +19,7 @@ export const zh: Dictionary = {
   yesterday: '昨天',
   previous7: '过去 7 天',
   older: '更早',
+  loadMore: '显示更多',
   rename: '重命名',
   delete: '删除',
   confirmDelete: '删除此对话？',
