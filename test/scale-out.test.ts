@@ -221,14 +221,16 @@ test('two instances share the concurrency cap, running streams and quotas', asyn
   );
   assert.equal(waitingOnB.at(-1)?.event, 'queued', waitingOnB.map((e) => e.event).join(','));
 
-  // Stopping A's generation frees the user's place: B's turn starts; the reattached stream ends.
-  const stop = await call(a, `/api/generations/${generationId}/stop`, {
+  // Stopping A's generation through B (the stop travels to A) frees the user's place: B's turn
+  // starts; the reattached stream ends.
+  const stop = await call(b, `/api/generations/${generationId}/stop`, {
     method: 'POST',
     cookie: user.cookie,
   });
   assert.equal(stop.status, 200);
   const restOnB = await readUntil(streamB, (e) => e.event === 'done');
   assert.equal(restOnB.at(-1)?.event, 'done');
+  assert.equal((restOnB.at(-1)?.data as { finishReason: string }).finishReason, 'cancelled');
   const ids = [...firstOnB, ...restOnB].map((e) => e.id ?? 0);
   assert.deepEqual(
     ids,

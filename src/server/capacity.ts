@@ -47,7 +47,9 @@ export interface ServerCapacity extends AsyncDisposable {
   redis?: Redis;
   /** Redis-backed with `config.redisUrl`; otherwise undefined (the app keeps its in-memory log). */
   eventLog?: GenerationEventLog;
-  /** What to hand `buildApp` (capacity, metrics, PoW gate, event log). */
+  /** Redis-backed with `config.redisUrl`: a stop reaches the instance that runs the generation. */
+  generationStop?: GenerationStopBus;
+  /** What to hand `buildApp` (capacity, metrics, PoW gate, event log, stop bus). */
   deps: Partial<AppDeps>;
   /** Closes the event log, the admission controller and the Redis connection it opened. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -120,19 +122,23 @@ export async function createServerCapacity(opts: ServerCapacityOptions): Promise
           opts.logger?.warn({ op, err: (err as Error)?.name }, 'generation stream on Redis failed'),
       })
     : undefined;
+  const generationStop = redis ? redisStopBus(redis, keyPrefix, opts.logger) : undefined;
   const deps: Partial<AppDeps> = {
     capacity,
     metrics,
     powGate: capacity.pow,
     ...(eventLog ? { chat: { eventLog } } : {}),
+    ...(generationStop ? { generationStop } : {}),
   };
   return {
     capacity,
     metrics,
     ...(redis ? { redis } : {}),
     ...(eventLog ? { eventLog } : {}),
+    ...(generationStop ? { generationStop } : {}),
     deps,
     async [Symbol.asyncDispose]() {
+      await generationStop?.[Symbol.asyncDispose]();
       await eventLog?.[Symbol.asyncDispose]();
       await capacity[Symbol.asyncDispose]();
       if (redis && ownsRedis) await redis.quit().catch(() => redis?.disconnect());
@@ -174,4 +180,53 @@ export async function interruptOrphans(
     }
   }
   return changed;
+}
+
+/** Carries "stop this generation" to whichever instance runs it. */
+export interface GenerationStopBus extends AsyncDisposable {
+  publish(generationId: string, userId: string): Promise<void>;
+  /** `handler` runs for every stop published by any instance (this one included). */
+  subscribe(handler: (generationId: string, userId: string) => void): void;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Redis pub/sub on `<prefix>stop`; the subscriber connection opens on the first `subscribe`. */
+function redisStopBus(
+  redis: Redis,
+  keyPrefix: string,
+  logger?: { warn(obj: object, msg?: string): void },
+): GenerationStopBus {
+  const channel = `${keyPrefix}stop`;
+  const handlers: Array<(generationId: string, userId: string) => void> = [];
+  let sub: Redis | undefined;
+  return {
+    async publish(generationId, userId) {
+      await redis.publish(channel, JSON.stringify({ g: generationId, u: userId }));
+    },
+    subscribe(handler) {
+      handlers.push(handler);
+      if (sub) return;
+      sub = redis.duplicate();
+      sub.on('error', (err: Error) => logger?.warn({ err: err.name }, 'redis stop channel error'));
+      sub.on('message', (_channel: string, raw: string) => {
+        let msg: { g?: unknown; u?: unknown };
+        try {
+          msg = JSON.parse(raw) as { g?: unknown; u?: unknown };
+        } catch {
+          return;
+        }
+        if (typeof msg.g !== 'string' || typeof msg.u !== 'string') return;
+        for (const h of handlers) h(msg.g, msg.u);
+      });
+      void sub
+        .subscribe(channel)
+        .catch((err: unknown) =>
+          logger?.warn({ err: (err as Error)?.name }, 'cannot subscribe to the stop channel'),
+        );
+    },
+    async [Symbol.asyncDispose]() {
+      handlers.length = 0;
+      if (sub) await sub.quit().catch(() => sub?.disconnect());
+    },
+  };
 }

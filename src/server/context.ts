@@ -20,6 +20,7 @@ import type { PlanCatalog, QuotaService } from '../core/quotas/index.ts';
 import type { PowGate } from '../core/rate-limit/index.ts';
 import type { ModelState, Provider } from '../inference/types.ts';
 import type { Store } from '../store/types.ts';
+import type { GenerationStopBus } from './capacity.ts';
 import type { ErrorFormats } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { ShutdownHooks } from './shutdown.ts';
@@ -76,6 +77,8 @@ export interface AppDeps {
   capacity?: Capacity;
   /** The app's Prometheus metrics. Default: a fresh registry. */
   metrics?: ServerMetrics;
+  /** Carries stops to the instance running a generation (several instances). Default: this process only. */
+  generationStop?: GenerationStopBus;
 }
 
 /** Handed to every route plugin. */

@@ -87,6 +87,8 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
   });
   const conversations = new ConversationService({ store: ctx.store, generations: chat });
   ctx.accountHooks.onUserDeleted((userId) => chat.cancelUser(userId));
+  // A stop may arrive at any instance; the one running the generation acts on it.
+  ctx.deps.generationStop?.subscribe((generationId, userId) => void chat.stop(userId, generationId));
   ctx.shutdownHooks.add('chat', async ({ deadline }) => {
     // Running generations may finish within the grace period; the rest are cancelled at its end and
     // their partial output saved as `interrupted`.
@@ -134,6 +136,20 @@ function ctxLogger(ctx: AppContext) {
     warn: (obj: object, msg?: string) => logger.warn(obj, msg),
     error: (obj: object, msg?: string) => logger.error(obj, msg),
   };
+}
+
+/**
+ * Stops a generation of this user wherever it runs: here, or (with several instances) on the one that
+ * runs it. False when the id is unknown or not the user's.
+ */
+export async function stopGeneration(
+  ctx: AppContext,
+  userId: string,
+  generationId: string,
+): Promise<boolean> {
+  const known = await chatCoreFor(ctx).chat.stop(userId, generationId);
+  if (known && ctx.deps.generationStop) await ctx.deps.generationStop.publish(generationId, userId);
+  return known;
 }
 
 /** Maps the chat use cases' typed errors to HTTP; anything else is rethrown for the app's handler. */

@@ -5,7 +5,7 @@ import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { parseWith } from '../validation.ts';
-import { chatCoreFor, streamGeneration } from './chat-core.ts';
+import { chatCoreFor, stopGeneration, streamGeneration } from './chat-core.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
@@ -19,7 +19,8 @@ export function lastEventId(request: FastifyRequest): number {
 }
 
 export async function generationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { chat } = chatCoreFor(ctx);
+  // Built now, so the stop channel is subscribed before the first request.
+  chatCoreFor(ctx);
 
   app.get('/api/generations/:id/events', async (request, reply) => {
     const user = requireUser(request);
@@ -33,7 +34,7 @@ export async function generationRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post('/api/generations/:id/stop', async (request) => {
     const user = requireUser(request);
     const { id } = parseWith(idParams, request.params, 'id');
-    if (!(await chat.stop(user.id, id))) throw notFound('No such generation.');
+    if (!(await stopGeneration(ctx, user.id, id))) throw notFound('No such generation.');
     return { stopped: true as const };
   });
 }
