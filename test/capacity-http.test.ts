@@ -140,6 +140,40 @@ describe('capacity on one server', () => {
     assert.deepEqual(events.at(-1)?.data, { finishReason: 'length' });
   });
 
+  test('a full server keeps a /v1 stream alive with comments while queued, then answers', async () => {
+    const holders = [
+      await admission().admit({ userId: 'holder-3', plan }),
+      await admission().admit({ userId: 'holder-4', plan }),
+    ];
+    const { cookie } = await server.signup();
+    const res = await fetch(`${server.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await apiKey(cookie)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 8,
+        stream: true,
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.ok(res.body);
+    const decoder = new TextDecoder();
+    let text = '';
+    let released = false;
+    for await (const chunk of res.body) {
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
+      if (!released && text.includes(': keep-alive')) {
+        assert.ok(!text.includes('"choices"'), 'no tokens while queued');
+        released = true;
+        for (const t of holders) t.release();
+      }
+    }
+    assert.ok(released, text);
+    assert.match(text, /"choices"/);
+    assert.ok(text.trimEnd().endsWith('data: [DONE]'));
+  });
+
   test('over the plan concurrency: 429 concurrency_limit with Retry-After on the web and /v1', async () => {
     const { cookie, user } = await server.signup();
     const key = await apiKey(cookie);
