@@ -21,6 +21,8 @@ export const en = {
   previous7: 'Previous 7 days',
   older: 'Older',
   loadMore: 'Show more',
+  exportMarkdown: 'Export as Markdown',
+  exportJson: 'Export as JSON',
   rename: 'Rename',
   delete: 'Delete',
   confirmDelete: 'Delete this conversation?',

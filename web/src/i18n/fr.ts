@@ -20,6 +20,8 @@ export const fr: Dictionary = {
   previous7: '7 derniers jours',
   older: 'Plus ancien',
   loadMore: 'Afficher plus',
+  exportMarkdown: 'Exporter en Markdown',
+  exportJson: 'Exporter en JSON',
   rename: 'Renommer',
   delete: 'Supprimer',
   confirmDelete: 'Supprimer cette discussion ?',

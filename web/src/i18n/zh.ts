@@ -20,6 +20,8 @@ export const zh: Dictionary = {
   previous7: '过去 7 天',
   older: '更早',
   loadMore: '显示更多',
+  exportMarkdown: '导出为 Markdown',
+  exportJson: '导出为 JSON',
   rename: '重命名',
   delete: '删除',
   confirmDelete: '删除此对话？',

@@ -88,6 +88,28 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
           ☰
         </button>
         <h1 className="chat-title">{state.title || t('appName')}</h1>
+        {state.conversationId && !state.conversationId.startsWith('temp-') ? (
+          <span className="chat-export">
+            <a
+              className="icon-button"
+              href={`/api/conversations/${encodeURIComponent(state.conversationId)}/export?format=markdown`}
+              download
+              aria-label={t('exportMarkdown')}
+              title={t('exportMarkdown')}
+            >
+              MD
+            </a>
+            <a
+              className="icon-button"
+              href={`/api/conversations/${encodeURIComponent(state.conversationId)}/export?format=json`}
+              download
+              aria-label={t('exportJson')}
+              title={t('exportJson')}
+            >
+              JSON
+            </a>
+          </span>
+        ) : null}
       </header>
       <div
         className="messages"
