@@ -21,6 +21,7 @@ const PLAN = {
   maxThinkingBudget: 64,
 };
 const THINK = { enabled: true, budgetTokens: 8 };
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
 let engine: EmbeddedProvider;
 let server: TestServer;
@@ -43,6 +44,7 @@ before(async () => {
       defaultPlan: 'free',
       admission: { maxQueued: 16, maxQueuedPerUser: 1, maxWaitMs: 60_000 },
       signupPow: { onRate: 10_000, difficultyBits: 8 },
+      metricsToken: METRICS_TOKEN,
     },
     capacity: { slots: 2 },
     deps: {
@@ -161,8 +163,11 @@ describe('capacity on one server', () => {
     const decoder = new TextDecoder();
     let text = '';
     let released = false;
-    for await (const chunk of res.body) {
-      text += decoder.decode(chunk as Uint8Array, { stream: true });
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
       if (!released && text.includes(': keep-alive')) {
         assert.ok(!text.includes('"choices"'), 'no tokens while queued');
         released = true;
@@ -274,6 +279,14 @@ describe('capacity on one server', () => {
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
     assert.equal(proxied.status, 404);
+    const withToken = await fetch(`${server.baseUrl}/metrics`, {
+      headers: { 'x-forwarded-for': '203.0.113.9', authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    assert.equal(withToken.status, 200);
+    const wrongToken = await fetch(`${server.baseUrl}/metrics`, {
+      headers: { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer not-the-metrics-token' },
+    });
+    assert.equal(wrongToken.status, 404);
     const asAdmin = await server.request('/api/admin/metrics', { cookie: admin.cookie });
     assert.equal(asAdmin.status, 200);
     assert.match(await asAdmin.text(), /ponder_queue_depth/);

@@ -104,6 +104,11 @@ describe('loadConfig', () => {
     assert.deepEqual(config.admission, { maxQueued: 10, maxQueuedPerUser: 0, maxWaitMs: 5000 });
     assert.deepEqual(config.signupPow, { onRate: 5, offRate: 2, difficultyBits: 12 });
     assert.equal(defaults.redisKeyPrefix, 'ponder:');
+    assert.equal(defaults.metricsToken, undefined);
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_METRICS_TOKEN: 'short' } }),
+      /metricsToken/,
+    );
     assert.equal(
       loadConfig({ cwd: dirWithConfig(), env: { PONDER_REDIS_KEY_PREFIX: 'eu1:' } }).redisKeyPrefix,
       'eu1:',

@@ -18,6 +18,7 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PONDER_MASTER_KEY: { path: ['masterKey'], kind: 'string' },
   PONDER_REDIS_URL: { path: ['redisUrl'], kind: 'string' },
   PONDER_REDIS_KEY_PREFIX: { path: ['redisKeyPrefix'], kind: 'string' },
+  PONDER_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   PONDER_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   PONDER_SIGNUP_MODE: { path: ['signupMode'], kind: 'string' },
   PONDER_SECURE_COOKIES: { path: ['secureCookies'], kind: 'bool' },

@@ -103,6 +103,11 @@ export const configSchema = z.strictObject({
   upstreams: z.array(upstreamSchema).default([]),
   plans: z.record(z.string(), planSchema).default(DEFAULT_PLANS),
   defaultPlan: z.string().default('free'),
+  /**
+   * Lets Prometheus scrape `GET /metrics` from other hosts with `Authorization: Bearer <token>`
+   * (without it `/metrics` answers only on loopback). At least 16 characters.
+   */
+  metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
   /** Admission queue bounds (capacity itself is the engine's slots plus the upstreams' `maxConcurrent`). */
   admission: admissionSchema.default(admissionSchema.parse({})),
   /** The sign-up proof-of-work gate that switches on under a flood. */
