@@ -142,6 +142,17 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     const again = page.locator('article.message-user').last();
     await again.locator('.branch-count').waitFor();
     assert.equal(await again.locator('.branch-count').textContent(), '1/2');
+    // Editing the very first message makes a second root (parentId null).
+    const first = page.locator('article.message-user').first();
+    await first.getByRole('button', { name: 'Edit' }).click();
+    await first.getByRole('textbox', { name: 'Edit' }).fill('Hello again, explain entropy briefly.');
+    await first.getByRole('button', { name: 'Send' }).click();
+    await lastAssistant().locator('.reasoning-body').waitFor({ state: 'attached' });
+    await stopIfRunning();
+    await waitSettled();
+    const root = page.locator('article.message-user').first();
+    assert.equal(await root.locator('.branch-count').textContent(), '2/2');
+    assert.equal(await page.locator('article.message-user').count(), 1);
   });
 
   test('a reload mid-generation reattaches and keeps streaming to the end', async () => {
