@@ -4,11 +4,13 @@
  * mode, phone layout, log out. Random weights: assertions are about structure, never wording.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_PLANS } from '../src/config/schema.ts';
+import { PowGate } from '../src/core/rate-limit/pow.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
@@ -317,5 +319,41 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
   test('no request left the origin and no page error was thrown', () => {
     assert.deepEqual(foreign, []);
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('sign-up under a flood: the browser solves the proof of work', {
+  skip: skipWithoutChromium,
+  timeout: 60_000,
+}, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    await ensureWebBuild();
+    // onRate 1: the very first sign-up already needs a solved challenge.
+    const powGate = new PowGate({ secret: randomBytes(32), onRate: 1, difficultyBits: 12 });
+    server = await startTestServer({ deps: { powGate } });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('428 pow_required is solved with WebCrypto and the sign-up goes through', async () => {
+    const page = await browser.newPage({ locale: 'en-US' });
+    page.setDefaultTimeout(T);
+    const statuses: number[] = [];
+    page.on('response', (res) => {
+      if (res.url().endsWith('/api/auth/signup')) statuses.push(res.status());
+    });
+    await page.goto(`${server.baseUrl}/signup`);
+    await page.getByLabel('Email').fill(`pow-${Date.now()}@example.com`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('textbox', { name: /Message Ponder/ }).waitFor();
+    assert.deepEqual(statuses, [428, 201]);
   });
 });
