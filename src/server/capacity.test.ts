@@ -87,3 +87,23 @@ test('with redisUrl, capacity state and generation streams go to Redis under the
   assert.ok((await redis.keys(`${prefix}*`)).length >= 2);
   ticket.release();
 });
+
+test('the stop bus carries a stop from one instance to the others', async () => {
+  const config = configSchema.parse({ dataDir: dir, redisUrl: url });
+  await using one = await createServerCapacity({ config, store, keyPrefix: prefix });
+  await using two = await createServerCapacity({ config, store, keyPrefix: prefix });
+  assert.ok(one.generationStop && two.generationStop);
+  const got = new Promise<[string, string]>((resolve) =>
+    two.generationStop?.subscribe((generationId, userId) => resolve([generationId, userId])),
+  );
+  // The subscription is asynchronous: publish until it is heard.
+  let heard: [string, string] | undefined;
+  void got.then((v) => {
+    heard = v;
+  });
+  for (let i = 0; i < 50 && !heard; i++) {
+    await one.generationStop.publish('gen-1', 'user-1');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual(await got, ['gen-1', 'user-1']);
+});

@@ -58,6 +58,8 @@ export interface ChatCore {
 }
 
 const cores = new WeakMap<AppContext, ChatCore>();
+/** On the stop bus: every generation of the user (account deleted). Never a generation id. */
+const ALL_OF_USER = '*';
 
 export function chatCoreFor(ctx: AppContext): ChatCore {
   const existing = cores.get(ctx);
@@ -86,9 +88,16 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
     ...(deps.persistIntervalMs === undefined ? {} : { persistIntervalMs: deps.persistIntervalMs }),
   });
   const conversations = new ConversationService({ store: ctx.store, generations: chat });
-  ctx.accountHooks.onUserDeleted((userId) => chat.cancelUser(userId));
+  const stopBus = ctx.deps.generationStop;
+  ctx.accountHooks.onUserDeleted(async (userId) => {
+    await chat.cancelUser(userId);
+    // Other instances cancel theirs too (`*`: every generation of the user).
+    await stopBus?.publish(ALL_OF_USER, userId).catch(() => {});
+  });
   // A stop may arrive at any instance; the one running the generation acts on it.
-  ctx.deps.generationStop?.subscribe((generationId, userId) => void chat.stop(userId, generationId));
+  stopBus?.subscribe((generationId, userId) => {
+    void (generationId === ALL_OF_USER ? chat.cancelUser(userId) : chat.stop(userId, generationId));
+  });
   ctx.shutdownHooks.add('chat', async ({ deadline }) => {
     // Running generations may finish within the grace period; the rest are cancelled at its end and
     // their partial output saved as `interrupted`.
