@@ -1,0 +1,199 @@
+/**
+ * `npm run bench:load`: the capacity load harness (design §7). Real `ponder serve` child processes on
+ * 127.0.0.1, the generated tiny model, the documented HTTP API only:
+ *  (a) sign-up flood, (b) chat overload, (c) fairness, (d) two instances on PostgreSQL + Redis,
+ *  (e) SIGKILL mid-load and restart.
+ * Chat load uses the web API (`POST /api/conversations/:id/messages`, SSE, session cookies), the same
+ * path the crash check needs; each turn opens a fresh conversation, and the per-slot context bounds
+ * each answer. Options: `PONDER_BENCH_*` (bench/load/options.ts), e.g.
+ * `PONDER_BENCH_SCENARIOS=a,b PONDER_BENCH_QUICK=1 npm run bench:load`.
+ * Every process started is stopped at the end, on failure and on Ctrl-C; temporary data is removed.
+ */
+import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
+import { killAllNow, removeTempDirs, startInstance, stopAll, stopInstance } from './load/instances.ts';
+import { type LoadOptions, readOptions, type ScenarioId } from './load/options.ts';
+import { PowPool } from './load/pow-pool.ts';
+import { crash } from './load/scenario-crash.ts';
+import { fairness } from './load/scenario-fairness.ts';
+import { overload } from './load/scenario-overload.ts';
+import { signupFlood } from './load/scenario-signup.ts';
+import { createPgDatabase, redisKeysNaming } from './load/services.ts';
+import { type Row, renderSection, type Section } from './load/stats.ts';
+import { createUsers } from './load/users.ts';
+
+function engineEnv(opts: LoadOptions): Record<string, string> {
+  return {
+    PONDER_ENGINE_SLOTS: String(opts.slots),
+    PONDER_ENGINE_CONTEXT_SIZE: String(opts.context),
+    PONDER_ENGINE_BATCH_SIZE: String(opts.batch),
+    PONDER_DEFAULT_PLAN: opts.plan,
+  };
+}
+
+const TITLES: Record<ScenarioId, string> = {
+  a: '(a) sign-up flood',
+  b: '(b) chat overload, one instance (SQLite)',
+  c: '(c) fairness: one heavy user',
+  d: '(d) two instances on PostgreSQL + Redis',
+  e: '(e) SIGKILL mid-load, restart on the same data',
+};
+
+async function runScenario(
+  id: ScenarioId,
+  opts: LoadOptions,
+  model: string,
+  pool: PowPool,
+): Promise<Section> {
+  const env = engineEnv(opts);
+  const chatNote = `web SSE with session cookies, plan "${opts.plan}", ${opts.slots} slots × ${opts.context} tokens context per instance, tiny generated model`;
+  switch (id) {
+    case 'a': {
+      const instance = await startInstance({ name: 'a', model, env });
+      try {
+        return await signupFlood(instance, opts, pool);
+      } finally {
+        await stopInstance(instance);
+      }
+    }
+    case 'b': {
+      const instance = await startInstance({ name: 'b', model, env });
+      try {
+        const users = await createUsers(instance, opts.users, pool, 'b');
+        const rows = await overload([instance], users, opts);
+        return {
+          title: TITLES.b,
+          notes: [
+            `${chatNote}; ${opts.overloadFactor} × ${opts.slots} closed-loop streams from ${opts.users} users for ${opts.overloadSeconds} s; a shed client waits Retry-After (at most ${opts.maxBackoffMs / 1000} s)`,
+          ],
+          rows,
+        };
+      } finally {
+        await stopInstance(instance);
+      }
+    }
+    case 'c': {
+      const instance = await startInstance({ name: 'c', model, env });
+      try {
+        const users = await createUsers(instance, Math.max(opts.lightUsers + 1, opts.slots), pool, 'c');
+        const rows = await fairness(instance, users, opts);
+        return {
+          title: TITLES.c,
+          notes: [
+            `${chatNote}; ${opts.lightUsers} light users at a fixed rate (together ${opts.lightLoad * 100} % of capacity), the heavy user at ${opts.heavyFactor} × one light user's rate; two runs of ${opts.fairnessSeconds} s`,
+          ],
+          rows,
+        };
+      } finally {
+        await stopInstance(instance);
+      }
+    }
+    case 'd': {
+      await using db = await createPgDatabase(opts.pgUrl);
+      const shared = { ...env, PONDER_DATABASE_URL: db.url, PONDER_REDIS_URL: opts.redisUrl };
+      // One after the other: the first migrates the fresh database.
+      const a = await startInstance({ name: 'd1', model, env: shared });
+      const b = await startInstance({ name: 'd2', model, env: shared }).catch(async (err: unknown) => {
+        await stopInstance(a);
+        throw err;
+      });
+      try {
+        const users = await createUsers(a, opts.users, pool, 'd');
+        const rows = await overload([a, b], users, opts);
+        const keys = await redisKeysNaming(
+          opts.redisUrl,
+          users.map((u) => u.id),
+        ).catch(() => -1);
+        const redisRow: Row = [
+          'Redis keys naming the bench users',
+          '> 0 (shared limits)',
+          keys < 0 ? 'Redis unreachable' : keys === 0 ? 'n/a: not wired (none)' : String(keys),
+          keys > 0 ? 'ok' : 'n/a',
+        ];
+        return {
+          title: TITLES.d,
+          notes: [
+            `${chatNote}; fresh database ${db.name} (dropped after), Redis ${opts.redisUrl}; client i → instance i mod 2, ${opts.overloadFactor} × ${2 * opts.slots} streams for ${opts.overloadSeconds} s`,
+          ],
+          rows: [...rows, redisRow],
+        };
+      } finally {
+        await stopInstance(b);
+        await stopInstance(a);
+      }
+    }
+    case 'e': {
+      const instance = await startInstance({ name: 'e', model, env });
+      try {
+        const users = await createUsers(instance, opts.users, pool, 'e');
+        return {
+          title: TITLES.e,
+          notes: [
+            `${chatNote}; ${opts.overloadFactor} × ${opts.slots} streams from ${opts.users} users, SIGKILL to the process group (server + engine) after ${opts.crashAfterSeconds} s`,
+          ],
+          rows: await crash(instance, users, opts),
+        };
+      } finally {
+        await stopInstance(instance);
+      }
+    }
+    default:
+      return id satisfies never;
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = readOptions(process.env);
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nbench:load: interrupted, stopping every instance…\n');
+    void stopAll().finally(() => {
+      removeTempDirs();
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killAllNow);
+
+  const model = await ensureTestModel('tiny');
+  await using pool = new PowPool(opts.powWorkers);
+  const started = Date.now();
+  const sections: Section[] = [];
+  try {
+    for (const id of opts.scenarios) {
+      process.stderr.write(`bench:load: ${TITLES[id]}…\n`);
+      const t0 = Date.now();
+      let section: Section;
+      try {
+        section = await runScenario(id, opts, model, pool);
+      } catch (err) {
+        section = {
+          title: TITLES[id],
+          notes: [],
+          rows: [
+            [
+              'scenario',
+              'completes',
+              `failed: ${(err as Error).message.split('\n')[0]!.slice(0, 160)}`,
+              'MISS',
+            ],
+          ],
+        };
+        process.stderr.write(`bench:load: ${TITLES[id]} failed: ${(err as Error).stack ?? String(err)}\n`);
+      }
+      section.notes.push(`took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      sections.push(section);
+      console.log(`\n${renderSection(section)}`);
+    }
+  } finally {
+    await stopAll();
+    removeTempDirs();
+  }
+  console.log(
+    `\nbench:load: ${sections.length} scenario(s) in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+}
+
+await main();
