@@ -2,7 +2,7 @@
  * Capacity wired into one real server (embedded engine on the tiny model, SQLite): queue positions on
  * the web stream when slots are full, 429 `concurrency_limit` / `quota_exceeded` with Retry-After on the
  * web API and `/v1`, the usage meter, plan assignment, `/metrics` and the admin status, and the sign-up
- * proof-of-work gate under a burst.
+ * proof-of-work gate under a burst; upstream pool health in `/metrics`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +10,8 @@ import type { Ticket } from '../src/core/admission/index.ts';
 import { solvePow } from '../src/core/rate-limit/index.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../src/inference/llama/index.ts';
+import { createUpstreamPool } from '../src/inference/upstream/pool.ts';
+import { refusedBaseUrl, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { readSse, type SseEvent } from './conversations-helpers.ts';
 
@@ -348,6 +350,34 @@ describe('sign-up proof of work', () => {
       assert.equal(replay.status, 428);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('upstream pool metrics', () => {
+  test('/metrics reports each pool member: health, outstanding, circuit', async () => {
+    const up = await startScriptedUpstream({ models: ['r1-test'] });
+    const down = await refusedBaseUrl();
+    const pool = createUpstreamPool(
+      [
+        { id: 'alive', baseUrl: up.baseUrl, reasoningFormat: 'auto' },
+        { id: 'dead', baseUrl: down, reasoningFormat: 'auto' },
+      ],
+      { healthCheckIntervalMs: 0 },
+    );
+    const s = await startTestServer({ deps: { providers: [pool], defaultModel: 'r1-test' }, capacity: true });
+    try {
+      await pool.checkHealth();
+      const res = await fetch(`${s.baseUrl}/metrics`);
+      const text = await res.text();
+      assert.equal(metricValue(text, 'ponder_upstream_healthy{upstream="alive"}'), 1);
+      assert.equal(metricValue(text, 'ponder_upstream_healthy{upstream="dead"}'), 0);
+      assert.equal(metricValue(text, 'ponder_upstream_outstanding{upstream="alive"}'), 0);
+      assert.ok(text.includes('ponder_upstream_circuit_open{upstream="dead"}'));
+    } finally {
+      await s.close();
+      await pool[Symbol.asyncDispose]();
+      await up.close();
     }
   });
 });
