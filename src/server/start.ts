@@ -123,7 +123,9 @@ export async function startServer(
     });
     if (shared) {
       const keyPrefix = options.redisKeyPrefix ?? config.redisKeyPrefix;
-      const interrupted = await interruptOrphans(store, shared.redis, keyPrefix);
+      const interrupted = await interruptOrphans(store, shared.redis, keyPrefix).catch((err: unknown) => {
+        throw new Error(`cannot reach Redis at PONDER_REDIS_URL: ${(err as Error)?.message ?? err}`);
+      });
       if (interrupted > 0)
         logger.warn({ interrupted }, 'generations whose instance is gone marked interrupted');
     }
