@@ -206,6 +206,37 @@ describe('capacity on one server', () => {
     }
   });
 
+  test('a full queue sheds with 503 overloaded and Retry-After on the web and /v1', async () => {
+    const holders = [
+      await admission().admit({ userId: 'holder-5', plan }),
+      await admission().admit({ userId: 'holder-6', plan }),
+    ];
+    const abort = new AbortController();
+    const waiters = Array.from({ length: 16 }, (_, i) =>
+      admission()
+        .admit({ userId: `waiter-${i}`, plan, signal: abort.signal })
+        .catch(() => undefined),
+    );
+    try {
+      assert.equal(admission().stats().queued, 16);
+      const { cookie } = await server.signup();
+      const web = await send(cookie, await newConversation(cookie));
+      assert.equal(web.status, 503);
+      assert.ok(Number(web.headers.get('retry-after')) >= 1);
+      const body = (await web.json()) as { error: { code: string; details?: { reason?: string } } };
+      assert.equal(body.error.code, 'overloaded');
+      assert.equal(body.error.details?.reason, 'queue_full');
+      const api = await v1(await apiKey(cookie));
+      assert.equal(api.status, 503);
+      assert.ok(Number(api.headers.get('retry-after')) >= 1);
+    } finally {
+      abort.abort();
+      await Promise.all(waiters);
+      for (const t of holders) t.release();
+    }
+    assert.equal(admission().stats().queued, 0);
+  });
+
   test('plans: admins assign them; the daily quota holds on the web and /v1; /api/usage counts', async () => {
     const { cookie, user } = await server.signup();
     const key = await apiKey(cookie);
