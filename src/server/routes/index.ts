@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { adminRoutes } from './admin.ts';
+import { adminModelRoutes } from './admin-models.ts';
 import { authRoutes } from './auth.ts';
 import { capacityRoutes } from './capacity.ts';
 import { conversationRoutes } from './conversations.ts';
@@ -21,6 +22,7 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   authRoutes,
   keyRoutes,
   adminRoutes,
+  adminModelRoutes,
   conversationRoutes,
   generationRoutes,
   modelRoutes,

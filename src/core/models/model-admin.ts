@@ -1,0 +1,173 @@
+/**
+ * Models on disk for administrators: list GGUF files with their serving state, pull new ones in the
+ * background with progress, remove them. Pulled models are registered with the embedded engine at
+ * once, so they can be chosen without a restart.
+ */
+import { randomUUID } from 'node:crypto';
+import { listModels, removeModel } from '../../inference/llama/model-files.ts';
+import { type PullProgress, parsePullSource, pullModel } from '../../inference/llama/pull.ts';
+import type { ModelInfo } from '../../inference/types.ts';
+
+/** What the admin layer needs of the embedded engine (a subset of `EmbeddedProvider`). */
+export interface ModelRegistryTarget {
+  addModel(id: string, path: string): void;
+  unload?(id: string): Promise<void>;
+}
+
+export interface AdminModel extends ModelInfo {
+  sizeBytes?: number;
+  path?: string;
+  quant?: string | null;
+  /** Set while a pull of this model runs or after it failed. */
+  pullId?: string;
+}
+
+interface PullState {
+  id: string;
+  source: string;
+  name: string;
+  progress: PullProgress | null;
+  error?: string;
+  controller: AbortController;
+  done: boolean;
+}
+
+export type ModelAdminErrorCode = 'invalid_source' | 'not_found' | 'busy';
+
+export class ModelAdminError extends Error {
+  override readonly name = 'ModelAdminError';
+  constructor(
+    readonly code: ModelAdminErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ModelAdminOptions {
+  modelsDir: string;
+  /** The embedded engine, when this instance runs one. */
+  engine?: ModelRegistryTarget;
+  /** Models as the providers currently report them (states). */
+  served: () => Promise<ModelInfo[]>;
+  /** Called after the set of models changed (e.g. to drop cached listings). */
+  onChange?: () => void;
+}
+
+export class ModelAdmin {
+  readonly #o: ModelAdminOptions;
+  readonly #pulls = new Map<string, PullState>();
+
+  constructor(options: ModelAdminOptions) {
+    this.#o = options;
+  }
+
+  async list(): Promise<AdminModel[]> {
+    const [files, served] = await Promise.all([listModels(this.#o.modelsDir), this.#o.served()]);
+    const out = new Map<string, AdminModel>();
+    for (const m of served) out.set(m.id, { ...m });
+    for (const f of files) {
+      const seen = out.get(f.name);
+      const state = seen?.state ?? (f.problem ? 'unavailable' : 'ready');
+      const entry: AdminModel = {
+        id: f.name,
+        provider: seen?.provider ?? 'embedded',
+        state,
+        sizeBytes: f.sizeBytes,
+        path: f.path,
+        quant: f.quant,
+      };
+      if (f.problem) entry.detail = f.problem;
+      out.set(f.name, { ...seen, ...entry });
+    }
+    for (const pull of this.#pulls.values()) {
+      if (pull.done && !pull.error) continue;
+      const entry: AdminModel = {
+        id: pull.name,
+        provider: 'embedded',
+        state: pull.error ? 'unavailable' : 'downloading',
+        pullId: pull.id,
+      };
+      const p = pull.progress;
+      if (p?.total) entry.downloadProgress = p.bytes / p.total;
+      if (pull.error) entry.detail = pull.error;
+      out.set(pull.name, entry);
+    }
+    return [...out.values()];
+  }
+
+  /** Starts a download (Hugging Face `hf:user/repo:QUANT` or an https URL) and returns its id at once. */
+  pull(source: string): { pullId: string; name: string } {
+    let parsed: ReturnType<typeof parsePullSource>;
+    try {
+      parsed = parsePullSource(source);
+    } catch (err) {
+      throw new ModelAdminError('invalid_source', (err as Error).message);
+    }
+    // Admins may fetch from the internet; copying arbitrary server files is not what this page is for.
+    if (parsed.kind === 'path') {
+      throw new ModelAdminError('invalid_source', 'Pull from hf:user/repo:QUANT or an https:// URL.');
+    }
+    const name = guessName(source);
+    for (const p of this.#pulls.values()) {
+      if (!p.done && p.source === source)
+        throw new ModelAdminError('busy', 'This model is already being pulled.');
+    }
+    const state: PullState = {
+      id: randomUUID(),
+      source,
+      name,
+      progress: null,
+      controller: new AbortController(),
+      done: false,
+    };
+    this.#pulls.set(state.id, state);
+    void pullModel(source, {
+      modelsDir: this.#o.modelsDir,
+      signal: state.controller.signal,
+      onProgress: (p) => {
+        state.progress = p;
+      },
+    }).then(
+      (result) => {
+        state.done = true;
+        state.name = result.name;
+        this.#o.engine?.addModel(result.name, result.path);
+        this.#o.onChange?.();
+      },
+      (err: unknown) => {
+        state.done = true;
+        state.error = (err as Error).message;
+      },
+    );
+    return { pullId: state.id, name };
+  }
+
+  async remove(name: string): Promise<void> {
+    for (const p of this.#pulls.values()) {
+      if (p.name === name) {
+        p.controller.abort();
+        this.#pulls.delete(p.id);
+      }
+    }
+    try {
+      await this.#o.engine?.unload?.(name).catch(() => {});
+      await removeModel(name, this.#o.modelsDir);
+    } catch (err) {
+      throw new ModelAdminError('not_found', (err as Error).message);
+    } finally {
+      this.#o.onChange?.();
+    }
+  }
+
+  /** Cancels running downloads (shutdown). */
+  close(): void {
+    for (const p of this.#pulls.values()) p.controller.abort();
+  }
+}
+
+/** The name a pull will most likely get, for the listing until the download resolves the real file. */
+function guessName(source: string): string {
+  const last = source.split(/[/:]/).filter(Boolean).at(-1) ?? source;
+  return last.replace(/\.gguf$/i, '');
+}

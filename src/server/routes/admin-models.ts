@@ -1,0 +1,99 @@
+/**
+ * Admin pages' models and upstreams (docs/web-api.md, "Admin"): GGUF files on disk with their state,
+ * background pulls with progress, removal, and the upstream pool's members (never their keys).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ModelAdmin, ModelAdminError, type ModelRegistryTarget } from '../../core/models/model-admin.ts';
+import { modelsDirOf } from '../../inference/llama/model-files.ts';
+import type { Provider } from '../../inference/types.ts';
+import type { AppContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { parseWith } from '../validation.ts';
+import { chatCoreFor } from './chat-core.ts';
+
+const pullBody = z.strictObject({ source: z.string().trim().min(3).max(2048) });
+const nameParams = z.object({ name: z.string().min(1).max(200) });
+
+interface PoolLike {
+  members(): Array<{
+    id: string;
+    baseUrl: string;
+    models: readonly string[];
+    healthy: boolean;
+    outstanding: number;
+    maxConcurrent: number | null;
+    circuit: string;
+    lastError?: string;
+  }>;
+}
+
+function isEngine(p: Provider): p is Provider & ModelRegistryTarget {
+  return p.id === 'embedded' && typeof (p as Partial<ModelRegistryTarget>).addModel === 'function';
+}
+
+function isPool(p: Provider): p is Provider & PoolLike {
+  return typeof (p as Partial<PoolLike>).members === 'function';
+}
+
+export async function adminModelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const adminRoute = { config: { admin: true } };
+  const providers = ctx.deps.providers ?? [];
+  const { gateway } = chatCoreFor(ctx);
+  const engine = providers.find(isEngine);
+  const models = new ModelAdmin({
+    modelsDir: modelsDirOf(ctx.config.dataDir),
+    ...(engine ? { engine } : {}),
+    served: async () => (await gateway.listModels()).models,
+    onChange: () => gateway.invalidate(),
+  });
+  ctx.shutdownHooks.add('model-pulls', async () => models.close());
+
+  app.get('/api/admin/models', adminRoute, async () => ({ models: await models.list() }));
+
+  app.post('/api/admin/models/pull', adminRoute, async (request, reply) => {
+    const { source } = parseWith(pullBody, request.body, 'body');
+    try {
+      const started = models.pull(source);
+      return reply.code(202).send(started);
+    } catch (err) {
+      if (err instanceof ModelAdminError) {
+        throw new HttpError(
+          err.code === 'busy' ? 409 : 400,
+          err.code === 'busy' ? 'conflict' : 'invalid_request',
+          err.message,
+          {
+            details: { field: 'source' },
+          },
+        );
+      }
+      throw err;
+    }
+  });
+
+  app.delete('/api/admin/models/:name', adminRoute, async (request, reply) => {
+    const { name } = parseWith(nameParams, request.params, 'params');
+    try {
+      await models.remove(name);
+    } catch (err) {
+      if (err instanceof ModelAdminError) throw new HttpError(404, 'not_found', 'No such model.');
+      throw err;
+    }
+    return reply.code(204).send();
+  });
+
+  app.get('/api/admin/upstreams', adminRoute, async () => ({
+    upstreams: providers.filter(isPool).flatMap((pool) =>
+      pool.members().map((m) => ({
+        id: m.id,
+        baseUrl: m.baseUrl,
+        models: m.models,
+        healthy: m.healthy,
+        outstanding: m.outstanding,
+        maxConcurrent: m.maxConcurrent,
+        circuit: m.circuit,
+        ...(m.lastError ? { lastError: m.lastError } : {}),
+      })),
+    ),
+  }));
+}

@@ -1,0 +1,123 @@
+/** Admin models (list, pull, remove) and upstream members over HTTP. */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
+import { createUpstreamPool } from '../src/inference/upstream/pool.ts';
+import { startTestServer, type TestServer } from '../src/server/testing.ts';
+
+describe('admin: models and upstreams', () => {
+  let server: TestServer;
+  let admin: string;
+  let user: string;
+  const secret = 'sk-upstream-canary-0123456789';
+
+  before(async () => {
+    const pool = createUpstreamPool(
+      [
+        {
+          id: 'far',
+          baseUrl: 'http://127.0.0.1:9/v1',
+          apiKey: secret,
+          models: ['remote-r1'],
+          reasoningFormat: 'auto',
+        },
+      ],
+      { healthCheckIntervalMs: 0 },
+    );
+    server = await startTestServer({ deps: { providers: [pool] } });
+    await mkdir(join(server.config.dataDir, 'models'), { recursive: true });
+    await copyFile(await ensureTestModel('tiny'), join(server.config.dataDir, 'models', 'mini.gguf'));
+    admin = (await server.signup()).cookie;
+    user = (await server.signup()).cookie;
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  test('lists GGUF files with size, quant and state', async () => {
+    const res = await server.request('/api/admin/models', { cookie: admin });
+    assert.equal(res.status, 200);
+    const { models } = (await res.json()) as {
+      models: Array<{ id: string; sizeBytes?: number; quant?: string }>;
+    };
+    const mini = models.find((m) => m.id === 'mini');
+    assert.ok(mini && (mini.sizeBytes ?? 0) > 1_000_000, JSON.stringify(models));
+    assert.equal(mini.quant, 'Q8_0');
+    assert.ok(models.some((m) => m.id === 'remote-r1'));
+  });
+
+  test('a pull runs in the background and reports its failure', async () => {
+    const res = await server.request('/api/admin/models/pull', {
+      method: 'POST',
+      cookie: admin,
+      json: { source: 'https://127.0.0.1:9/nothing-here.gguf' },
+    });
+    assert.equal(res.status, 202);
+    const { pullId } = (await res.json()) as { pullId: string };
+    assert.ok(pullId);
+    let entry: { state: string; detail?: string } | undefined;
+    for (let i = 0; i < 100; i++) {
+      const list = (await (await server.request('/api/admin/models', { cookie: admin })).json()) as {
+        models: Array<{ id: string; state: string; detail?: string; pullId?: string }>;
+      };
+      entry = list.models.find((m) => m.pullId === pullId);
+      if (entry?.state === 'unavailable') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(entry?.state, 'unavailable');
+    assert.ok(entry?.detail);
+  });
+
+  test('local paths and junk are refused', async () => {
+    for (const source of ['/etc/passwd', '../../secret.gguf', 'x']) {
+      const res = await server.request('/api/admin/models/pull', {
+        method: 'POST',
+        cookie: admin,
+        json: { source },
+      });
+      assert.equal(res.status, 400, source);
+    }
+  });
+
+  test('remove deletes the file; removing again is 404', async () => {
+    const del = await server.request('/api/admin/models/mini', { method: 'DELETE', cookie: admin });
+    assert.equal(del.status, 204);
+    const again = await server.request('/api/admin/models/mini', { method: 'DELETE', cookie: admin });
+    assert.equal(again.status, 404);
+    const traversal = await server.request('/api/admin/models/..%2F..%2Fponder.db', {
+      method: 'DELETE',
+      cookie: admin,
+    });
+    assert.equal(traversal.status, 404);
+  });
+
+  test('upstream members are listed without their key', async () => {
+    const res = await server.request('/api/admin/upstreams', { cookie: admin });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.ok(!text.includes(secret));
+    const { upstreams } = JSON.parse(text) as { upstreams: Array<{ id: string; models: string[] }> };
+    assert.deepEqual(
+      upstreams.map((u) => u.id),
+      ['far'],
+    );
+  });
+
+  test('non-admins get 404 on every admin model route', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/admin/models'],
+      ['POST', '/api/admin/models/pull'],
+      ['DELETE', '/api/admin/models/x'],
+      ['GET', '/api/admin/upstreams'],
+    ] as const) {
+      const res = await server.request(path, {
+        method,
+        cookie: user,
+        ...(method === 'POST' ? { json: { source: 'hf:a/b:Q4' } } : {}),
+      });
+      assert.equal(res.status, 404, `${method} ${path}`);
+    }
+  });
+});
