@@ -229,8 +229,9 @@ test('two instances share the concurrency cap, running streams and quotas', asyn
   });
   assert.equal(stop.status, 200);
   const restOnB = await readUntil(streamB, (e) => e.event === 'done');
-  assert.equal(restOnB.at(-1)?.event, 'done');
-  assert.equal((restOnB.at(-1)?.data as { finishReason: string }).finishReason, 'cancelled');
+  const doneOnB = restOnB.at(-1);
+  assert.equal(doneOnB?.event, 'done');
+  assert.equal((doneOnB.data as { finishReason: string }).finishReason, 'cancelled');
   const ids = [...firstOnB, ...restOnB].map((e) => e.id ?? 0);
   assert.deepEqual(
     ids,
