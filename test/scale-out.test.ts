@@ -1,7 +1,8 @@
 /**
  * Scale-out: two real `ponder serve` processes on one PostgreSQL database and one Redis (own key
  * prefix), the same master key, each with the generated tiny model. Shows that a user's concurrency cap,
- * a daily quota and a running generation's stream are shared across the instances.
+ * a daily quota, a running generation's stream (and its stop) and the sign-up PoW gate are shared
+ * across the instances.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { solvePow } from '../src/core/rate-limit/index.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createTestDatabase } from '../src/server/testing.ts';
 import { readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
@@ -159,6 +161,8 @@ before(async () => {
       },
       defaultPlan: 'free',
       admission: { maxQueuedPerUser: 1, maxWaitMs: 30_000 },
+      // The test signs up 3 people first; the 4th sign-up in a minute (on either instance) needs PoW.
+      signupPow: { onRate: 4, difficultyBits: 10 },
     }),
   );
   const env = {
@@ -185,7 +189,7 @@ after(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-test('two instances share the concurrency cap, running streams and quotas', async () => {
+test('two instances share the concurrency cap, running streams, stops, quotas and the PoW gate', async () => {
   const admin = await signup(a, `admin-${randomUUID()}@example.com`);
   // Signed up on B, used on both: sessions live in the shared database.
   const user = await signup(b, `user-${randomUUID()}@example.com`);
@@ -271,6 +275,34 @@ test('two instances share the concurrency cap, running streams and quotas', asyn
   assert.equal(second.status, 429);
   assert.ok(Number(second.headers.get('retry-after')) >= 1);
   assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'quota_exceeded');
+
+  // Sign-up under fire: the burst is counted across instances, and a challenge issued by one instance
+  // is accepted by the other (same secret from the same master key), once.
+  let challenge: { challenge: string; difficulty: number } | undefined;
+  for (let i = 0; i < 6 && !challenge; i++) {
+    const res = await call(a, '/api/auth/signup', {
+      method: 'POST',
+      json: { email: `burst-${i}-${randomUUID()}@example.com`, password: PASSWORD },
+    });
+    if (res.status === 428) {
+      challenge = ((await res.json()) as { error: { details: { challenge: string; difficulty: number } } })
+        .error.details;
+    } else assert.equal(res.status, 201);
+  }
+  assert.ok(challenge, 'the PoW gate switched on');
+  const required = (await (await call(b, '/api/auth/pow')).json()) as { required: boolean };
+  assert.equal(required.required, true, 'instance B sees the same sign-up rate');
+  const pow = { challenge: challenge.challenge, nonce: solvePow(challenge.challenge, challenge.difficulty) };
+  const solved = await call(b, '/api/auth/signup', {
+    method: 'POST',
+    json: { email: `solver-${randomUUID()}@example.com`, password: PASSWORD, pow },
+  });
+  assert.equal(solved.status, 201);
+  const replay = await call(a, '/api/auth/signup', {
+    method: 'POST',
+    json: { email: `replay-${randomUUID()}@example.com`, password: PASSWORD, pow },
+  });
+  assert.equal(replay.status, 428);
 
   // Both instances report their own slots; nothing is left running.
   for (const instance of [a, b]) {
