@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PonderConfig } from '../config/schema.ts';
 import { SharedRateLimiter } from '../core/accounts/index.ts';
-import { PowGate, RedisCounterStore, RedisRateLimiter } from '../core/rate-limit/index.ts';
+import { RedisCounterStore, RedisRateLimiter } from '../core/rate-limit/index.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../inference/llama/index.ts';
 import { modelNameOf, modelsDirOf, resolveModel } from '../inference/llama/model-files.ts';
 import {
@@ -130,7 +130,7 @@ export async function startServer(
         logger.warn({ interrupted }, 'generations whose instance is gone marked interrupted');
     }
     const app = await buildApp({
-      ...(shared ? { rateLimiter: shared.rateLimiter, powGate: shared.powGate } : {}),
+      ...(shared ? { rateLimiter: shared.rateLimiter } : {}),
       ...capacity.deps,
       ...options.deps,
       config,
@@ -187,25 +187,20 @@ export async function startServer(
 }
 
 /**
- * With `redisUrl`, login/sign-up throttles and the sign-up PoW gate live in Redis so every instance
- * sees one count. The PoW secret must match across instances: it is derived from the master key.
+ * With `redisUrl`, login/sign-up throttles live in Redis so every instance sees one count (the sign-up
+ * PoW gate is shared through the capacity wiring, with a secret derived from the master key).
  */
 function sharedState(
   config: PonderConfig,
   logger: Logger,
   keyPrefix: string,
-): { redis: Redis; rateLimiter: SharedRateLimiter; powGate: PowGate } | null {
+): { redis: Redis; rateLimiter: SharedRateLimiter } | null {
   if (!config.redisUrl) return null;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err: Error) => logger.warn({ err: err.name }, 'redis connection error'));
   const counters = new RedisCounterStore({ redis, keyPrefix });
   const limiter = new RedisRateLimiter({ redis, keyPrefix });
-  const powGate = new PowGate({
-    secret: powSecret(config, logger),
-    rateLimiter: limiter,
-    replayStore: counters,
-  });
-  return { redis, rateLimiter: new SharedRateLimiter(limiter, counters), powGate };
+  return { redis, rateLimiter: new SharedRateLimiter(limiter, counters) };
 }
 
 function powSecret(config: PonderConfig, logger: Logger): Buffer {

@@ -13,7 +13,7 @@ import {
 } from '../../core/chat/index.ts';
 import { ConversationError, ConversationService } from '../../core/conversations/index.ts';
 import { type AcquireHook, GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
-import { InferenceError, type ModelInfo, type Provider } from '../../inference/types.ts';
+import { InferenceError, type ModelInfo } from '../../inference/types.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { SseStream } from '../sse.ts';
@@ -42,10 +42,6 @@ declare module '../context.ts' {
   interface AppDeps {
     /** Inference and chat wiring (see `ChatDeps`). */
     chat?: ChatDeps;
-    /** Providers for the default gateway when `chat.gateway` is not given (embedded first, then upstream pools). */
-    providers?: Provider[];
-    /** Default model id (or `.gguf` path) for the default gateway. */
-    defaultModel?: string;
   }
 }
 
