@@ -9,6 +9,7 @@
  * `PONDER_BENCH_SCENARIOS=a,b PONDER_BENCH_QUICK=1 npm run bench:load`.
  * Every process started is stopped at the end, on failure and on Ctrl-C; temporary data is removed.
  */
+import { availableParallelism } from 'node:os';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { killAllNow, removeTempDirs, startInstance, stopAll, stopInstance } from './load/instances.ts';
 import { type LoadOptions, readOptions, type ScenarioId } from './load/options.ts';
@@ -17,7 +18,7 @@ import { crash } from './load/scenario-crash.ts';
 import { fairness } from './load/scenario-fairness.ts';
 import { overload } from './load/scenario-overload.ts';
 import { signupFlood } from './load/scenario-signup.ts';
-import { createPgDatabase, redisKeysNaming } from './load/services.ts';
+import { createPgDatabase, redisPrefix } from './load/services.ts';
 import { type Row, renderSection, type Section } from './load/stats.ts';
 import { createUsers } from './load/users.ts';
 
@@ -27,6 +28,8 @@ function engineEnv(opts: LoadOptions): Record<string, string> {
     PONDER_ENGINE_CONTEXT_SIZE: String(opts.context),
     PONDER_ENGINE_BATCH_SIZE: String(opts.batch),
     PONDER_DEFAULT_PLAN: opts.plan,
+    ...(opts.maxQueued > 0 ? { PONDER_ADMISSION_MAX_QUEUED: String(opts.maxQueued) } : {}),
+    ...opts.serverEnv,
   };
 }
 
@@ -45,15 +48,37 @@ async function runScenario(
   pool: PowPool,
 ): Promise<Section> {
   const env = engineEnv(opts);
-  const chatNote = `web SSE with session cookies, plan "${opts.plan}", ${opts.slots} slots × ${opts.context} tokens context per instance, tiny generated model`;
+  const queue = opts.maxQueued > 0 ? `queue ≤ ${opts.maxQueued}` : 'server default queue';
+  const chatNote = `web SSE with session cookies, plan "${opts.plan}", ${opts.slots} slots × ${opts.context} tokens context and ${queue} per instance, tiny generated model`;
   switch (id) {
     case 'a': {
-      const instance = await startInstance({ name: 'a', model, env });
-      try {
-        return await signupFlood(instance, opts, pool);
-      } finally {
-        await stopInstance(instance);
-      }
+      const rows: Row[] = [];
+      const flood = async (label: string, env: Record<string, string>, gateOff = false): Promise<void> => {
+        const instance = await startInstance({ name: 'a', model, env: { ...env, ...opts.serverEnv } });
+        try {
+          rows.push(...(await signupFlood(instance, opts, pool, label, gateOff)));
+        } catch (err) {
+          rows.push([
+            `${label}: flood`,
+            'completes',
+            `failed: ${(err as Error).message.slice(0, 120)}`,
+            'MISS',
+          ]);
+        } finally {
+          await stopInstance(instance);
+        }
+      };
+      await flood('gate as shipped', {});
+      // The server's own sign-up throughput, with the proof-of-work gate never switching on.
+      await flood('PoW gate off', { PONDER_SIGNUP_POW_ON_RATE: '100000000' }, true);
+      return {
+        title: TITLES.a,
+        notes: [
+          `${opts.signups} sign-ups offered at concurrency ${opts.signupConcurrency} from ${opts.signupIps} loopback address(es), each run bounded to ${opts.signupSeconds} s; 428 → solve the PoW in ${opts.powWorkers} worker thread(s) and retry; 429 → wait Retry-After and retry`,
+          'run twice: with the gate as shipped (it switches on under the flood), and with it off (PONDER_SIGNUP_POW_ON_RATE huge) to see the server alone',
+        ],
+        rows,
+      };
     }
     case 'b': {
       const instance = await startInstance({ name: 'b', model, env });
@@ -89,7 +114,16 @@ async function runScenario(
     }
     case 'd': {
       await using db = await createPgDatabase(opts.pgUrl);
-      const shared = { ...env, PONDER_DATABASE_URL: db.url, PONDER_REDIS_URL: opts.redisUrl };
+      await using redis = await redisPrefix(opts.redisUrl);
+      const shared = {
+        ...env,
+        // Two engines on this machine: split the cores, or their threads spin against each other.
+        PONDER_ENGINE_THREADS: String(Math.max(1, Math.floor(availableParallelism() / 2))),
+        ...opts.serverEnv,
+        PONDER_DATABASE_URL: db.url,
+        PONDER_REDIS_URL: opts.redisUrl,
+        PONDER_REDIS_KEY_PREFIX: redis.prefix,
+      };
       // One after the other: the first migrates the fresh database.
       const a = await startInstance({ name: 'd1', model, env: shared });
       const b = await startInstance({ name: 'd2', model, env: shared }).catch(async (err: unknown) => {
@@ -99,20 +133,17 @@ async function runScenario(
       try {
         const users = await createUsers(a, opts.users, pool, 'd');
         const rows = await overload([a, b], users, opts);
-        const keys = await redisKeysNaming(
-          opts.redisUrl,
-          users.map((u) => u.id),
-        ).catch(() => -1);
+        const keys = await redis.count().catch(() => -1);
         const redisRow: Row = [
-          'Redis keys naming the bench users',
-          '> 0 (shared limits)',
+          `Redis keys under ${redis.prefix}`,
+          '> 0 (shared state)',
           keys < 0 ? 'Redis unreachable' : keys === 0 ? 'n/a: not wired (none)' : String(keys),
           keys > 0 ? 'ok' : 'n/a',
         ];
         return {
           title: TITLES.d,
           notes: [
-            `${chatNote}; fresh database ${db.name} (dropped after), Redis ${opts.redisUrl}; client i → instance i mod 2, ${opts.overloadFactor} × ${2 * opts.slots} streams for ${opts.overloadSeconds} s`,
+            `${chatNote}, ${shared.PONDER_ENGINE_THREADS} engine thread(s) each; fresh database ${db.name} (dropped after), Redis ${opts.redisUrl} (key prefix removed after); client i → instance i mod 2, ${opts.overloadFactor} × ${2 * opts.slots} streams for ${opts.overloadSeconds} s`,
           ],
           rows: [...rows, redisRow],
         };

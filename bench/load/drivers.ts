@@ -3,6 +3,7 @@
  * refusal as `Retry-After` says, capped) and open loops (turns at a fixed rate whatever happens), plus
  * the capacity measurement the overload targets are relative to.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { chatTurn, type TurnResult } from './chat.ts';
 import { type Instance, sleep } from './instances.ts';
@@ -32,6 +33,8 @@ export interface ClosedLoopOptions {
 /** `targets.length` clients, each in a loop until the window closes; waits for the turns in flight. */
 export async function closedLoop(targets: Target[], opts: ClosedLoopOptions): Promise<LoopRun> {
   const turns: TurnResult[] = [];
+  // One signal is shared by every request of the loop.
+  if (opts.signal) setMaxListeners(0, opts.signal);
   const from = performance.now();
   const until = from + opts.durationMs;
   const client = async (t: Target): Promise<void> => {

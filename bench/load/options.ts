@@ -26,6 +26,13 @@ export interface LoadOptions {
   batch: number;
   /** `PONDER_BENCH_PLAN` → PONDER_DEFAULT_PLAN of the chat scenarios (default `pro`). */
   plan: string;
+  /**
+   * `PONDER_BENCH_MAX_QUEUED` → PONDER_ADMISSION_MAX_QUEUED of the chat scenarios (default 2 × slots, so
+   * that overload is shed rather than queued for minutes; 0 keeps the server's default).
+   */
+  maxQueued: number;
+  /** `PONDER_BENCH_SERVER_ENV`: JSON object of extra `PONDER_*` settings for every instance. */
+  serverEnv: Record<string, string>;
   /** (b, d, e) `PONDER_BENCH_USERS` (default 20). */
   users: number;
   /** (b, d, e) `PONDER_BENCH_OVERLOAD_FACTOR`: concurrent streams per slot (default 10). */
@@ -74,6 +81,11 @@ export function readOptions(env: NodeJS.ProcessEnv): LoadOptions {
       throw new Error(`PONDER_BENCH_SCENARIOS: unknown scenario "${s}" (known: ${ALL.join(',')})`);
     }
   }
+  const serverEnv = JSON.parse(env.PONDER_BENCH_SERVER_ENV ?? '{}') as unknown;
+  if (typeof serverEnv !== 'object' || serverEnv === null || Array.isArray(serverEnv)) {
+    throw new Error('PONDER_BENCH_SERVER_ENV must be a JSON object of PONDER_* settings');
+  }
+  const slots = num(env, 'PONDER_BENCH_SLOTS', 4, 1);
   const signupConcurrency = num(env, 'PONDER_BENCH_SIGNUP_CONCURRENCY', 50, 1);
   return {
     scenarios: scenarios as ScenarioId[],
@@ -83,7 +95,9 @@ export function readOptions(env: NodeJS.ProcessEnv): LoadOptions {
     signupIps: num(env, 'PONDER_BENCH_SIGNUP_IPS', signupConcurrency, 1),
     signupSeconds: num(env, 'PONDER_BENCH_SIGNUP_SECONDS', quick ? 30 : 90, 1),
     powWorkers: num(env, 'PONDER_BENCH_POW_WORKERS', 2, 1),
-    slots: num(env, 'PONDER_BENCH_SLOTS', 4, 1),
+    slots,
+    maxQueued: num(env, 'PONDER_BENCH_MAX_QUEUED', 2 * slots, 0),
+    serverEnv: Object.fromEntries(Object.entries(serverEnv).map(([k, v]) => [k, String(v)])),
     context: num(env, 'PONDER_BENCH_CONTEXT', 256, 256),
     batch: num(env, 'PONDER_BENCH_BATCH', 64, 16),
     plan: env.PONDER_BENCH_PLAN ?? 'pro',

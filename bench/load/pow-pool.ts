@@ -4,7 +4,6 @@
  * `${challenge}:${nonce}` with `difficulty` leading zero bits, nonce a decimal counter); the worker
  * hashes the fixed prefix once and copies that state per nonce.
  */
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
@@ -16,15 +15,16 @@ function zeroBits(h) {
   return bits;
 }
 parentPort.on('message', ({ id, challenge, difficulty }) => {
+  const start = performance.now();
   const prefix = createHash('sha256').update(challenge + ':', 'utf8');
   for (let i = 0; i < 2 ** 31; i++) {
     const nonce = i.toString(10);
     if (zeroBits(prefix.copy().update(nonce, 'utf8').digest()) >= difficulty) {
-      parentPort.postMessage({ id, nonce });
+      parentPort.postMessage({ id, nonce, ms: performance.now() - start });
       return;
     }
   }
-  parentPort.postMessage({ id, nonce: null });
+  parentPort.postMessage({ id, nonce: null, ms: performance.now() - start });
 });
 `;
 
@@ -42,20 +42,26 @@ export class PowPool {
   readonly #queue: Job[] = [];
   readonly #busy = new Map<Worker, Job>();
   #next = 0;
-  /** Solved challenges and the total time spent solving (worker time, ms). */
+  /** Solved challenges, the hashing time they took (ms, in the workers) and the difficulties seen. */
   solved = 0;
   solveMs = 0;
+  readonly difficulties = new Set<number>();
 
   constructor(size: number) {
     for (let i = 0; i < Math.max(1, size); i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       worker.unref();
-      worker.on('message', (msg: { id: number; nonce: string | null }) => {
+      worker.on('message', (msg: { id: number; nonce: string | null; ms: number }) => {
         const job = this.#busy.get(worker);
         this.#busy.delete(worker);
         if (job && job.id === msg.id) {
           if (msg.nonce === null) job.reject(new Error('no proof-of-work solution found'));
-          else job.resolve(msg.nonce);
+          else {
+            this.solved++;
+            this.solveMs += msg.ms;
+            this.difficulties.add(job.difficulty);
+            job.resolve(msg.nonce);
+          }
         }
         this.#idle.push(worker);
         this.#pump();
@@ -66,21 +72,15 @@ export class PowPool {
   }
 
   solve(challenge: string, difficulty: number): Promise<string> {
-    const start = performance.now();
     return new Promise<string>((resolve, reject) => {
-      this.#queue.push({
-        id: this.#next++,
-        challenge,
-        difficulty,
-        resolve: (nonce) => {
-          this.solved++;
-          this.solveMs += performance.now() - start;
-          resolve(nonce);
-        },
-        reject,
-      });
+      this.#queue.push({ id: this.#next++, challenge, difficulty, resolve, reject });
       this.#pump();
     });
+  }
+
+  /** Rejects every challenge not yet being solved (a scenario's time is up). */
+  dropQueued(): void {
+    for (const job of this.#queue.splice(0)) job.reject(new Error('time is up'));
   }
 
   #pump(): void {

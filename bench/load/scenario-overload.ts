@@ -3,7 +3,7 @@
  * `overloadFactor × slots` closed-loop streams from the users, split over the instances.
  */
 import { closedLoop, measureCapacity, type Target } from './drivers.ts';
-import { groupRss, type Instance, rssSampler } from './instances.ts';
+import { groupRss, type Instance, logTail, rssSampler } from './instances.ts';
 import type { LoadOptions } from './options.ts';
 import { countBy, mb, ms, pct, percentile, type Row, tokensPerSecond, verdict } from './stats.ts';
 import type { BenchUser } from './users.ts';
@@ -37,7 +37,13 @@ export async function overload(instances: Instance[], users: BenchUser[], opts: 
   });
   const rssPeak = sampler.stop();
   const rssAfter = instances.reduce((s, i) => s + groupRss(i), 0);
-  const crashes = instances.filter((i) => i.exit && !i.expectedExit).length - exitsBefore;
+  const crashed = instances.filter((i) => i.exit && !i.expectedExit);
+  const crashes = crashed.length - exitsBefore;
+  for (const i of crashed) {
+    process.stderr.write(
+      `  ${i.spec.name} exited (${i.exit?.signal ?? i.exit?.code}); its log ends:\n${logTail(i)}\n`,
+    );
+  }
 
   const offered = run.turns.length;
   const admitted = run.turns.filter((t) => t.outcome === 'admitted');

@@ -35,22 +35,37 @@ export async function createPgDatabase(baseUrl: string): Promise<PgDatabase> {
   };
 }
 
-/** Redis keys that name any of the user ids: shows whether the instances keep per-user state there. */
-export async function redisKeysNaming(redisUrl: string, ids: string[]): Promise<number> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let count = 0;
-    for (const id of ids.filter((x) => x !== '')) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `*${id}*`, 'COUNT', 1000);
-        cursor = next;
-        count += keys.length;
-      } while (cursor !== '0');
-    }
-    return count;
-  } finally {
-    redis.disconnect();
-  }
+export interface RedisPrefix extends AsyncDisposable {
+  prefix: string;
+  /** Keys under the prefix now. */
+  count(): Promise<number>;
+}
+
+/** A unique key prefix for the instances; its keys are deleted on dispose. */
+export async function redisPrefix(redisUrl: string): Promise<RedisPrefix> {
+  const prefix = `ponder-load-${randomBytes(4).toString('hex')}:`;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  const keys = async (): Promise<string[]> => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== '0');
+    return found;
+  };
+  return {
+    prefix,
+    count: async () => (await keys()).length,
+    async [Symbol.asyncDispose]() {
+      try {
+        const all = await keys();
+        for (let i = 0; i < all.length; i += 500) await redis.del(...all.slice(i, i + 500));
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
 }
