@@ -19,17 +19,19 @@ interface RunResult {
 /** Runs `ponder …` in a child process with a clean PONDER_* environment and a deadline. */
 function runPonder(
   args: string[],
-  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; stdin?: string } = {},
 ): Promise<RunResult> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PONDER_')));
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdin = options.stdin === undefined ? 'ignore' : 'pipe';
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+  if (options.stdin !== undefined) child.stdin?.write(options.stdin);
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     options.onStdout?.(stdout, child);
   });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
   });
   const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -171,37 +173,61 @@ describe('ponder chat', () => {
     assertOneLineError(result, /context/i);
   });
 
-  test('Ctrl-C stops the answer cleanly; a second Ctrl-C exits', async () => {
-    let signalled = 0;
+  test('Ctrl-C stops the answer cleanly and keeps what was generated', async () => {
+    let signalled = false;
     const stopped = await runPonder(
       [...base, '--model', model, '--prompt', 'hi', '--max-tokens', '100000', '--json'],
       {
         onStdout: (text, child) => {
-          if (signalled === 0 && text.includes('"reasoning"')) {
-            signalled = 1;
+          if (!signalled && text.includes('"reasoning"')) {
+            signalled = true;
             child.kill('SIGINT');
           }
         },
       },
     );
     assert.equal(stopped.code, 0, stopped.stderr);
-    const done = chunksOf(stopped.stdout).at(-1);
-    assert.deepEqual(done, { type: 'done', finishReason: 'cancelled' });
+    const chunks = chunksOf(stopped.stdout);
+    assert.ok(chunks.some((c) => c.type === 'reasoning'));
+    assert.deepEqual(chunks.at(-1), { type: 'done', finishReason: 'cancelled' });
+  });
 
-    let sent = 0;
-    const exited = await runPonder(
+  test('interactive: Ctrl-C stops the answer, the chat goes on, another Ctrl-C exits with 130', async () => {
+    let phase = 0;
+    const result = await runPonder([...base, '--model', model, '--max-tokens', '100000', '--json'], {
+      stdin: 'hello\n',
+      onStdout: (text, child) => {
+        if (phase === 0 && text.includes('"reasoning"')) {
+          phase = 1;
+          child.kill('SIGINT');
+        } else if (phase === 1 && text.includes('"cancelled"')) {
+          phase = 2;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    assert.equal(phase, 2, result.stderr);
+    assert.equal(result.code, 130);
+    assert.match(result.stderr, /interrupted/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  test('two Ctrl-C at once mid-generation: a clean stop or exit, never a crash or hang', async () => {
+    let sent = false;
+    const result = await runPonder(
       [...base, '--model', model, '--prompt', 'hi', '--max-tokens', '100000', '--json'],
       {
         onStdout: (text, child) => {
-          if (sent === 0 && text.includes('"reasoning"')) {
-            sent = 1;
+          if (!sent && text.includes('"reasoning"')) {
+            sent = true;
             child.kill('SIGINT');
             child.kill('SIGINT');
           }
         },
       },
     );
-    assert.equal(exited.code, 130);
-    assert.doesNotMatch(exited.stderr, /\n\s+at /);
+    // The kernel may merge two signals sent back to back into one: then the answer stops cleanly.
+    assert.ok(result.code === 130 || result.code === 0, `exit ${result.code}: ${result.stderr}`);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
   });
 });

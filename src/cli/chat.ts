@@ -55,12 +55,14 @@ export function registerChat(program: Command, ctx: CliContext): void {
         batchSize: config.engine.batchSize,
         gpu: config.engine.gpu,
       });
+      const interrupts = new InterruptController();
       try {
         await loadModel(provider);
-        if (flags.prompt !== undefined) await oneShot(provider, flags, flags.prompt);
-        else await interactive(provider, flags);
+        if (flags.prompt !== undefined) await oneShot(provider, flags, flags.prompt, interrupts);
+        else await interactive(provider, flags, interrupts);
       } finally {
         await provider[Symbol.asyncDispose]();
+        interrupts.dispose();
       }
     });
 }
@@ -86,17 +88,21 @@ async function loadModel(provider: EmbeddedProvider): Promise<void> {
   }
 }
 
-async function oneShot(provider: EmbeddedProvider, flags: ChatFlags, prompt: string): Promise<void> {
-  const interrupts = new InterruptController();
-  try {
-    const outcome = await runTurn(provider, flags, [{ role: 'user', content: prompt }], interrupts);
-    if (outcome.error) throw new CliError(outcome.error);
-  } finally {
-    interrupts.dispose();
-  }
+async function oneShot(
+  provider: EmbeddedProvider,
+  flags: ChatFlags,
+  prompt: string,
+  interrupts: InterruptController,
+): Promise<void> {
+  const outcome = await runTurn(provider, flags, [{ role: 'user', content: prompt }], interrupts);
+  if (outcome.error) throw new CliError(outcome.error);
 }
 
-async function interactive(provider: EmbeddedProvider, flags: ChatFlags): Promise<void> {
+async function interactive(
+  provider: EmbeddedProvider,
+  flags: ChatFlags,
+  interrupts: InterruptController,
+): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const history: ChatMessage[] = [];
   process.stderr.write('Ponder chat. Ctrl-C stops an answer; Ctrl-C again (or Ctrl-D) exits.\n');
@@ -120,7 +126,6 @@ async function interactive(provider: EmbeddedProvider, flags: ChatFlags): Promis
       // otherwise swallow it as input) and reaches the InterruptController.
       rl.pause();
       setRawMode(false);
-      const interrupts = new InterruptController();
       try {
         const outcome = await runTurn(provider, flags, history, interrupts);
         if (outcome.error) process.stderr.write(`ponder: ${outcome.error}\n`);
@@ -130,7 +135,6 @@ async function interactive(provider: EmbeddedProvider, flags: ChatFlags): Promis
           history.pop();
         }
       } finally {
-        interrupts.dispose();
         setRawMode(true);
         rl.resume();
       }
@@ -158,10 +162,11 @@ async function runTurn(
 ): Promise<TurnOutcome> {
   const printer = new ChatPrinter(process.stdout, { json: flags.json ?? false });
   const outcome: TurnOutcome = { answer: '', reasoning: '' };
+  const signal = interrupts.begin();
   try {
     const stream = provider.chat(
       { model: MODEL_ID, messages, maxTokens: flags.maxTokens, thinking: flags.thinking },
-      { signal: interrupts.signal, affinityKey: 'cli' },
+      { signal, affinityKey: 'cli' },
     );
     for await (const chunk of stream) {
       printer.print(chunk);
@@ -175,6 +180,7 @@ async function runTurn(
     if (err instanceof InferenceError) return { ...outcome, error: err.message };
     throw err;
   } finally {
+    interrupts.end();
     printer.end();
   }
   return outcome;
