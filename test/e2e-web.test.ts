@@ -30,7 +30,7 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await ensureWebBuild();
     // `exhausted` lets the test reach the over-quota state in one step.
     const plans = { ...DEFAULT_PLANS, exhausted: { ...DEFAULT_PLANS.free, reasoningMessagesPerDay: 0 } };
-    server = await startTestServer({ withModel: true, config: { plans } });
+    server = await startTestServer({ withModel: true, capacity: true, config: { plans } });
     browser = await launchChromium();
     context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
     page = await context.newPage();

@@ -75,7 +75,8 @@ export function useChat(opts: UseChatOptions) {
   }, []);
 
   const runStream = useCallback(
-    async (open: Opener, ctx: StreamContext, ac: AbortController) => {
+    /** Resolves `false` when the turn never started (the server refused it), `true` otherwise. */
+    async (open: Opener, ctx: StreamContext, ac: AbortController): Promise<boolean> => {
       abortRef.current = ac;
       stopRequested.current = false;
       const timing: StreamTiming = {};
@@ -176,7 +177,7 @@ export function useChat(opts: UseChatOptions) {
           if (!finished) throw new Error('stream ended before done');
         } catch (err) {
           flush();
-          if (ac.signal.aborted) return;
+          if (ac.signal.aborted) return true;
           if (generationId === undefined) {
             // The turn never started (quota, model, overload, validation): drop the optimistic message.
             const error = await chatErrorFrom(err);
@@ -186,7 +187,7 @@ export function useChat(opts: UseChatOptions) {
               messages.delete(ctx.tempUserId);
               return { ...s, messages, structure: s.structure + 1, error, busy: false };
             });
-            return;
+            return false;
           }
           if (err instanceof ApiError && err.status === 404) break;
           failures++;
@@ -198,7 +199,7 @@ export function useChat(opts: UseChatOptions) {
           opener = (signal) => attach(gid, after, signal);
         }
       }
-      if (ac.signal.aborted) return;
+      if (ac.signal.aborted) return true;
       setState((s) => ({
         ...s,
         busy: false,
@@ -210,6 +211,7 @@ export function useChat(opts: UseChatOptions) {
       optsRef.current.onChanged();
       // Pick up what the server settled (title, usage, timings, or the state after a broken stream).
       void reload();
+      return true;
     },
     [reload],
   );
@@ -292,12 +294,12 @@ export function useChat(opts: UseChatOptions) {
       if (parentId !== null || explicitParent) body.parentId = parentId;
       const id = convId;
       lastAction.current = () => void startSend(content, parentId, explicitParent);
-      await runStream(
+      // A refused turn (quota, overload…) gives the text back to the composer.
+      return runStream(
         (signal) => sendMessage(id, body, signal),
         { mode: 'send', tempUserId },
         new AbortController(),
       );
-      return true;
     },
     [runStream],
   );
