@@ -66,15 +66,25 @@ export function withOpenModelTurn(history: ChatHistoryItem[]): ChatHistoryItem[]
  */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   return stripHistoricalReasoning(messages).map((m): ChatHistoryItem => {
+    const text = neutraliseControlTokens(m.content);
     switch (m.role) {
       case 'system':
-        return { type: 'system', text: m.content };
+        return { type: 'system', text };
       case 'user':
-        return { type: 'user', text: m.content };
+        return { type: 'user', text };
       case 'assistant':
-        return { type: 'model', response: [m.content] };
+        return { type: 'model', response: [text] };
       default:
         return m.role satisfies never;
     }
   });
+}
+
+/**
+ * R1's turn markers (`<｜User｜>`, `<｜Assistant｜>`, `<|EOT|>`…) are user-defined tokens, which llama.cpp
+ * matches even in plain text: a message containing them would forge turns. A zero-width space after the
+ * `<` keeps the text readable and makes it tokenize as ordinary characters.
+ */
+export function neutraliseControlTokens(text: string): string {
+  return text.replace(/<(?=[｜|])/g, '<\u200B');
 }
