@@ -304,10 +304,12 @@ class DefaultModel {
         this.load(id);
       },
       (err: unknown) => {
+        const message = (err as Error)?.message ?? String(err);
+        // Offline pull errors already name the alternatives; others get the general help.
         this.status = {
           state: 'missing',
           model: id,
-          detail: `${(err as Error)?.message ?? err} ${NO_MODEL_HELP}`,
+          detail: message.includes('--model') ? message : `${message} ${NO_MODEL_HELP}`,
         };
         if (!signal.aborted)
           this.logger.warn(
