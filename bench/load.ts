@@ -11,6 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
+import { dumpTurnsTo } from './load/chat.ts';
 import { killAllNow, removeTempDirs, startInstance, stopAll, stopInstance } from './load/instances.ts';
 import { type LoadOptions, readOptions, type ScenarioId } from './load/options.ts';
 import { PowPool } from './load/pow-pool.ts';
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('exit', killAllNow);
 
+  dumpTurnsTo(process.env.PONDER_BENCH_DUMP);
   const model = await ensureTestModel('tiny');
   await using pool = new PowPool(opts.powWorkers);
   const started = Date.now();

@@ -2,6 +2,7 @@
  * One chat turn over the web API, measured: a fresh conversation (so prompts stay the same length),
  * then `POST /api/conversations/:id/messages` read as SSE with the user's session cookie.
  */
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { errorCode, http, retryAfterSeconds, sse } from './http.ts';
 import type { Instance } from './instances.ts';
@@ -49,7 +50,22 @@ export async function chatTurn(
   user: BenchUser,
   opts: TurnOptions = {},
 ): Promise<TurnResult> {
-  return { ...(await turn(instance, user, opts)), user };
+  const result = { ...(await turn(instance, user, opts)), user };
+  if (dumpFile) {
+    const { user: _user, ...rest } = result;
+    appendFileSync(
+      dumpFile,
+      `${JSON.stringify({ instance: instance.spec.name, email: user.email, ...rest })}\n`,
+    );
+  }
+  return result;
+}
+
+let dumpFile: string | undefined;
+
+/** Appends every turn to `file` as a JSON line (`PONDER_BENCH_DUMP`); never the session cookie. */
+export function dumpTurnsTo(file: string | undefined): void {
+  dumpFile = file;
 }
 
 async function turn(

@@ -89,9 +89,9 @@ export async function openLoop(
     let next = start + Math.random() * interval;
     let inFlight = 0;
     for (;;) {
+      if (next >= until) return;
       const wait = next - performance.now();
       if (wait > 0) await sleep(wait);
-      if (performance.now() >= until) return;
       if (inFlight >= maxInFlight) {
         skipped.set(c.label, (skipped.get(c.label) ?? 0) + 1);
       } else {
@@ -131,7 +131,13 @@ export async function measureCapacity(
   opts: Omit<ClosedLoopOptions, 'signal'>,
 ): Promise<Capacity> {
   const first = targets[0]!;
-  await chatTurn(first.instance, first.user, { timeoutMs: opts.turnTimeoutMs }); // warm-up
+  // Warm-up: the first turns on a fresh engine (each slot's first use) are several times slower.
+  await chatTurn(first.instance, first.user, { timeoutMs: opts.turnTimeoutMs });
+  await Promise.all(
+    Array.from({ length: slots }, (_, i) => targets[i % targets.length]!).map((t) =>
+      chatTurn(t.instance, t.user, { timeoutMs: opts.turnTimeoutMs }),
+    ),
+  );
   const rates: number[] = [];
   const ttfts: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -221,3 +221,43 @@ export function rssSampler(instances: Instance[], everyMs = 500): { stop(): numb
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+const CLK_TCK = 100;
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime + stime (+ waited-for children's, for the harness's own short-lived helpers).
+    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  } catch {
+    return 0;
+  }
+}
+
+function machineBusyTicks(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+}
+
+/**
+ * CPU used while a measurement runs, in cores: by the instances and this harness, and by everything
+ * else on the machine. On a shared 2-core machine the second number says how far to trust the first.
+ */
+export function cpuMeter(instances: Instance[]): { stop(): { ours: number; others: number } } {
+  const ours = (): number =>
+    cpuTicks(process.pid) +
+    instances.flatMap((i) => groupPids(i.pid)).reduce((s, pid) => s + cpuTicks(pid), 0);
+  const t0 = Date.now();
+  const machine0 = machineBusyTicks();
+  const ours0 = ours();
+  return {
+    stop() {
+      const seconds = Math.max(0.001, (Date.now() - t0) / 1000);
+      const mine = Math.max(0, ours() - ours0) / CLK_TCK / seconds;
+      const all = Math.max(0, machineBusyTicks() - machine0) / CLK_TCK / seconds;
+      return { ours: mine, others: Math.max(0, all - mine) };
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * once beside one heavy user sending `heavyFactor` × one light user's rate. Same instance, same plan.
  */
 import { measureCapacity, openLoop } from './drivers.ts';
-import type { Instance } from './instances.ts';
+import { cpuMeter, type Instance } from './instances.ts';
 import type { LoadOptions } from './options.ts';
 import { countBy, ms, pct, percentile, type Row, verdict } from './stats.ts';
 import type { BenchUser } from './users.ts';
@@ -21,7 +21,11 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
       maxBackoffMs: opts.maxBackoffMs,
     },
   );
-  const lightRate = (opts.lightLoad * cap.turnsPerSecond) / opts.lightUsers;
+  // At least 3 turns per light user and run, even when contention made the capacity look tiny.
+  const lightRate = Math.max(
+    3 / opts.fairnessSeconds,
+    (opts.lightLoad * cap.turnsPerSecond) / opts.lightUsers,
+  );
   const heavyRate = lightRate * opts.heavyFactor;
   const lightClients = light.map((user, i) => ({
     target: { instance, user },
@@ -31,7 +35,10 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
   const durationMs = opts.fairnessSeconds * 1000;
 
   process.stderr.write(`  light users alone for ${opts.fairnessSeconds} s…\n`);
+  const cpuAlone = cpuMeter([instance]);
   const alone = await openLoop(lightClients, durationMs, opts.turnTimeoutMs);
+  const cpuA = cpuAlone.stop();
+  const cpuMixed = cpuMeter([instance]);
   process.stderr.write(`  light users + heavy user for ${opts.fairnessSeconds} s…\n`);
   const mixed = await openLoop(
     [...lightClients, { target: { instance, user: heavy }, ratePerSecond: heavyRate, label: 'heavy' }],
@@ -39,6 +46,7 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
     opts.turnTimeoutMs,
   );
 
+  const cpuM = cpuMixed.stop();
   const lightTurns = (turns: typeof alone.turns) => turns.filter((t) => t.label !== 'heavy');
   const ttft = (turns: typeof alone.turns) =>
     lightTurns(turns)
@@ -81,7 +89,7 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
     [
       'light turns not admitted (alone / with heavy)',
       '0',
-      `${notAdmitted(alone.turns).length} / ${notAdmitted(mixed.turns).length}`,
+      `${notAdmitted(alone.turns).length} / ${notAdmitted(mixed.turns).length}${notAdmitted(mixed.turns).length > 0 ? ` (${countBy(notAdmitted(mixed.turns), (t) => `${t.outcome} ${t.status} ${t.code ?? t.error ?? ''}`.trim())})` : ''}`,
       verdict(notAdmitted(mixed.turns).length === 0),
     ],
     [
@@ -107,5 +115,11 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
           ],
         ] as Row[])
       : []),
+    [
+      'CPU alone / with heavy: bench + instance, other processes',
+      '',
+      `${cpuA.ours.toFixed(2)}, ${cpuA.others.toFixed(2)} / ${cpuM.ours.toFixed(2)}, ${cpuM.others.toFixed(2)} cores`,
+      '',
+    ],
   ];
 }

@@ -2,8 +2,9 @@
  * (b) and (d) Chat overload: capacity first (one stream alone, then one stream per slot), then
  * `overloadFactor × slots` closed-loop streams from the users, split over the instances.
  */
+import { availableParallelism } from 'node:os';
 import { closedLoop, measureCapacity, type Target } from './drivers.ts';
-import { groupRss, type Instance, logTail, rssSampler } from './instances.ts';
+import { cpuMeter, groupRss, type Instance, logTail, rssSampler } from './instances.ts';
 import type { LoadOptions } from './options.ts';
 import { countBy, mb, ms, pct, percentile, type Row, tokensPerSecond, verdict } from './stats.ts';
 import type { BenchUser } from './users.ts';
@@ -30,12 +31,14 @@ export async function overload(instances: Instance[], users: BenchUser[], opts: 
   process.stderr.write(`  overload: ${clients} streams for ${opts.overloadSeconds} s…\n`);
   const rssBefore = instances.reduce((s, i) => s + groupRss(i), 0);
   const sampler = rssSampler(instances);
+  const cpu = cpuMeter(instances);
   const exitsBefore = instances.filter((i) => i.exit).length;
   const run = await closedLoop(targetsFor(instances, users, clients), {
     ...loopOpts,
     durationMs: opts.overloadSeconds * 1000,
   });
   const rssPeak = sampler.stop();
+  const cpuUse = cpu.stop();
   const rssAfter = instances.reduce((s, i) => s + groupRss(i), 0);
   const crashed = instances.filter((i) => i.exit && !i.expectedExit);
   const crashes = crashed.length - exitsBefore;
@@ -113,6 +116,12 @@ export async function overload(instances: Instance[], users: BenchUser[], opts: 
       'peak ≤ 2 × before',
       `${mb(rssBefore)} / ${mb(rssPeak)} / ${mb(rssAfter)}`,
       verdict(rssBounded),
+    ],
+    [
+      'CPU during overload: bench + instances / other processes',
+      '',
+      `${cpuUse.ours.toFixed(2)} / ${cpuUse.others.toFixed(2)} cores of ${availableParallelism()}`,
+      '',
     ],
   ];
 }
