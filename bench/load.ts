@@ -19,7 +19,7 @@ import { crash } from './load/scenario-crash.ts';
 import { fairness } from './load/scenario-fairness.ts';
 import { overload } from './load/scenario-overload.ts';
 import { signupFlood } from './load/scenario-signup.ts';
-import { createPgDatabase, redisPrefix } from './load/services.ts';
+import { createPgDatabase, disposeServices, redisPrefix } from './load/services.ts';
 import { type Row, renderSection, type Section } from './load/stats.ts';
 import { createUsers } from './load/users.ts';
 
@@ -180,10 +180,12 @@ async function main(): Promise<void> {
     if (interrupted) process.exit(130);
     interrupted = true;
     process.stderr.write('\nbench:load: interrupted, stopping every instance…\n');
-    void stopAll().finally(() => {
-      removeTempDirs();
-      process.exit(130);
-    });
+    void stopAll()
+      .then(disposeServices)
+      .finally(() => {
+        removeTempDirs();
+        process.exit(130);
+      });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -3,6 +3,29 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
+/** Disposers of what is still open, for an interrupted run (Ctrl-C) to clean up. */
+const open = new Set<AsyncDisposable>();
+
+export async function disposeServices(): Promise<void> {
+  for (const r of [...open]) {
+    try {
+      await r[Symbol.asyncDispose]();
+    } catch {
+      // Best effort on the way out.
+    }
+  }
+}
+
+function track<T extends AsyncDisposable>(resource: T): T {
+  const dispose = resource[Symbol.asyncDispose].bind(resource);
+  resource[Symbol.asyncDispose] = async () => {
+    open.delete(resource);
+    await dispose();
+  };
+  open.add(resource);
+  return resource;
+}
+
 export interface PgDatabase extends AsyncDisposable {
   url: string;
   name: string;
@@ -20,7 +43,7 @@ export async function createPgDatabase(baseUrl: string): Promise<PgDatabase> {
   }
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  return {
+  return track({
     url: url.toString(),
     name,
     async [Symbol.asyncDispose]() {
@@ -32,7 +55,7 @@ export async function createPgDatabase(baseUrl: string): Promise<PgDatabase> {
         await c.end();
       }
     },
-  };
+  });
 }
 
 export interface RedisPrefix extends AsyncDisposable {
@@ -56,7 +79,7 @@ export async function redisPrefix(redisUrl: string): Promise<RedisPrefix> {
     } while (cursor !== '0');
     return found;
   };
-  return {
+  return track({
     prefix,
     count: async () => (await keys()).length,
     async [Symbol.asyncDispose]() {
@@ -67,5 +90,5 @@ export async function redisPrefix(redisUrl: string): Promise<RedisPrefix> {
         redis.disconnect();
       }
     },
-  };
+  });
 }
