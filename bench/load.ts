@@ -6,7 +6,8 @@
  * Chat load uses the web API (`POST /api/conversations/:id/messages`, SSE, session cookies), the same
  * path the crash check needs; each turn opens a fresh conversation, and the per-slot context bounds
  * each answer. Options: `PONDER_BENCH_*` (bench/load/options.ts), e.g.
- * `PONDER_BENCH_SCENARIOS=a,b PONDER_BENCH_QUICK=1 npm run bench:load`.
+ * `PONDER_BENCH_SCENARIOS=a,b PONDER_BENCH_QUICK=1 npm run bench:load`; `PONDER_BENCH_DUMP=turns.jsonl`
+ * writes every chat turn (timings, outcome; never a cookie) for a closer look.
  * Every process started is stopped at the end, on failure and on Ctrl-C; temporary data is removed.
  */
 import { availableParallelism } from 'node:os';

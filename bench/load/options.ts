@@ -14,7 +14,7 @@ export interface LoadOptions {
   signupConcurrency: number;
   /** (a) `PONDER_BENCH_SIGNUP_IPS`: distinct loopback source addresses the flood comes from (default = concurrency). */
   signupIps: number;
-  /** (a) `PONDER_BENCH_SIGNUP_SECONDS`: time bound (default 90; quick 30). */
+  /** (a) `PONDER_BENCH_SIGNUP_SECONDS`: time bound of each of the two runs (default 60; quick 30). */
   signupSeconds: number;
   /** `PONDER_BENCH_POW_WORKERS`: threads solving proof of work (default 2). */
   powWorkers: number;
@@ -93,7 +93,7 @@ export function readOptions(env: NodeJS.ProcessEnv): LoadOptions {
     signups: num(env, 'PONDER_BENCH_SIGNUPS', quick ? 200 : 2000, 1),
     signupConcurrency,
     signupIps: num(env, 'PONDER_BENCH_SIGNUP_IPS', signupConcurrency, 1),
-    signupSeconds: num(env, 'PONDER_BENCH_SIGNUP_SECONDS', quick ? 30 : 90, 1),
+    signupSeconds: num(env, 'PONDER_BENCH_SIGNUP_SECONDS', quick ? 30 : 60, 1),
     powWorkers: num(env, 'PONDER_BENCH_POW_WORKERS', 2, 1),
     slots,
     maxQueued: num(env, 'PONDER_BENCH_MAX_QUEUED', 2 * slots, 0),
