@@ -99,20 +99,28 @@ async function runScenario(
       }
     }
     case 'c': {
-      const instance = await startInstance({ name: 'c', model, env });
-      try {
-        const users = await createUsers(instance, Math.max(opts.lightUsers + 1, opts.slots), pool, 'c');
-        const rows = await fairness(instance, users, opts);
-        return {
-          title: TITLES.c,
-          notes: [
-            `${chatNote}; ${opts.lightUsers} light users at a fixed rate (together ${opts.lightLoad * 100} % of capacity), the heavy user at ${opts.heavyFactor} × one light user's rate; two runs of ${opts.fairnessSeconds} s`,
-          ],
-          rows,
-        };
-      } finally {
-        await stopInstance(instance);
+      const rows: Row[] = [];
+      for (const plan of opts.fairnessPlans) {
+        const instance = await startInstance({
+          name: 'c',
+          model,
+          env: { ...env, PONDER_DEFAULT_PLAN: plan },
+        });
+        try {
+          const users = await createUsers(instance, Math.max(opts.lightUsers + 1, opts.slots), pool, 'c');
+          const planRows = await fairness(instance, users, opts);
+          rows.push(...planRows.map(([metric, ...rest]) => [`plan ${plan}: ${metric}`, ...rest] as Row));
+        } finally {
+          await stopInstance(instance);
+        }
       }
+      return {
+        title: TITLES.c,
+        notes: [
+          `${chatNote.replace(/plan "[^"]*", /, '')}; every user on the same plan, once per plan (${opts.fairnessPlans.join(', ')}); ${opts.lightUsers} light users at a fixed rate (together ${opts.lightLoad * 100} % of capacity), the heavy user at ${opts.heavyFactor} × one light user's rate; two runs of ${opts.fairnessSeconds} s each`,
+        ],
+        rows,
+      };
     }
     case 'd': {
       await using db = await createPgDatabase(opts.pgUrl);

@@ -24,7 +24,7 @@ export interface LoadOptions {
   context: number;
   /** `PONDER_BENCH_BATCH` → PONDER_ENGINE_BATCH_SIZE (default 64). */
   batch: number;
-  /** `PONDER_BENCH_PLAN` → PONDER_DEFAULT_PLAN of the chat scenarios (default `pro`). */
+  /** (b, d, e) `PONDER_BENCH_PLAN` → PONDER_DEFAULT_PLAN (default `pro`: one user may hold every slot). */
   plan: string;
   /**
    * `PONDER_BENCH_MAX_QUEUED` → PONDER_ADMISSION_MAX_QUEUED of the chat scenarios (default 2 × slots, so
@@ -41,8 +41,10 @@ export interface LoadOptions {
   overloadSeconds: number;
   /** Capacity measurement: `PONDER_BENCH_CAPACITY_SECONDS` (default 15; quick 6). */
   capacitySeconds: number;
-  /** (c) `PONDER_BENCH_FAIRNESS_SECONDS` per run (default 40; quick 10). */
+  /** (c) `PONDER_BENCH_FAIRNESS_SECONDS` per run (default 30; quick 10). */
   fairnessSeconds: number;
+  /** (c) `PONDER_BENCH_FAIRNESS_PLANS`: the run is repeated with every user on each plan (default `pro,free`). */
+  fairnessPlans: string[];
   /** (c) `PONDER_BENCH_LIGHT_USERS` (default 4). */
   lightUsers: number;
   /** (c) `PONDER_BENCH_LIGHT_LOAD`: light users' total offered load as a fraction of capacity (default 0.3). */
@@ -105,7 +107,11 @@ export function readOptions(env: NodeJS.ProcessEnv): LoadOptions {
     overloadFactor: num(env, 'PONDER_BENCH_OVERLOAD_FACTOR', 10, 1),
     overloadSeconds: num(env, 'PONDER_BENCH_OVERLOAD_SECONDS', quick ? 10 : 40, 1),
     capacitySeconds: num(env, 'PONDER_BENCH_CAPACITY_SECONDS', quick ? 6 : 15, 1),
-    fairnessSeconds: num(env, 'PONDER_BENCH_FAIRNESS_SECONDS', quick ? 10 : 40, 1),
+    fairnessSeconds: num(env, 'PONDER_BENCH_FAIRNESS_SECONDS', quick ? 10 : 30, 1),
+    fairnessPlans: (env.PONDER_BENCH_FAIRNESS_PLANS ?? 'pro,free')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
     lightUsers: num(env, 'PONDER_BENCH_LIGHT_USERS', 4, 1),
     lightLoad: num(env, 'PONDER_BENCH_LIGHT_LOAD', 0.3, 0.01),
     heavyFactor: num(env, 'PONDER_BENCH_HEAVY_FACTOR', 10, 1),
