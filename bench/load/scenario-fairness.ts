@@ -58,7 +58,7 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
   const notAdmitted = (turns: typeof alone.turns) =>
     lightTurns(turns).filter((t) => t.outcome !== 'admitted');
   const heavyTurns = mixed.turns.filter((t) => t.label === 'heavy');
-  const offeredLoad = (opts.lightLoad * (opts.lightUsers + opts.heavyFactor)) / opts.lightUsers;
+  const offeredLoad = (lightRate * opts.lightUsers + heavyRate) / cap.turnsPerSecond;
 
   return [
     [
@@ -70,7 +70,7 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
     [
       'rates: each light / heavy user',
       '',
-      `${lightRate.toFixed(2)} / ${heavyRate.toFixed(2)} turns/s (offered with heavy ≈ ${pct(offeredLoad)} of capacity)`,
+      `${lightRate.toFixed(2)} / ${heavyRate.toFixed(2)} turns/s (offered: ${pct((lightRate * opts.lightUsers) / cap.turnsPerSecond)} of capacity alone, ${pct(offeredLoad)} with heavy)`,
       '',
     ],
     [
