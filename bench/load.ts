@@ -31,6 +31,7 @@ function engineEnv(opts: LoadOptions): Record<string, string> {
     PONDER_ENGINE_BATCH_SIZE: String(opts.batch),
     PONDER_DEFAULT_PLAN: opts.plan,
     ...(opts.maxQueued > 0 ? { PONDER_ADMISSION_MAX_QUEUED: String(opts.maxQueued) } : {}),
+    ...(opts.threads ? { PONDER_ENGINE_THREADS: String(opts.threads) } : {}),
     ...opts.serverEnv,
   };
 }
@@ -107,7 +108,7 @@ async function runScenario(
           env: { ...env, PONDER_DEFAULT_PLAN: plan },
         });
         try {
-          const users = await createUsers(instance, Math.max(opts.lightUsers + 1, opts.slots), pool, 'c');
+          const users = await createUsers(instance, Math.max(opts.lightUsers + 1, 2 * opts.slots), pool, 'c');
           const planRows = await fairness(instance, users, opts);
           rows.push(...planRows.map(([metric, ...rest]) => [`plan ${plan}: ${metric}`, ...rest] as Row));
         } finally {

@@ -116,7 +116,7 @@ export interface Capacity {
   singleRate: number;
   /** slots × singleRate. */
   nominal: number;
-  /** Tokens/s with exactly one stream per slot (every slot busy, nothing queued). */
+  /** Tokens/s with every slot busy and a turn waiting for each (2 streams per slot). */
   saturated: number;
   meanTokensPerTurn: number;
   /** Admitted turns per second the slots sustain. */
@@ -149,8 +149,10 @@ export async function measureCapacity(
     ttfts.push(r.ttftMs ?? 0);
   }
   const singleRate = percentile(rates, 50);
+  // Two streams per slot: a turn is always waiting when one ends, so no slot idles between a client's
+  // turns (nothing is shed while the queue holds at least one per slot).
   const full = await closedLoop(
-    Array.from({ length: slots }, (_, i) => targets[i % targets.length]!),
+    Array.from({ length: 2 * slots }, (_, i) => targets[i % targets.length]!), // distinct users when given
     opts,
   );
   const admitted = full.turns.filter((t) => t.outcome === 'admitted');

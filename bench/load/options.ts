@@ -12,7 +12,10 @@ export interface LoadOptions {
   signups: number;
   /** (a) `PONDER_BENCH_SIGNUP_CONCURRENCY` (default 50). */
   signupConcurrency: number;
-  /** (a) `PONDER_BENCH_SIGNUP_IPS`: distinct loopback source addresses the flood comes from (default = concurrency). */
+  /**
+   * (a) `PONDER_BENCH_SIGNUP_IPS`: distinct loopback source addresses the flood comes from, sign-up i from
+   * address i mod IPS (default: one per sign-up, a distributed flood that per-IP limits cannot stop; 1: one source).
+   */
   signupIps: number;
   /** (a) `PONDER_BENCH_SIGNUP_SECONDS`: time bound of each of the two runs (default 60; quick 30). */
   signupSeconds: number;
@@ -33,6 +36,8 @@ export interface LoadOptions {
   maxQueued: number;
   /** `PONDER_BENCH_SERVER_ENV`: JSON object of extra `PONDER_*` settings for every instance. */
   serverEnv: Record<string, string>;
+  /** `PONDER_BENCH_THREADS` → PONDER_ENGINE_THREADS of (b, c, e) (default: the server's, = cores). */
+  threads: number | undefined;
   /** (b, d, e) `PONDER_BENCH_USERS` (default 20). */
   users: number;
   /** (b, d, e) `PONDER_BENCH_OVERLOAD_FACTOR`: concurrent streams per slot (default 10). */
@@ -88,13 +93,14 @@ export function readOptions(env: NodeJS.ProcessEnv): LoadOptions {
     throw new Error('PONDER_BENCH_SERVER_ENV must be a JSON object of PONDER_* settings');
   }
   const slots = num(env, 'PONDER_BENCH_SLOTS', 4, 1);
+  const signups = num(env, 'PONDER_BENCH_SIGNUPS', quick ? 200 : 2000, 1);
   const signupConcurrency = num(env, 'PONDER_BENCH_SIGNUP_CONCURRENCY', 50, 1);
   return {
     scenarios: scenarios as ScenarioId[],
     quick,
-    signups: num(env, 'PONDER_BENCH_SIGNUPS', quick ? 200 : 2000, 1),
+    signups,
     signupConcurrency,
-    signupIps: num(env, 'PONDER_BENCH_SIGNUP_IPS', signupConcurrency, 1),
+    signupIps: num(env, 'PONDER_BENCH_SIGNUP_IPS', signups, 1),
     signupSeconds: num(env, 'PONDER_BENCH_SIGNUP_SECONDS', quick ? 30 : 60, 1),
     powWorkers: num(env, 'PONDER_BENCH_POW_WORKERS', 2, 1),
     slots,
@@ -103,6 +109,7 @@ export function readOptions(env: NodeJS.ProcessEnv): LoadOptions {
     context: num(env, 'PONDER_BENCH_CONTEXT', 256, 256),
     batch: num(env, 'PONDER_BENCH_BATCH', 64, 16),
     plan: env.PONDER_BENCH_PLAN ?? 'pro',
+    threads: env.PONDER_BENCH_THREADS ? num(env, 'PONDER_BENCH_THREADS', 1, 1) : undefined,
     users: num(env, 'PONDER_BENCH_USERS', 20, 1),
     overloadFactor: num(env, 'PONDER_BENCH_OVERLOAD_FACTOR', 10, 1),
     overloadSeconds: num(env, 'PONDER_BENCH_OVERLOAD_SECONDS', quick ? 10 : 40, 1),

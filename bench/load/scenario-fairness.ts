@@ -13,7 +13,7 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
   const heavy = users[opts.lightUsers]!;
   process.stderr.write('  measuring capacity…\n');
   const cap = await measureCapacity(
-    users.slice(0, opts.slots).map((user) => ({ instance, user })),
+    users.slice(0, 2 * opts.slots).map((user) => ({ instance, user })),
     opts.slots,
     {
       durationMs: opts.capacitySeconds * 1000,
@@ -62,7 +62,7 @@ export async function fairness(instance: Instance, users: BenchUser[], opts: Loa
 
   return [
     [
-      'capacity (every slot busy)',
+      'capacity (every slot busy, 2 streams per slot)',
       '',
       `${cap.saturated.toFixed(0)} tok/s ≈ ${cap.turnsPerSecond.toFixed(2)} turns/s`,
       '',

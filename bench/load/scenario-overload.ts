@@ -25,7 +25,7 @@ export async function overload(instances: Instance[], users: BenchUser[], opts: 
     maxBackoffMs: opts.maxBackoffMs,
   };
   process.stderr.write(`  measuring capacity (${slots} slots)…\n`);
-  const cap = await measureCapacity(targetsFor(instances, users, slots), slots, loopOpts);
+  const cap = await measureCapacity(targetsFor(instances, users, 2 * slots), slots, loopOpts);
 
   const clients = opts.overloadFactor * slots;
   process.stderr.write(`  overload: ${clients} streams for ${opts.overloadSeconds} s…\n`);
@@ -67,7 +67,7 @@ export async function overload(instances: Instance[], users: BenchUser[], opts: 
     ['capacity: 1 stream alone', '', `${cap.singleRate.toFixed(0)} tok/s, TTFT ${ms(cap.singleTtftMs)}`, ''],
     ['capacity: slots × 1-stream rate', '', `${cap.nominal.toFixed(0)} tok/s (${slots} slots)`, ''],
     [
-      'capacity: measured, every slot busy',
+      'capacity: measured, every slot busy (2 streams per slot)',
       '',
       `${cap.saturated.toFixed(0)} tok/s, ~${cap.meanTokensPerTurn.toFixed(0)} tokens/turn`,
       '',
