@@ -33,7 +33,7 @@ export interface TurnResult {
   finishReason?: string;
   queuedEvents: number;
   /** From the `meta` event: the server has stored the user message. */
-  ack?: { conversationId: string; userMessageId: string };
+  ack?: { conversationId: string; userMessageId: string; assistantMessageId: string };
   error?: string;
 }
 
@@ -128,8 +128,16 @@ async function turn(
     (ev) => {
       switch (ev.event) {
         case 'meta': {
-          const meta = JSON.parse(ev.data) as { conversationId: string; userMessageId: string };
-          ack = { conversationId: meta.conversationId, userMessageId: meta.userMessageId };
+          const meta = JSON.parse(ev.data) as {
+            conversationId: string;
+            userMessageId: string;
+            assistantMessageId: string;
+          };
+          ack = {
+            conversationId: meta.conversationId,
+            userMessageId: meta.userMessageId,
+            assistantMessageId: meta.assistantMessageId,
+          };
           break;
         }
         case 'reasoning':

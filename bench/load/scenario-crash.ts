@@ -56,6 +56,7 @@ export async function crash(instance: Instance, users: BenchUser[], opts: LoadOp
     dir: instance.dir,
   });
   let missing = 0;
+  let completedLost = 0;
   const statuses: string[] = [];
   try {
     for (const t of acked) {
@@ -73,6 +74,9 @@ export async function crash(instance: Instance, users: BenchUser[], opts: LoadOp
       };
       const userMessageId = t.ack.userMessageId;
       if (!conv.messages.some((m) => m.id === userMessageId)) missing++;
+      // An answer the client saw finish (`done`) must come back complete.
+      const answer = conv.messages.find((m) => m.id === t.ack?.assistantMessageId);
+      if (t.outcome === 'admitted' && answer?.status !== 'complete') completedLost++;
       for (const m of conv.messages)
         if (m.parentId === userMessageId && m.role === 'assistant') statuses.push(m.status);
     }
@@ -87,6 +91,12 @@ export async function crash(instance: Instance, users: BenchUser[], opts: LoadOp
         verdict(missing === 0 && acked.length > 0),
       ],
       ['their answers after restart (status)', '', countBy(statuses, (s) => s), ''],
+      [
+        'answers seen complete before the kill, not complete after',
+        '0',
+        String(completedLost),
+        verdict(completedLost === 0),
+      ],
       ['PRAGMA integrity_check (read-only, process down)', 'ok', integrity, verdict(integrity === 'ok')],
       [
         'a new turn after restart',
