@@ -18,8 +18,12 @@ const TOKENS = Number(process.env.PONDER_BENCH_TOKENS ?? 64);
 const THREADS = Number(process.env.PONDER_BENCH_THREADS ?? 2);
 const PRESET = (process.env.PONDER_BENCH_PRESET ?? 'r1-1.5b') as 'tiny' | 'r1-1.5b';
 const CONCURRENCY = [1, 2, 4, 8];
+/** Each concurrency level runs this many times; the table shows the median. */
+const ROUNDS = Number(process.env.PONDER_BENCH_ROUNDS ?? 3);
 const SLOT_CONTEXT = 2048;
 const MODEL_ID = 'bench';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Distinct short prompts so no two streams share a cached prefix. */
 const prompt = (i: number): string => `Question ${i}: why is the sky blue at noon but red at sunset? Think.`;
@@ -49,9 +53,16 @@ interface StreamTiming {
   lastAt: number;
 }
 
-/** Sum of per-stream decode rates: the aggregate tokens/s while the streams run together. */
+/**
+ * Aggregate decode tokens/s: every token after each stream's first, over the window from the first
+ * stream's first token to the last stream's last token. (A sum of per-stream rates would overstate it
+ * whenever streams do not fully overlap.)
+ */
 function aggregateRate(streams: StreamTiming[]): number {
-  return streams.reduce((sum, s) => sum + (s.tokens - 1) / ((s.lastAt - s.firstAt) / 1000), 0);
+  const tokens = streams.reduce((sum, s) => sum + s.tokens - 1, 0);
+  const start = Math.min(...streams.map((s) => s.firstAt));
+  const end = Math.max(...streams.map((s) => s.lastAt));
+  return tokens / ((end - start) / 1000);
 }
 
 async function providerStream(provider: EmbeddedProvider, messages: ChatMessage[], key: string) {
@@ -92,18 +103,36 @@ async function benchProvider(model: string) {
   const provider = make(8);
   await provider.load(MODEL_ID);
   const decode = new Map<number, number>();
+  const batches = new Map<number, { full: number; total: number }>();
   try {
-    // Warm-up: first decode pays for page faults of the weights.
-    await providerStream(provider, [{ role: 'user', content: 'warm up' }], 'warm');
+    // Warm-up of every slot at once: the first decodes pay for page faults of the weights and of each
+    // slot's KV cache, which would otherwise land on whichever measurement touches them first.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        providerStream(provider, [{ role: 'user', content: `warm up ${i}` }], `w${i}`),
+      ),
+    );
     const pre = await providerStream(provider, [{ role: 'user', content: longText(1000, 1) }], 'prefill');
     const prefill = pre.promptTokens / (pre.ttftMs / 1000);
     for (const n of CONCURRENCY) {
-      const runs = await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          providerStream(provider, [{ role: 'user', content: prompt(i + n * 10) }], `d${n}-${i}`),
-        ),
-      );
-      decode.set(n, aggregateRate(runs));
+      const rates: number[] = [];
+      const before = await provider.stats();
+      for (let round = 0; round < ROUNDS; round++) {
+        const runs = await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            providerStream(
+              provider,
+              [{ role: 'user', content: prompt(i + n * 10 + round * 100) }],
+              `d${n}-${round}-${i}`,
+            ),
+          ),
+        );
+        rates.push(aggregateRate(runs));
+      }
+      decode.set(n, median(rates));
+      const after = await provider.stats();
+      const full = (after.batchSequenceHistogram[n] ?? 0) - (before.batchSequenceHistogram[n] ?? 0);
+      batches.set(n, { full, total: after.decodeBatches - before.decodeBatches });
     }
     // Follow-up turn in a ~1,500-token conversation, same slot (affinity) vs a cold engine.
     const history: ChatMessage[] = [{ role: 'user', content: longText(1500, 2) }];
@@ -122,7 +151,7 @@ async function benchProvider(model: string) {
     await providerStream(cold, [{ role: 'user', content: 'warm up' }], 'warm');
     const notReused = await providerStream(cold, followUp, 'other');
     await cold[Symbol.asyncDispose]();
-    return { prefill, decode, reused, notReused };
+    return { prefill, decode, batches, reused, notReused };
   } catch (err) {
     await provider[Symbol.asyncDispose]();
     throw err;
@@ -166,15 +195,21 @@ async function benchPlain(model: string) {
     return { tokens, firstAt, lastAt, ttftMs: firstAt - start };
   };
   try {
-    await run(sessions[0]!, 'warm up');
+    await Promise.all(sessions.map((session, i) => run(session, `warm up ${i}`)));
     const longPrompt = longText(1000, 1);
     const promptTokens = loaded.tokenize(longPrompt).length;
     const pre = await run(sessions[0]!, longPrompt);
     const prefill = promptTokens / (pre.ttftMs / 1000);
     const decode = new Map<number, number>();
     for (const n of CONCURRENCY) {
-      const runs = await Promise.all(sessions.slice(0, n).map((s, i) => run(s, prompt(i + n * 10))));
-      decode.set(n, aggregateRate(runs));
+      const rates: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const runs = await Promise.all(
+          sessions.slice(0, n).map((s, i) => run(s, prompt(i + n * 10 + round * 100))),
+        );
+        rates.push(aggregateRate(runs));
+      }
+      decode.set(n, median(rates));
     }
     return { prefill, decode };
   } finally {
@@ -205,7 +240,14 @@ async function main(): Promise<void> {
   for (const n of CONCURRENCY) {
     const a = ours.decode.get(n) ?? 0;
     const b = plain.decode.get(n) ?? 0;
-    rows.push([`decode tok/s, ${n} stream${n > 1 ? 's' : ''} (aggregate)`, fmt(a), fmt(b), fmt(a / b, 2)]);
+    const shape = ours.batches.get(n);
+    const full = shape ? ` [${shape.full}/${shape.total} batches full]` : '';
+    rows.push([
+      `decode tok/s, ${n} stream${n > 1 ? 's' : ''} (aggregate)`,
+      `${fmt(a)}${full}`,
+      fmt(b),
+      fmt(a / b, 2),
+    ]);
   }
   const single = ours.decode.get(1) ?? 1;
   rows.push([
@@ -229,7 +271,9 @@ async function main(): Promise<void> {
 
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
-  console.log(`\nbench:engine — ${PRESET} Q4_0, ${THREADS} threads, ${TOKENS} decode tokens per stream\n`);
+  console.log(
+    `\nbench:engine — ${PRESET} Q4_0, ${THREADS} threads, ${TOKENS} decode tokens per stream, median of ${ROUNDS} rounds\n`,
+  );
   console.log(line(rows[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));

@@ -43,6 +43,26 @@ describe('Lockstep', () => {
     l.dispose();
   });
 
+  test('a peer inside a decode is waited for past the fallback, then both share the next batch', async () => {
+    const l = new Lockstep(5);
+    const [a, b] = [new LockstepMember(), new LockstepMember()];
+    l.join(a);
+    l.join(b);
+    l.setDecoding(b, true); // b's (slow) decode is running
+    let aReleased = false;
+    const pa = l.arrive(a).then(() => {
+      aReleased = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(aReleased, false, 'a is not released alone while b decodes');
+    l.setDecoding(b, false);
+    await tick();
+    assert.equal(aReleased, false, 'a still waits for b to arrive');
+    await l.arrive(b);
+    await pa;
+    l.dispose();
+  });
+
   test('the fallback timer releases a member whose peer never arrives; leaving releases too', async () => {
     const l = new Lockstep(5);
     const [a, b] = [new LockstepMember(), new LockstepMember()];

@@ -2,8 +2,12 @@
  * Lockstep decoding (design §4, "batch shape"). node-llama-cpp dispatches a batch as soon as one is
  * queued, so with 4 streams the next batch starts before the last-sampled stream has queued its token and
  * batches settle at 3+1. Here every generating slot passes a barrier before each decode: the barrier opens
- * when all active, unpaused members have arrived (or after a short fallback, so one slow member never
- * stalls the others), and they then queue in the same tick and share one batch.
+ * when all active, unpaused members have arrived, and they then queue in the same tick and share one batch.
+ * A member still inside a decode is waited for (it arrives as soon as its token is sampled, and the native
+ * context runs one decode at a time anyway); only a member that is neither waiting nor decoding, i.e. busy
+ * in JavaScript or slow to resume, is given up on after a short fallback, so it never stalls the others.
+ * Without that distinction, streams whose decode takes longer than the fallback (any real model: ~40 ms
+ * for 1.5B on 2 cores) drift out of phase and never share a batch again.
  *
  * The same gate is where a slot whose consumer ran out of flow-control credit waits (backpressure).
  */
@@ -36,6 +40,8 @@ export class LockstepMember {
 export class Lockstep {
   private readonly active = new Set<LockstepMember>();
   private readonly waiting = new Map<LockstepMember, () => void>();
+  /** Members whose decode is running (between release and the end of the native call). */
+  private readonly decoding = new Set<LockstepMember>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly fallbackMs: number) {}
@@ -44,8 +50,18 @@ export class Lockstep {
     this.active.add(member);
   }
 
+  /** Marks `member`'s decode as running (`true`) or finished (`false`). */
+  setDecoding(member: LockstepMember, running: boolean): void {
+    if (running) this.decoding.add(member);
+    else {
+      this.decoding.delete(member);
+      this.check();
+    }
+  }
+
   leave(member: LockstepMember): void {
     this.active.delete(member);
+    this.decoding.delete(member);
     member.setPaused(false, this);
     const release = this.waiting.get(member);
     this.waiting.delete(member);
@@ -72,6 +88,13 @@ export class Lockstep {
     for (const m of this.active) if (!m.paused || this.waiting.has(m)) expected++;
     if (this.waiting.size >= expected) {
       this.release();
+      return;
+    }
+    // A peer inside a decode will arrive right after it: wait for it without a deadline.
+    const peerDecoding = [...this.decoding].some((m) => this.active.has(m) && !this.waiting.has(m));
+    if (peerDecoding) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.release(), this.fallbackMs);
     }
@@ -98,7 +121,11 @@ type DecodeTokens = (...args: unknown[]) => Promise<unknown>;
  * wraps the sequence instance's internal `_decodeTokens` (stable in the pinned 3.21.1); it fails loudly at
  * startup if that method ever disappears rather than silently losing lockstep and backpressure.
  */
-export function gateSequenceDecodes(sequence: LlamaContextSequence, gate: () => Promise<void>): void {
+export function gateSequenceDecodes(
+  sequence: LlamaContextSequence,
+  gate: () => Promise<void>,
+  onDecoding: (running: boolean) => void = () => {},
+): void {
   const target = sequence as unknown as { _decodeTokens?: DecodeTokens };
   const original = target._decodeTokens;
   if (typeof original !== 'function') {
@@ -106,6 +133,11 @@ export function gateSequenceDecodes(sequence: LlamaContextSequence, gate: () => 
   }
   target._decodeTokens = async function gatedDecodeTokens(this: unknown, ...args: unknown[]) {
     await gate();
-    return original.apply(this, args);
+    onDecoding(true);
+    try {
+      return await original.apply(this, args);
+    } finally {
+      onDecoding(false);
+    }
   };
 }

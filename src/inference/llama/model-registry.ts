@@ -180,7 +180,11 @@ export class ModelRegistry {
       for (let index = 0; index < slots; index++) {
         const sequence = context.getSequence();
         const member = new LockstepMember();
-        gateSequenceDecodes(sequence, () => lockstep.arrive(member));
+        gateSequenceDecodes(
+          sequence,
+          () => lockstep.arrive(member),
+          (running) => lockstep.setDecoding(member, running),
+        );
         slotList.push({
           index,
           sequence,
