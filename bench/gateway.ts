@@ -8,7 +8,7 @@
  * Everything runs on 127.0.0.1 as child processes (`node bin/ponder.js serve`) and is stopped at the end.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,10 @@ const ROUNDS = Number(process.env.PONDER_BENCH_ROUNDS ?? 3);
 const TOKENS = Number(process.env.PONDER_BENCH_TOKENS ?? 48);
 const RELAY_CHUNKS = Number(process.env.PONDER_BENCH_RELAY_CHUNKS ?? 20_000);
 const CLK_TCK = 100;
+/** `tiny` (fast: the hop's cost is as visible as it gets) or `r1-1.5b` (real decode speed). */
+const PRESET = (process.env.PONDER_BENCH_PRESET ?? 'tiny') as 'tiny' | 'r1-1.5b';
+/** llama.cpp threads of Ponder A. One leaves the second core to the HTTP processes: B is meant to run on another machine than its upstream, and on 2 cores a busy neighbour stalls a 2-thread engine. */
+const ENGINE_THREADS = process.env.PONDER_BENCH_THREADS ?? '1';
 
 interface Instance {
   url: string;
@@ -30,9 +34,35 @@ interface Instance {
   dir: string;
 }
 
+/**
+ * A plan that lets the benchmark user run every stream at once, so the table measures the hop and not
+ * admission control (which `bench:load` measures).
+ */
+const BENCH_CONFIG = {
+  plans: {
+    bench: {
+      reasoningMessagesPerDay: 1_000_000,
+      tokensPerDay: 1_000_000_000,
+      maxConcurrency: 64,
+      priority: 1,
+      maxThinkingBudget: 32768,
+    },
+  },
+  defaultPlan: 'bench',
+};
+
 function baseEnv(dir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PONDER_')));
-  return { ...env, PONDER_DATA_DIR: dir, PONDER_MASTER_KEY: MASTER_KEY, PONDER_LOG_LEVEL: 'warn', ...extra };
+  const configFile = join(dir, 'ponder.config.json');
+  writeFileSync(configFile, JSON.stringify(BENCH_CONFIG));
+  return {
+    ...env,
+    PONDER_CONFIG: configFile,
+    PONDER_DATA_DIR: dir,
+    PONDER_MASTER_KEY: MASTER_KEY,
+    PONDER_LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
@@ -107,7 +137,8 @@ async function streamOnce(
       stream_options: { include_usage: true },
       max_tokens: maxTokens,
       seed: i,
-      messages: [{ role: 'user', content: `request ${i}: tell me about rivers` }],
+      // The target's port leads the prompt, so a run through B never reuses KV that a direct run left in A.
+      messages: [{ role: 'user', content: `${new URL(target.url).port}/${i}: tell me about rivers` }],
     }),
   });
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
@@ -206,23 +237,29 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  const model = await ensureTestModel('tiny');
+  const quant = PRESET === 'tiny' ? 'q8_0' : 'q4_0';
+  const model = await ensureTestModel(PRESET, quant);
   const started: Instance[] = [];
   let fast: Server | undefined;
   try {
     process.stderr.write(
-      'bench:gateway: starting Ponder A (embedded, tiny model, 16 slots) and B (upstream → A)…\n',
+      `bench:gateway: starting Ponder A (embedded, ${PRESET} model, 16 slots) and B (upstream → A)…\n`,
     );
     const a = await startPonder(
       'a',
-      { PONDER_ENGINE_SLOTS: '16', PONDER_ENGINE_CONTEXT_SIZE: '512', PONDER_ENGINE_BATCH_SIZE: '128' },
+      {
+        PONDER_ENGINE_SLOTS: '16',
+        PONDER_ENGINE_CONTEXT_SIZE: '512',
+        PONDER_ENGINE_BATCH_SIZE: '128',
+        PONDER_ENGINE_THREADS: ENGINE_THREADS,
+      },
       ['--model', model],
     );
     started.push(a);
     const upstreams = [{ id: 'ponder-a', baseUrl: `${a.url}/v1`, apiKey: a.key, maxConcurrent: 64 }];
     const b = await startPonder('b', { PONDER_UPSTREAMS: JSON.stringify(upstreams) });
     started.push(b);
-    const modelId = 'tiny-q8_0';
+    const modelId = `${PRESET}-${quant}`;
 
     const rows: string[][] = [['streams', 'metric', 'A direct', 'B → A', 'ratio / added']];
     for (const n of [1, 16]) {
@@ -265,7 +302,9 @@ async function main(): Promise<void> {
       ['CPU ms per 1,000 chunks', ((cpu * 1000 * 1000) / relayed.chunks).toFixed(1)],
       ['chunks/s per CPU-second', (relayed.chunks / Math.max(cpu, 0.01)).toFixed(0)],
     ];
-    console.log(`\nbench:gateway — tiny model, ${TOKENS} tokens per stream, median of ${ROUNDS} rounds\n`);
+    console.log(
+      `\nbench:gateway — ${PRESET} model (engine: ${ENGINE_THREADS} thread), ${TOKENS} tokens per stream, median of ${ROUNDS} rounds\n`,
+    );
     console.log(table(rows));
     console.log('');
     console.log(table(relay));
