@@ -6,17 +6,17 @@
  *   `interrupted` by the shutdown itself, and the process exits 0.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ConversationDetail } from '../src/api/conversations.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { collectSse, readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
+import { type ServeProcess, startServe } from './serve-process.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -26,56 +26,20 @@ after(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-interface Serve {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Serve = ServeProcess;
 
-async function serve(dataDir: string, model: string, extra: string[] = []): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    ['bin/ponder.js', 'serve', '--data-dir', dataDir, '--model', model, '--port', '0', '--no-pull', ...extra],
+function serve(dataDir: string, model: string, extra: string[] = []): Promise<Serve> {
+  return startServe(
+    ['--data-dir', dataDir, '--model', model, '--no-pull', ...extra],
     {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PONDER_ENGINE_SLOTS: '1',
-        PONDER_ENGINE_THREADS: '1',
-        PONDER_ENGINE_BATCH_SIZE: '64',
-        PONDER_ENGINE_CONTEXT_SIZE: '4096',
-        PONDER_LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      PONDER_ENGINE_SLOTS: '1',
+      PONDER_ENGINE_THREADS: '1',
+      PONDER_ENGINE_BATCH_SIZE: '64',
+      PONDER_ENGINE_CONTEXT_SIZE: '4096',
+      PONDER_LOG_LEVEL: 'info',
     },
+    (child) => started.push(child),
   );
-  started.push(child);
-  const output: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve did not start:\n${output.join('')}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''));
-      if (match?.[1]) {
-        clearTimeout(timer);
-        ok(match[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() => fail(new Error(`serve exited:\n${output.join('')}`)));
-  });
-  // Ready once the default model is loaded.
-  await waitFor(
-    async () => ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200 ? true : undefined),
-    60_000,
-  );
-  return { child, url, output, exited };
 }
 
 function client(url: string) {

@@ -5,31 +5,26 @@
  * across the instances.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { solvePow } from '../src/core/rate-limit/index.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createTestDatabase } from '../src/server/testing.ts';
 import { readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
+import { type ServeProcess, startServe } from './serve-process.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const REDIS_URL = process.env.PONDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `ponder-test-scale:${randomUUID()}:`;
 const PASSWORD = 'correct horse battery staple';
 const PLAN = { tokensPerDay: 10_000_000, maxConcurrency: 1, priority: 1, maxThinkingBudget: 64 };
 const THINK = { enabled: true, budgetTokens: 16 };
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-  exited: Promise<void>;
-}
+type Instance = ServeProcess;
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -40,46 +35,18 @@ let b: Instance;
 async function serve(env: Record<string, string>, model: string): Promise<Instance> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ponder-scale-'));
   dirs.push(dataDir);
-  const child = spawn(
-    process.execPath,
-    ['bin/ponder.js', 'serve', '--data-dir', dataDir, '--model', model, '--port', '0', '--no-pull'],
+  return startServe(
+    ['--data-dir', dataDir, '--model', model, '--no-pull'],
     {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PONDER_ENGINE_SLOTS: '2',
-        PONDER_ENGINE_THREADS: '1',
-        PONDER_ENGINE_BATCH_SIZE: '64',
-        PONDER_ENGINE_CONTEXT_SIZE: '4096',
-        PONDER_LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      PONDER_ENGINE_SLOTS: '2',
+      PONDER_ENGINE_THREADS: '1',
+      PONDER_ENGINE_BATCH_SIZE: '64',
+      PONDER_ENGINE_CONTEXT_SIZE: '4096',
+      PONDER_LOG_LEVEL: 'warn',
+      ...env,
     },
+    (child) => children.push(child),
   );
-  children.push(child);
-  const output: string[] = [];
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve did not start:\n${output.join('')}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''));
-      if (match?.[1]) {
-        clearTimeout(timer);
-        ok(match[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() => fail(new Error(`serve exited:\n${output.join('')}`)));
-  });
-  await waitFor(
-    async () => ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200 ? true : undefined),
-    60_000,
-  );
-  return { child, url, output, exited };
 }
 
 /** `fetch` on one instance with the user's cookie and that instance's own Origin. */

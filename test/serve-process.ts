@@ -1,0 +1,56 @@
+/**
+ * A real `ponder serve` child process for multi-process tests: started with a minimal environment, and
+ * returned once it listens and `/readyz` says the default model is loaded.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { waitFor } from './conversations-helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** Everything the process wrote to stdout and stderr. */
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns `node bin/ponder.js serve …args` with `env` over PATH/HOME only; `track` gets the child at once. */
+export async function startServe(
+  args: string[],
+  env: Record<string, string>,
+  track: (child: ChildProcess) => void,
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['bin/ponder.js', 'serve', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child);
+  const output: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve did not start:\n${output.join('')}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''));
+      if (match?.[1]) {
+        clearTimeout(timer);
+        ok(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(() => fail(new Error(`serve exited:\n${output.join('')}`)));
+  });
+  // Ready once the default model is loaded.
+  await waitFor(
+    async () => ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200 ? true : undefined),
+    60_000,
+  );
+  return { child, url, output, exited };
+}
