@@ -91,7 +91,7 @@ describe('loadConfig', () => {
     const defaults = loadConfig({ cwd: dirWithConfig(), env: {} });
     assert.deepEqual(defaults.admission, { maxQueued: 256, maxQueuedPerUser: 4, maxWaitMs: 120_000 });
     assert.equal(defaults.signupPow.onRate, 20);
-    assert.equal(defaults.signupPow.difficultyBits, 18);
+    assert.equal(defaults.signupPow.difficultyBits, 16);
     const config = loadConfig({
       cwd: dirWithConfig({ admission: { maxQueued: 10 }, signupPow: { onRate: 5 } }),
       env: {

@@ -70,8 +70,8 @@ export const signupPowSchema = z.strictObject({
   onRate: z.int().positive().default(20),
   /** Below this many sign-ups per minute the gate switches off again. Default: half of `onRate`. */
   offRate: z.int().nonnegative().optional(),
-  /** Leading zero bits of SHA-256 a solution needs (18 ≈ 260k hashes, a second or two in a browser). */
-  difficultyBits: z.int().min(1).max(32).default(18),
+  /** Leading zero bits of SHA-256 a solution needs (16 ≈ 65k hashes: ~0.2 s for a person, 65k hashes per bot sign-up). */
+  difficultyBits: z.int().min(1).max(32).default(16),
 });
 
 export const configSchema = z.strictObject({
