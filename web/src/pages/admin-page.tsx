@@ -3,9 +3,9 @@ import { api } from '../api/client.ts';
 import type { AdminModel, AdminUpstream, ApiAdminStatus, ApiAdminUser } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
 import { modelStateLabel } from '../components/model-picker.tsx';
+import { PageShell } from '../components/page-shell.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
-import { navigate } from '../lib/router.ts';
 
 function UsersSection() {
   const t = useT();
@@ -256,30 +256,14 @@ function StatusSection() {
 
 export function AdminPage() {
   const t = useT();
-  const { user, openDrawer } = useApp();
+  const { user } = useApp();
   if (!user.isAdmin) return null;
   return (
-    <main className="page">
-      <header className="page-header">
-        <button
-          type="button"
-          className="icon-button menu-button"
-          aria-label={t('openMenu')}
-          onClick={openDrawer}
-        >
-          ☰
-        </button>
-        <h1>{t('admin')}</h1>
-        <button type="button" className="button" onClick={() => navigate('/')}>
-          {t('back')}
-        </button>
-      </header>
-      <div className="page-body">
-        <StatusSection />
-        <UsersSection />
-        <ModelsSection />
-        <UpstreamsSection />
-      </div>
-    </main>
+    <PageShell title={t('admin')}>
+      <StatusSection />
+      <UsersSection />
+      <ModelsSection />
+      <UpstreamsSection />
+    </PageShell>
   );
 }

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { ApiUser } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
+import { PageShell } from '../components/page-shell.tsx';
 import { LANGS, type Lang, useI18n } from '../i18n/index.ts';
-import { navigate } from '../lib/router.ts';
 import { setTheme, storedTheme, type ThemeChoice } from '../lib/theme.ts';
 import { ApiKeysSection, DataSection, UsageSection } from './settings-keys.tsx';
 import { PasswordSection, SessionsSection } from './settings-security.tsx';
@@ -91,32 +91,15 @@ function AppearanceSection() {
 
 export function SettingsPage() {
   const { t } = useI18n();
-  const { openDrawer } = useApp();
   return (
-    <main className="page">
-      <header className="page-header">
-        <button
-          type="button"
-          className="icon-button menu-button"
-          aria-label={t('openMenu')}
-          onClick={openDrawer}
-        >
-          ☰
-        </button>
-        <h1>{t('settings')}</h1>
-        <button type="button" className="button" onClick={() => navigate('/')}>
-          {t('back')}
-        </button>
-      </header>
-      <div className="page-body">
-        <ProfileSection />
-        <AppearanceSection />
-        <UsageSection />
-        <PasswordSection />
-        <SessionsSection />
-        <ApiKeysSection />
-        <DataSection />
-      </div>
-    </main>
+    <PageShell title={t('settings')}>
+      <ProfileSection />
+      <AppearanceSection />
+      <UsageSection />
+      <PasswordSection />
+      <SessionsSection />
+      <ApiKeysSection />
+      <DataSection />
+    </PageShell>
   );
 }
