@@ -1,6 +1,6 @@
 # Ponder: one stateless instance. State lives in PostgreSQL (PONDER_DATABASE_URL) and Redis
 # (PONDER_REDIS_URL) when scaled out, or in /data (SQLite + models) for a single instance.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -8,7 +8,7 @@ RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production PONDER_DATA_DIR=/data PONDER_HOST=0.0.0.0 PONDER_PORT=3000
 COPY --from=build /app /app
