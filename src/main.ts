@@ -15,12 +15,35 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerCommands(program, { env: process.env, cwd: process.cwd() });
   if (argv.length === 0) argv = ['--help'];
+  const unknown = unknownCommand(program, argv);
+  if (unknown !== null) {
+    // Commander shows the main help for `ponder nosuch --help` and exits 0, hiding the typo.
+    process.stderr.write(
+      `ponder: unknown command '${unknown}'. Run 'ponder --help' for the list of commands.\n`,
+    );
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
   }
+}
+
+/** The first operand when it names no command (options and `--config`'s value are skipped). */
+function unknownCommand(program: Command, argv: string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--config') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    const known = program.commands.some((c) => c.name() === arg || c.aliases().includes(arg));
+    return known || arg === 'help' ? null : arg;
+  }
+  return null;
 }
 
 function reportError(err: unknown): number {
