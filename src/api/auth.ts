@@ -33,6 +33,8 @@ export type PatchMeRequest = z.infer<typeof patchMeRequestSchema>;
 export const changePasswordRequestSchema = z.strictObject({
   currentPassword: password,
   newPassword: password,
+  /** Also revoke every API key of the account (default false). */
+  revokeApiKeys: z.boolean().optional(),
 });
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>;
 

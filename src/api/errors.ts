@@ -5,7 +5,7 @@
 export type ApiErrorCode =
   | 'invalid_request'
   | 'weak_password'
-  | 'signup_failed'
+  | 'email_taken'
   | 'unauthenticated'
   | 'invalid_credentials'
   | 'forbidden'

@@ -39,7 +39,7 @@ export const unauthenticated = (): HttpError =>
 const ACCOUNT_STATUS: Record<AccountErrorCode, number> = {
   invalid_request: 400,
   weak_password: 400,
-  signup_failed: 400,
+  email_taken: 409,
   signup_closed: 403,
   invalid_credentials: 401,
   unauthenticated: 401,

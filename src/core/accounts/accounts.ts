@@ -1,5 +1,6 @@
 import { StoreError } from '../../store/errors.ts';
 import type { SessionRecord, Store, UserRecord } from '../../store/types.ts';
+import { ApiKeys } from './api-keys.ts';
 import { audit } from './audit.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
 import { AccountError } from './errors.ts';
@@ -17,7 +18,14 @@ import {
 } from './types.ts';
 
 const INVALID_CREDENTIALS = 'The email or password is incorrect.';
-const SIGNUP_FAILED = 'An account could not be created with these details. If you already have one, log in.';
+/**
+ * Sign-up says plainly that an email is taken. Hiding it would need the answer for a taken email to look
+ * like a successful sign-up (201 and a session), which only works with an emailed confirmation link, and
+ * Ponder sends no email; a generic error for a taken email still differs from the 201 a new one gets.
+ * So the probe is bounded instead: per-IP sign-up limits, the proof-of-work gate under a flood, and the
+ * argon2 hash computed before the lookup (docs/web-api.md § Auth). Login stays enumeration-safe.
+ */
+const EMAIL_TAKEN = 'An account with this email already exists. Log in instead.';
 
 /** Sign-up, login, password and account-deletion use cases (design §6). */
 export class Accounts {
@@ -92,7 +100,7 @@ export class Accounts {
     if (!isValidEmail(email)) {
       throw new AccountError('invalid_request', 'Enter a valid email address.', { field: 'email' });
     }
-    const problem = passwordProblem(input.password, email);
+    const problem = await passwordProblem(input.password, { email });
     if (problem) throw new AccountError('weak_password', problem, { field: 'password' });
     let inviteCodeHash: string | undefined;
     if (input.requireInvite) {
@@ -125,7 +133,7 @@ export class Accounts {
       if (err instanceof StoreError) {
         switch (err.code) {
           case 'conflict':
-            throw new AccountError('signup_failed', SIGNUP_FAILED);
+            throw new AccountError('email_taken', EMAIL_TAKEN, { field: 'email' });
           case 'invalid_invite':
             throw new AccountError('signup_closed', 'The invite code is invalid, used or expired.');
           case 'validation':
@@ -199,21 +207,33 @@ export class Accounts {
     return toAccountUser(record);
   }
 
-  /** Verifies the current password, stores the new one and ends every other session. */
+  /**
+   * Verifies the current password, stores the new one and ends every other session; with
+   * `revokeApiKeys` also revokes every API key (a leaked password may have minted keys). Returns how
+   * many keys were revoked.
+   */
   async changePassword(
     userId: string,
-    input: { currentPassword: string; newPassword: string },
+    input: { currentPassword: string; newPassword: string; revokeApiKeys?: boolean | undefined },
     currentSessionId: string | undefined,
     client: ClientInfo,
-  ): Promise<void> {
+  ): Promise<{ revokedApiKeys: number }> {
     const { store, hasher, logger } = this.#deps;
     const user = await this.#verifiedUser(userId, input.currentPassword, 'currentPassword');
-    const problem = passwordProblem(input.newPassword, user.email);
+    const problem = await passwordProblem(input.newPassword, user);
     if (problem) throw new AccountError('weak_password', problem, { field: 'newPassword' });
     const passwordHash = await hasher.hash(input.newPassword);
     await store.users.update(userId, { passwordHash });
     await store.sessions.deleteAllForUser(userId, currentSessionId);
-    await audit(store, logger, 'password_changed', { userId, ip: client.ip });
+    const revokedApiKeys = input.revokeApiKeys
+      ? await new ApiKeys(store, logger).revokeAll(userId, { ip: client.ip, reason: 'password_changed' })
+      : 0;
+    await audit(store, logger, 'password_changed', {
+      userId,
+      ip: client.ip,
+      detail: { revokedApiKeys },
+    });
+    return { revokedApiKeys };
   }
 
   /** Verifies the password, then erases the account and all its data. */

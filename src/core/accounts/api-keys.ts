@@ -58,6 +58,21 @@ export class ApiKeys {
     return ok;
   }
 
+  /** Revokes every live key of the user, each audited with `reason`; returns how many. */
+  async revokeAll(userId: string, how: { ip: string | null; reason: string }): Promise<number> {
+    let revoked = 0;
+    for (const key of await this.#store.apiKeys.list(userId)) {
+      if (!(await this.#store.apiKeys.revoke(key.id, userId))) continue;
+      revoked++;
+      await audit(this.#store, this.#logger, 'api_key_revoked', {
+        userId,
+        ip: how.ip,
+        detail: { keyId: key.id, reason: how.reason },
+      });
+    }
+    return revoked;
+  }
+
   /** The key's owner, or `null` for a malformed, unknown or revoked key or a disabled user. Touches last use. */
   async authenticate(raw: string): Promise<ApiKeyPrincipal | null> {
     if (!KEY_RE.test(raw)) return null;

@@ -1,14 +1,15 @@
 /**
  * Typed errors of the accounts use cases; the server maps `code` to a status (design: errors cross
- * layers as values). Messages are safe to show: no secrets, no hint whether an email exists.
+ * layers as values). Messages are safe to show: no secrets. Only sign-up says whether an email is
+ * registered (`email_taken`; docs/web-api.md § Auth says why); login never does.
  */
 
 export type AccountErrorCode =
   /** Bad input; `field` names it. */
   | 'invalid_request'
   | 'weak_password'
-  /** Sign-up refused for a reason we do not reveal (e.g. the email is taken). */
-  | 'signup_failed'
+  /** Sign-up with an email that already has an account. */
+  | 'email_taken'
   | 'signup_closed'
   | 'invalid_credentials'
   | 'unauthenticated'

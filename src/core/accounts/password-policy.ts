@@ -1,33 +1,28 @@
-import { readFileSync } from 'node:fs';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../../api/auth.ts';
+import { createPasswordJudge, type PasswordJudge, type PasswordOwner } from '../../api/password-strength.ts';
 
-let common: Set<string> | undefined;
+let judge: Promise<PasswordJudge> | undefined;
 
-function commonPasswords(): Set<string> {
-  if (!common) {
-    const text = readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8');
-    common = new Set(
-      text
-        .split('\n')
-        .map((line) => line.trim().toLowerCase())
-        .filter((line) => line !== '' && !line.startsWith('#')),
-    );
-  }
-  return common;
+/** zxcvbn's dictionaries are several MB: loaded on the first password checked, not when the server starts. */
+function passwordJudge(): Promise<PasswordJudge> {
+  judge ??= Promise.all([
+    import('@zxcvbn-ts/core'),
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-en'),
+  ]).then(
+    ([core, common, en]) => createPasswordJudge({ core, common, en }),
+    (err: unknown) => {
+      judge = undefined; // let the next call retry rather than caching a failed import
+      throw err;
+    },
+  );
+  return judge;
 }
 
-/** Why a new password is refused, as a message for the user; `null` when it is acceptable. */
-export function passwordProblem(password: string, email?: string): string | null {
-  const length = [...password].length;
-  if (length < PASSWORD_MIN) return `The password must have at least ${PASSWORD_MIN} characters.`;
-  if (length > PASSWORD_MAX) return `The password must have at most ${PASSWORD_MAX} characters.`;
-  if (password.includes('\0')) return 'The password must not contain NUL characters.';
-  const lower = password.toLowerCase();
-  // "password123", "dragon2024!": a common password with digits or symbols appended is just as guessable.
-  const stem = lower.replace(/[\d\W_]+$/u, '');
-  if (commonPasswords().has(lower) || (stem.length >= 4 && commonPasswords().has(stem)))
-    return 'This password is too common; please choose another.';
-  if (/^(.)\1*$/u.test(password)) return 'This password is too easy to guess; please choose another.';
-  if (email && lower === email.toLowerCase()) return 'The password must not be your email address.';
-  return null;
+/**
+ * Why a new password is refused, as a message for the user; `null` when it is acceptable. zxcvbn-ts
+ * (common passwords, English words and names, keyboard patterns, repeats, the user's own email and name,
+ * "ponder") must score it at least `PASSWORD_MIN_SCORE`, within the length limits.
+ */
+export async function passwordProblem(password: string, owner?: PasswordOwner): Promise<string | null> {
+  return (await passwordJudge())(password, owner).problem;
 }
