@@ -74,6 +74,14 @@ export const signupPowSchema = z.strictObject({
   difficultyBits: z.int().min(1).max(32).default(16),
 });
 
+export const fetchSchema = z.strictObject({
+  /**
+   * Internal hosts the guarded fetcher may reach although they are private (an internal model mirror):
+   * hostnames (matched exactly) or IP addresses / CIDR ranges (`10.0.0.0/8`, `fd00::/8`). Default none.
+   */
+  allowPrivateHosts: z.array(z.string().trim().min(1)).default([]),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   host: z.string().min(1).default('127.0.0.1'),
@@ -112,6 +120,14 @@ export const configSchema = z.strictObject({
   admission: admissionSchema.default(admissionSchema.parse({})),
   /** The sign-up proof-of-work gate that switches on under a flood. */
   signupPow: signupPowSchema.default(signupPowSchema.parse({})),
+  /** Server-side fetches of URLs users or admins supply (model pulls; later page reading). */
+  fetch: fetchSchema.default(fetchSchema.parse({})),
+  /** Longest SSE line (one event) accepted from an upstream, in bytes; a longer one ends the stream with an error. */
+  upstreamMaxEventBytes: z
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 
 export type PonderConfig = z.infer<typeof configSchema>;
@@ -120,3 +136,4 @@ export type PlanConfig = z.infer<typeof planSchema>;
 export type EngineConfig = z.infer<typeof engineSchema>;
 export type AdmissionConfig = z.infer<typeof admissionSchema>;
 export type SignupPowConfig = z.infer<typeof signupPowSchema>;
+export type FetchConfig = z.infer<typeof fetchSchema>;

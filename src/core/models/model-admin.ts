@@ -6,6 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { listModels, removeModel } from '../../inference/llama/model-files.ts';
 import { type PullProgress, parsePullSource, pullModel } from '../../inference/llama/pull.ts';
+import { AllowList } from '../../inference/net/address-policy.ts';
+import {
+  checkTarget,
+  createGuardedFetch,
+  type FetchLogger,
+  FetchRefused,
+} from '../../inference/net/guarded-fetch.ts';
 import type { ModelInfo } from '../../inference/types.ts';
 
 /** What the admin layer needs of the embedded engine (a subset of `EmbeddedProvider`). */
@@ -52,14 +59,28 @@ export interface ModelAdminOptions {
   served: () => Promise<ModelInfo[]>;
   /** Called after the set of models changed (e.g. to drop cached listings). */
   onChange?: () => void;
+  /** `fetch.allowPrivateHosts`: internal hosts (a model mirror) pulls may reach. Default none. */
+  allowPrivateHosts?: readonly string[];
+  /** Where refused and failed fetches are logged with their detail. */
+  logger?: FetchLogger;
+  /** Hugging Face base URL (tests). Default `https://huggingface.co`. */
+  hfBaseUrl?: string;
 }
 
 export class ModelAdmin {
   readonly #o: ModelAdminOptions;
   readonly #pulls = new Map<string, PullState>();
+  readonly #allow: AllowList;
+  readonly #fetch: ReturnType<typeof createGuardedFetch>;
 
   constructor(options: ModelAdminOptions) {
     this.#o = options;
+    this.#allow = new AllowList(options.allowPrivateHosts);
+    // Admin pulls run on the server, so every request (and each redirect) goes through the SSRF guard.
+    this.#fetch = createGuardedFetch({
+      ...(options.allowPrivateHosts ? { allowPrivateHosts: options.allowPrivateHosts } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   }
 
   async list(): Promise<AdminModel[]> {
@@ -96,8 +117,11 @@ export class ModelAdmin {
     return [...out.values()];
   }
 
-  /** Starts a download (Hugging Face `hf:user/repo:QUANT` or an https URL) and returns its id at once. */
-  pull(source: string): { pullId: string; name: string } {
+  /**
+   * Starts a download (Hugging Face `hf:user/repo:QUANT` or an https URL) and returns its id once the
+   * target passed the address check (a refused host fails here, synchronously for the caller).
+   */
+  async pull(source: string): Promise<{ pullId: string; name: string }> {
     let parsed: ReturnType<typeof parsePullSource>;
     try {
       parsed = parsePullSource(source);
@@ -107,6 +131,17 @@ export class ModelAdmin {
     // Admins may fetch from the internet; copying arbitrary server files is not what this page is for.
     if (parsed.kind === 'path') {
       throw new ModelAdminError('invalid_source', 'Pull from hf:user/repo:QUANT or an https:// URL.');
+    }
+    if (parsed.kind === 'url') {
+      try {
+        await checkTarget(parsed.url, this.#allow);
+      } catch (err) {
+        // A name that does not resolve fails in the background like any network error; refusal is final.
+        if (err instanceof FetchRefused) {
+          this.#o.logger?.warn({ host: parsed.url.host, detail: err.detail }, 'model pull refused');
+          throw new ModelAdminError('invalid_source', err.message);
+        }
+      }
     }
     const name = guessName(source);
     for (const p of this.#pulls.values()) {
@@ -125,6 +160,8 @@ export class ModelAdmin {
     void pullModel(source, {
       modelsDir: this.#o.modelsDir,
       signal: state.controller.signal,
+      fetchImpl: this.#fetch,
+      ...(this.#o.hfBaseUrl ? { hfBaseUrl: this.#o.hfBaseUrl } : {}),
       onProgress: (p) => {
         state.progress = p;
       },

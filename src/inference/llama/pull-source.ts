@@ -3,10 +3,12 @@
  * one file, and the bounded fetch every request goes through (so offline fails fast with a useful message).
  */
 import { basename, resolve } from 'node:path';
+import { FetchRefused } from '../net/guarded-fetch.ts';
 import { MODEL_EXTENSION } from './model-files.ts';
 
 export type PullErrorCode =
   | 'bad_source'
+  | 'refused'
   | 'offline'
   | 'not_found'
   | 'no_matching_file'
@@ -35,13 +37,22 @@ export type PullSource =
 
 export interface HttpOptions {
   signal?: AbortSignal;
-  /** The fetch to use. Default: global `fetch`. */
-  fetchImpl?: typeof fetch;
+  /**
+   * The fetch to use. Default: global `fetch` (the owner's own `ponder pull`). Server-side pulls pass the
+   * guarded fetcher (`createGuardedFetch`), which refuses private addresses and re-checks redirects.
+   */
+  fetchImpl?: PullFetch;
   /** Hugging Face base URL. Default `https://huggingface.co`. */
   hfBaseUrl?: string;
   /** Limit for connecting and receiving response headers, in ms. Default 15000. */
   connectTimeoutMs?: number;
 }
+
+/** The part of `fetch` a pull uses; both the global fetch and the guarded fetcher fit. */
+export type PullFetch = (
+  url: string,
+  init: { headers?: Record<string, string>; signal?: AbortSignal },
+) => Promise<Response>;
 
 export const ALTERNATIVES =
   'To run without downloading, use a local GGUF file with --model /path/to/model.gguf ' +
@@ -89,10 +100,14 @@ export async function fetchWithTimeout(
   );
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   try {
-    const response = await (options.fetchImpl ?? fetch)(url, { ...init, signal, redirect: 'follow' });
+    const response = await (options.fetchImpl ?? ((u, i) => fetch(u, { ...i, redirect: 'follow' })))(url, {
+      ...init,
+      signal,
+    });
     return { response, abort };
   } catch (err) {
     if (options.signal?.aborted) throw new PullError('aborted', 'download cancelled');
+    if (err instanceof FetchRefused) throw new PullError('refused', err.message);
     const reason = abort.signal.aborted ? String((abort.signal.reason as Error).message) : networkReason(err);
     throw new PullError('offline', `cannot reach ${new URL(url).host} (${reason}). ${ALTERNATIVES}`);
   } finally {

@@ -46,6 +46,8 @@ export async function adminModelRoutes(app: FastifyInstance, ctx: AppContext): P
     ...(engine ? { engine } : {}),
     served: async () => (await gateway.listModels()).models,
     onChange: () => gateway.invalidate(),
+    allowPrivateHosts: ctx.config.fetch.allowPrivateHosts,
+    logger: app.log,
   });
   ctx.shutdownHooks.add('model-pulls', async () => models.close());
 
@@ -54,7 +56,7 @@ export async function adminModelRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post('/api/admin/models/pull', adminRoute, async (request, reply) => {
     const { source } = parseWith(pullBody, request.body, 'body');
     try {
-      const started = models.pull(source);
+      const started = await models.pull(source);
       return reply.code(202).send(started);
     } catch (err) {
       if (err instanceof ModelAdminError) {
