@@ -3,11 +3,11 @@
  * Schemas only: nothing here has effects.
  */
 import { z } from 'zod';
+import { PASSWORD_MAX } from './password-strength.ts';
 
 /** Longest email accepted (RFC 5321 path limit). */
 export const EMAIL_MAX = 254;
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+export { PASSWORD_MAX, PASSWORD_MIN } from './password-strength.ts';
 export const DISPLAY_NAME_MAX = 100;
 export const KEY_NAME_MAX = 100;
 

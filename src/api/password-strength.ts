@@ -1,12 +1,15 @@
 /**
  * The password rule shared by the server (the authority) and the web page's live meter, so both say the
- * same thing. Pure: the caller hands in the zxcvbn-ts modules (the server imports them on first use, the
- * page lazy-loads them), and nothing here runs at import time.
+ * same thing. Nothing runs at import time: zxcvbn-ts and its dictionaries (several MB) are imported on
+ * the first `loadPasswordJudge()`, which the bundler turns into a lazy chunk for the web page.
  */
 import type * as ZxcvbnCore from '@zxcvbn-ts/core';
 import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
-import { PASSWORD_MAX, PASSWORD_MIN } from './auth.ts';
+
+/** Length limits in characters (code points); the web page imports them without pulling in zod. */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
 
 /**
  * Lowest zxcvbn score accepted (0–4). 3 means "safely unguessable: moderate protection from an offline
@@ -78,6 +81,24 @@ export function createPasswordJudge({ core, common, en }: ZxcvbnModules): Passwo
     const why = hints.length > 0 ? hints.join(' ') : 'Make it longer, for example with a few uncommon words.';
     return { score: result.score, problem: `This password is too easy to guess. ${why}`, hints };
   };
+}
+
+let judge: Promise<PasswordJudge> | undefined;
+
+/** The judge, built once on first use; a failed load (e.g. an offline chunk) is retried next time. */
+export function loadPasswordJudge(): Promise<PasswordJudge> {
+  judge ??= Promise.all([
+    import('@zxcvbn-ts/core'),
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-en'),
+  ]).then(
+    ([core, common, en]) => createPasswordJudge({ core, common, en }),
+    (err: unknown) => {
+      judge = undefined;
+      throw err;
+    },
+  );
+  return judge;
 }
 
 function refuse(problem: string): PasswordVerdict {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { solvePow } from '../api/pow.ts';
 import type { ApiUser } from '../api/types.ts';
+import { PasswordMeter } from '../components/password-meter.tsx';
 import { useT } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
 
@@ -111,6 +112,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
+        {mode === 'signup' ? <PasswordMeter password={password} owner={{ email }} /> : null}
         {mode === 'signup' ? (
           <label className="field">
             <span>{t('inviteCode')}</span>

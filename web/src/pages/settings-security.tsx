@@ -1,13 +1,17 @@
 import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { ApiSession } from '../api/types.ts';
+import { useApp } from '../app-context.ts';
+import { PasswordMeter } from '../components/password-meter.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
 
 export function PasswordSection() {
   const t = useT();
+  const { user } = useApp();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
+  const [revokeApiKeys, setRevokeApiKeys] = useState(false);
   const [note, setNote] = useState<string | undefined>(undefined);
   return (
     <section className="card" aria-labelledby="password-h">
@@ -16,10 +20,14 @@ export function PasswordSection() {
         className="row-form"
         onSubmit={(e) => {
           e.preventDefault();
-          api('/api/auth/password', { method: 'POST', body: { currentPassword: current, newPassword: next } })
+          api('/api/auth/password', {
+            method: 'POST',
+            body: { currentPassword: current, newPassword: next, revokeApiKeys },
+          })
             .then(() => {
               setCurrent('');
               setNext('');
+              setRevokeApiKeys(false);
               setNote(t('saved'));
             })
             .catch((err: Error) => setNote(err.message));
@@ -47,6 +55,16 @@ export function PasswordSection() {
             value={next}
             onChange={(e) => setNext(e.target.value)}
           />
+        </label>
+        <PasswordMeter password={next} owner={user} />
+        <label className="check">
+          <input
+            type="checkbox"
+            name="revokeApiKeys"
+            checked={revokeApiKeys}
+            onChange={(e) => setRevokeApiKeys(e.target.checked)}
+          />
+          <span>{t('alsoRevokeKeys')}</span>
         </label>
         <button type="submit" className="button primary">
           {t('save')}
