@@ -96,7 +96,10 @@ export async function startServer(
     // One pool: several upstreams serving the same model share its load and fail over to each other.
     if (config.upstreams.length > 0) {
       providers.push(
-        createUpstreamPool(config.upstreams, { logger: logger.child({ component: 'upstream' }) }),
+        createUpstreamPool(config.upstreams, {
+          logger: logger.child({ component: 'upstream' }),
+          maxEventBytes: config.upstreamMaxEventBytes,
+        }),
       );
     }
     const model = new DefaultModel(embedded, logger);

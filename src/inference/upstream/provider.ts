@@ -37,6 +37,8 @@ export interface UpstreamProviderOptions {
   modelsTtlMs?: number;
   /** Keep earlier turns' reasoning in the prompt (see the history policy). Default `false`. */
   keepReasoning?: boolean;
+  /** Longest SSE line (one event) accepted, in bytes; a longer one ends the stream with `done: error`. Default 1 MiB. */
+  maxEventBytes?: number;
 }
 
 export interface ProbeResult {
@@ -155,6 +157,7 @@ export function createUpstreamProvider(
       createDeltaNormaliser({ format: config.reasoningFormat }),
       label,
       secrets,
+      options.maxEventBytes,
     );
     const started = Date.now();
     try {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { createDeltaNormaliser } from '../reasoning-normaliser.ts';
 import type { ChatChunk } from '../types.ts';
 import { chatStream } from './scripted-upstream.ts';
-import { classifySseLine, SseLineSplitter } from './sse.ts';
+import { classifySseLine, SseLineSplitter, SseLineTooLong } from './sse.ts';
 import { StreamDecoder } from './stream-decoder.ts';
 
 function splitBytes(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -63,6 +63,32 @@ describe('SSE line splitting', () => {
     );
   });
 
+  test('a byte-order mark is dropped at the start of the stream only', () => {
+    const enc = new TextEncoder();
+    assert.deepEqual(lines([enc.encode('\ufeffa\n\ufeffb\n')]), ['a', '\ufeffb']);
+  });
+
+  test('a long line in many small chunks is joined once, whole', () => {
+    const s = new SseLineSplitter(10_000_000);
+    const piece = new TextEncoder().encode('x'.repeat(1000));
+    const got: string[] = [];
+    for (let i = 0; i < 2000; i++) got.push(...s.push(piece));
+    assert.equal(got.length, 0);
+    got.push(...s.push(new TextEncoder().encode('\nnext')));
+    assert.equal(got.length, 1);
+    assert.equal(got[0]?.length, 2_000_000);
+    assert.deepEqual(s.end(), ['next']);
+  });
+
+  test('a line past the cap throws as soon as the cap is crossed, before its end arrives', () => {
+    const s = new SseLineSplitter(1024);
+    assert.deepEqual(s.push(new TextEncoder().encode(`ok\n${'y'.repeat(1000)}`)), ['ok']);
+    assert.throws(() => s.push(new TextEncoder().encode('y'.repeat(100))), SseLineTooLong);
+    // Exactly at the cap is fine.
+    const exact = new SseLineSplitter(4);
+    assert.deepEqual(exact.push(new TextEncoder().encode('abcd\n')), ['abcd']);
+  });
+
   test('classification', () => {
     assert.deepEqual(classifySseLine(''), { kind: 'blank' });
     assert.deepEqual(classifySseLine(': keep-alive'), { kind: 'comment' });
@@ -115,6 +141,19 @@ describe('stream decoder', () => {
       { type: 'done', finishReason: 'cancelled' },
     ]);
     assert.deepEqual(d.fail('again'), []);
+  });
+
+  test('an event over the cap ends the stream with a clean error, keeping what came before', () => {
+    const d = new StreamDecoder(createDeltaNormaliser({ format: 'auto' }), 'upstream "t"', [], 2048);
+    const enc = new TextEncoder();
+    const first = d.push(enc.encode('data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {"x":"'));
+    assert.deepEqual(first, [{ type: 'text', text: 'hi' }]);
+    const out = d.push(enc.encode('z'.repeat(4096)));
+    const done = out.at(-1);
+    assert.equal(done?.type, 'done');
+    assert.equal(done?.type === 'done' && done.finishReason, 'error');
+    assert.equal(done?.type === 'done' && done.error, 'upstream "t" sent an event larger than 2048 bytes');
+    assert.deepEqual(d.push(enc.encode('more\n')), []);
   });
 
   test('an error message never carries a secret', () => {

@@ -4,7 +4,7 @@
  */
 import type { DeltaNormaliser, OutputDelta, Segment } from '../reasoning-normaliser.ts';
 import type { ChatChunk, FinishReason, UsageChunk } from '../types.ts';
-import { classifySseLine, SseLineSplitter } from './sse.ts';
+import { classifySseLine, SseLineSplitter, SseLineTooLong } from './sse.ts';
 import { errorMessageOf, mapFinishReason, mapUsage, sanitiseDetail } from './wire.ts';
 
 export type DecodedEvent = ChatChunk;
@@ -16,7 +16,7 @@ interface CompletionChoice {
 }
 
 export class StreamDecoder {
-  private readonly lines = new SseLineSplitter();
+  private readonly lines: SseLineSplitter;
   private finishReason: FinishReason | undefined;
   private usage: UsageChunk | undefined;
   private outputDeltas = 0;
@@ -29,7 +29,11 @@ export class StreamDecoder {
     /** Names the upstream in messages, e.g. `upstream "a" (http://host/v1)`. */
     private readonly label: string,
     private readonly secrets: readonly (string | undefined)[],
-  ) {}
+    /** Cap on one SSE line; a longer one ends the stream with an error. Default 1 MiB. */
+    maxEventBytes?: number,
+  ) {
+    this.lines = new SseLineSplitter(maxEventBytes);
+  }
 
   /** Whether any reasoning or text has been produced (a retry elsewhere is then no longer invisible). */
   get producedOutput(): boolean {
@@ -38,7 +42,15 @@ export class StreamDecoder {
 
   push(bytes: Uint8Array): DecodedEvent[] {
     const out: DecodedEvent[] = [];
-    for (const line of this.lines.push(bytes)) {
+    if (this.ended) return out;
+    let lines: string[];
+    try {
+      lines = this.lines.push(bytes);
+    } catch (err) {
+      if (!(err instanceof SseLineTooLong)) throw err;
+      return this.close(out, 'error', `${this.label} sent an event larger than ${err.limit} bytes`);
+    }
+    for (const line of lines) {
       if (this.ended) break;
       this.line(line, out);
     }
