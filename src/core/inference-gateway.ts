@@ -218,7 +218,8 @@ function notReadyMessage(model: ModelInfo): string {
       return `Model "${model.id}" is still downloading${pct}; try again when it is done.`;
     }
     case 'unavailable':
-      return `Model "${model.id}" is unavailable${model.detail ? `: ${model.detail}` : ''}. ${HOW_TO_GET_A_MODEL}`;
+      // The provider's detail (a file path, an upstream's address) is for admin pages, not for users.
+      return `Model "${model.id}" is unavailable. ${HOW_TO_GET_A_MODEL}`;
     case 'ready':
       return `Model "${model.id}" is ready.`;
     default:

@@ -56,7 +56,14 @@ export type ChatChunk =
   | { type: 'reasoning'; text: string }
   | { type: 'text'; text: string }
   | UsageChunk
-  | { type: 'done'; finishReason: FinishReason; error?: string };
+  | {
+      type: 'done';
+      finishReason: FinishReason;
+      /** What the user is told. */
+      error?: string;
+      /** What went wrong in full (upstream host, status, cause): for logs and admin pages, never for users. */
+      detail?: string;
+    };
 
 export type ModelState = 'ready' | 'loading' | 'downloading' | 'unavailable';
 
@@ -112,14 +119,20 @@ export type InferenceErrorCode =
 /** The one error type that crosses the inference boundary; `code` lets callers map it to a status. */
 export class InferenceError extends Error {
   override readonly name = 'InferenceError';
+  /** The full story for logs and admin pages (may name internal hosts); `message` is what users see. */
+  readonly detail: string | undefined;
   constructor(
     readonly code: InferenceErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options?.detail;
   }
 }
+
+/** What users are told when a model server failed; the detail goes to logs and admin pages. */
+export const MODEL_SERVER_UNAVAILABLE = 'The model server is unavailable; try again shortly.';
 
 /** Reasoning budgets used when a request names an effort instead of a token count. */
 export const EFFORT_BUDGET_TOKENS: Record<ThinkingEffort, number> = {

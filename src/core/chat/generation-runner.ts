@@ -101,6 +101,8 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
           outcome = chunk.error
             ? { finishReason: chunk.finishReason, error: chunk.error }
             : { finishReason: chunk.finishReason };
+          // The detail names internal hosts: the log gets it, the user's message and the DB do not.
+          if (chunk.detail) logger?.warn({ generationId, detail: chunk.detail }, 'generation failed');
           break;
         default:
           chunk satisfies never;
@@ -112,6 +114,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       outcome = { finishReason: 'error', error: publicMessage(err) };
       if (!(err instanceof InferenceError))
         logger?.error({ generationId, err: errName(err) }, 'generation failed');
+      else if (err.detail) logger?.warn({ generationId, detail: err.detail }, 'generation failed');
     }
   } finally {
     grant?.release();

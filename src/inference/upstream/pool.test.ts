@@ -203,7 +203,9 @@ describe('upstream pool', () => {
     const chunks = await collect(pool.chat(request, { signal: signal() }));
     const done = chunks.at(-1);
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /loading model/);
+    // Users get one sentence; the last member's failure is the detail (logs, admin status).
+    assert.equal(done?.type === 'done' && done.error, 'The model server is unavailable; try again shortly.');
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /loading model/);
     assert.equal(failing.server.chatRequests.length, 2, 'each member tried once');
   });
 
@@ -263,7 +265,9 @@ describe('upstream pool', () => {
     await assert.rejects(
       collect(pool.chat(request, { signal: signal() })),
       (err) =>
-        err instanceof InferenceError && err.code === 'upstream_error' && /open circuits/.test(err.message),
+        err instanceof InferenceError &&
+        err.code === 'upstream_error' &&
+        /open circuits/.test(err.detail ?? ''),
     );
     assert.equal(flaky.server.chatRequests.length, 2);
     assert.equal((await pool.health()).ok, false);
@@ -384,9 +388,9 @@ describe('upstream pool', () => {
     await pool[Symbol.asyncDispose]();
     const done = (await rest).value as ChatChunk;
     assert.equal(done.type === 'done' && done.finishReason, 'error');
-    assert.match(done.type === 'done' ? (done.error ?? '') : '', /shutting down/);
+    assert.match(done.type === 'done' ? (done.detail ?? '') : '', /shutting down/);
     const first = (await running.rest()).at(-1);
-    assert.match(first?.type === 'done' ? (first.error ?? '') : '', /shutting down/);
+    assert.match(first?.type === 'done' ? (first.detail ?? '') : '', /shutting down/);
     a.releaseAll();
   });
 });

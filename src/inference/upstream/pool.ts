@@ -14,7 +14,7 @@
  */
 import type { UpstreamConfig } from '../../config/schema.ts';
 import type { ChatChunk, ChatOptions, ChatRequest, Health, ModelInfo, Provider } from '../types.ts';
-import { InferenceError } from '../types.ts';
+import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../types.ts';
 import { PoolMember, type PoolMemberStatus } from './pool-member.ts';
 import { createUpstreamProvider, type UpstreamProviderOptions } from './provider.ts';
 
@@ -243,9 +243,12 @@ export function createUpstreamPool(
         return;
       }
       if (!member) {
-        const error = lastError ?? failure ?? 'no upstream available';
-        if (!state.yielded && lastError === undefined) throw new InferenceError('upstream_error', error);
-        yield { type: 'done', finishReason: 'error', error };
+        const detail = lastError ?? failure ?? 'no upstream available';
+        log?.warn({ pool: id, model: req.model, detail }, 'no upstream could serve the request');
+        if (!state.yielded && lastError === undefined) {
+          throw new InferenceError('upstream_error', MODEL_SERVER_UNAVAILABLE, { detail });
+        }
+        yield { type: 'done', finishReason: 'error', error: MODEL_SERVER_UNAVAILABLE, detail };
         return;
       }
       tried.add(member);
@@ -272,8 +275,9 @@ export function createUpstreamPool(
         if (chunk.type === 'done') {
           if (chunk.finishReason === 'error') {
             outcome = 'failure';
-            failure = chunk.error;
-            if (!produced && !opts.signal.aborted) return { retry: chunk.error ?? 'upstream failed' };
+            // Members put the full story in `detail` (admin status); users only ever see `error`.
+            failure = chunk.detail ?? chunk.error;
+            if (!produced && !opts.signal.aborted) return { retry: failure ?? 'upstream failed' };
           } else if (chunk.finishReason !== 'cancelled') {
             outcome = 'success';
           }
@@ -297,15 +301,20 @@ export function createUpstreamPool(
         }
       }
       outcome = 'failure';
-      failure = 'upstream stream ended without a done chunk';
-      yield { type: 'done', finishReason: 'error', error: failure };
+      failure = `upstream "${member.id}" stream ended without a done chunk`;
+      yield { type: 'done', finishReason: 'error', error: MODEL_SERVER_UNAVAILABLE, detail: failure };
       return {};
     } catch (err) {
       if (!(err instanceof InferenceError)) throw err;
       // A client error the upstream reported: the member is fine, the request is not.
       outcome = 'neutral';
       if (!state.yielded) throw err;
-      yield { type: 'done', finishReason: 'error', error: err.message };
+      yield {
+        type: 'done',
+        finishReason: 'error',
+        error: err.message,
+        ...(err.detail ? { detail: err.detail } : {}),
+      };
       return {};
     } finally {
       switch (outcome) {

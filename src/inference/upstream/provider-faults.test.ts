@@ -35,7 +35,7 @@ describe('upstream provider faults', () => {
     const chunks = await collect(make().chat(request, { signal: new AbortController().signal }));
     const done = last(chunks);
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /up/);
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /up/);
     assert.ok(joined(chunks, 'reasoning').length > 0);
   });
 
@@ -44,7 +44,7 @@ describe('upstream provider faults', () => {
     const chunks = await collect(make().chat(request, { signal: new AbortController().signal }));
     const done = last(chunks);
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /ended the stream/);
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /ended the stream/);
   });
 
   test('a finish reason without [DONE] is a normal end', async () => {
@@ -59,7 +59,7 @@ describe('upstream provider faults', () => {
       const chunks = await collect(make().chat(request, { signal: new AbortController().signal }));
       const done = last(chunks);
       assert.equal(done?.type === 'done' && done.finishReason, 'error');
-      assert.match(done?.type === 'done' ? (done.error ?? '') : '', /malformed/);
+      assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /malformed/);
     });
   }
 
@@ -79,7 +79,7 @@ describe('upstream provider faults', () => {
     for (const expected of [/slot died/, /decode failed/, /overloaded/]) {
       const done = last(await collect(p.chat(request, { signal: new AbortController().signal })));
       assert.equal(done?.type === 'done' && done.finishReason, 'error');
-      assert.match(done?.type === 'done' ? (done.error ?? '') : '', expected);
+      assert.match(done?.type === 'done' ? (done.detail ?? '') : '', expected);
     }
   });
 
@@ -94,7 +94,7 @@ describe('upstream provider faults', () => {
     assert.equal(chunks.length, 1);
     const done = chunks[0];
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /HTTP 500\): Invalid UTF-8 sequence/);
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /HTTP 500\): Invalid UTF-8 sequence/);
   });
 
   test('client errors are thrown as typed InferenceErrors before any chunk', async () => {
@@ -133,7 +133,7 @@ describe('upstream provider faults', () => {
   test('401 says the key was rejected, without the key', async () => {
     up.enqueue({ status: 401, body: JSON.stringify({ error: { message: `invalid key ${KEY}` } }) });
     const done = last(await collect(make().chat(request, { signal: new AbortController().signal })));
-    const error = done?.type === 'done' ? (done.error ?? '') : '';
+    const error = done?.type === 'done' ? (done.detail ?? '') : '';
     assert.match(error, /rejected its API key/);
     assert.ok(!error.includes(KEY));
   });
@@ -146,7 +146,7 @@ describe('upstream provider faults', () => {
     const p = createUpstreamProvider(config(slow.baseUrl), { firstByteTimeoutMs: 100 });
     const done = last(await collect(p.chat(request, { signal: new AbortController().signal })));
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /no response within 100 ms/);
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /no response within 100 ms/);
   });
 
   test('a stalled stream times out; keep-alive comments keep it alive', async () => {
@@ -169,7 +169,7 @@ describe('upstream provider faults', () => {
       await collect(p.chat({ ...request, seed: 1 }, { signal: new AbortController().signal })),
     );
     assert.equal(stalled?.type === 'done' && stalled.finishReason, 'error');
-    assert.match(stalled?.type === 'done' ? (stalled.error ?? '') : '', /stalled/);
+    assert.match(stalled?.type === 'done' ? (stalled.detail ?? '') : '', /stalled/);
     const alive = last(
       await collect(p.chat({ ...request, seed: 2 }, { signal: new AbortController().signal })),
     );
@@ -207,7 +207,7 @@ describe('upstream provider faults', () => {
     const p = createUpstreamProvider(config(await refusedBaseUrl(), { apiKey: KEY }));
     const done = last(await collect(p.chat(request, { signal: new AbortController().signal })));
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /refused the connection/);
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /refused the connection/);
     assert.equal((await p.health()).ok, false);
   });
 
@@ -263,7 +263,7 @@ describe('upstream provider faults', () => {
     up.enqueue({ status: 307, headers: { location: `${elsewhere.baseUrl}/chat/completions` } });
     const done = last(await collect(make().chat(request, { signal: new AbortController().signal })));
     assert.equal(done?.type === 'done' && done.finishReason, 'error');
-    assert.match(done?.type === 'done' ? (done.error ?? '') : '', /redirect/);
+    assert.match(done?.type === 'done' ? (done.detail ?? '') : '', /redirect/);
     assert.equal(elsewhere.requests.length, 0);
   });
 });

@@ -12,9 +12,16 @@
 import type { UpstreamConfig } from '../../config/schema.ts';
 import { createDeltaNormaliser } from '../reasoning-normaliser.ts';
 import type { ChatChunk, ChatOptions, ChatRequest, Health, ModelInfo, Provider } from '../types.ts';
-import { InferenceError } from '../types.ts';
+import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../types.ts';
 import { type DecodedEvent, StreamDecoder } from './stream-decoder.ts';
-import { buildChatBody, displayUrl, endpoint, errorMessageOf, sanitiseDetail } from './wire.ts';
+import {
+  buildChatBody,
+  displayUrl,
+  endpoint,
+  errorMessageOf,
+  sanitiseDetail,
+  splitCredentials,
+} from './wire.ts';
 
 /** The subset of a pino logger used here; never given message text or secrets. */
 export interface UpstreamLogger {
@@ -75,8 +82,16 @@ export function createUpstreamProvider(
   const keepReasoning = options.keepReasoning ?? false;
   const log = options.logger;
   const id = config.id;
-  const shownUrl = displayUrl(config.baseUrl);
-  const secrets = [config.apiKey, passwordOf(config.baseUrl)];
+  // `user:pass@` in the base URL: fetch refuses URLs with credentials, so they go in a Basic header instead.
+  const { url: baseUrl, basic } = splitCredentials(config.baseUrl);
+  const shownUrl = displayUrl(baseUrl);
+  const secrets = [config.apiKey, basic?.password, basic?.header.slice('Basic '.length)];
+  if (basic && config.apiKey) {
+    log?.warn(
+      { upstream: id },
+      'upstream has both an apiKey and credentials in its baseUrl; the apiKey is sent',
+    );
+  }
   const label = `upstream "${id}" (${shownUrl})`;
   let discovered: { at: number; models: string[] } | undefined;
   let outstanding = 0;
@@ -86,7 +101,9 @@ export function createUpstreamProvider(
   function headers(json: boolean): Record<string, string> {
     const h: Record<string, string> = { accept: json ? 'application/json' : 'text/event-stream' };
     if (json === false) h['content-type'] = 'application/json';
+    // An explicit apiKey wins over URL credentials (one Authorization header only).
     if (config.apiKey) h.authorization = `Bearer ${config.apiKey}`;
+    else if (basic) h.authorization = basic.header;
     return h;
   }
 
@@ -96,7 +113,7 @@ export function createUpstreamProvider(
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), requestTimeoutMs);
     try {
-      const res = await fetchImpl(endpoint(config.baseUrl, 'models'), {
+      const res = await fetchImpl(endpoint(baseUrl, 'models'), {
         headers: headers(true),
         signal: controller.signal,
         redirect: 'error',
@@ -122,10 +139,9 @@ export function createUpstreamProvider(
     if (discovered && Date.now() - discovered.at < modelsTtlMs) return discovered.models.map(toInfo);
     const result = await probe();
     if (result.ok && result.models) return result.models.map(toInfo);
-    throw new InferenceError(
-      'upstream_error',
-      `${label} did not list its models: ${result.detail ?? 'no model list in the answer'}`,
-    );
+    throw new InferenceError('upstream_error', MODEL_SERVER_UNAVAILABLE, {
+      detail: `${label} did not list its models: ${result.detail ?? 'no model list in the answer'}`,
+    });
   }
 
   async function* chat(req: ChatRequest, opts: ChatOptions): AsyncGenerator<ChatChunk> {
@@ -163,7 +179,7 @@ export function createUpstreamProvider(
     try {
       let res: Response;
       try {
-        res = await fetchImpl(endpoint(config.baseUrl, 'chat/completions'), {
+        res = await fetchImpl(endpoint(baseUrl, 'chat/completions'), {
           method: 'POST',
           headers: headers(false),
           body: JSON.stringify(buildChatBody(req, keepReasoning)),
@@ -179,10 +195,14 @@ export function createUpstreamProvider(
         const detail = safe(messageFromBody(text) ?? '');
         log?.warn({ upstream: id, status: res.status }, 'upstream refused a chat request');
         if (CLIENT_ERROR_STATUSES.has(res.status)) {
-          const message = `${label} rejected the request (HTTP ${res.status})${detail ? `: ${detail}` : ''}`;
-          if (res.status === 404) throw new InferenceError('model_not_found', message);
+          // The upstream's own words are about the user's request: they are kept, its address is not.
+          const message = `The model server rejected the request (HTTP ${res.status})${detail ? `: ${detail}` : ''}`;
+          const full = {
+            detail: `${label} rejected the request (HTTP ${res.status})${detail ? `: ${detail}` : ''}`,
+          };
+          if (res.status === 404) throw new InferenceError('model_not_found', message, full);
           const overflow = res.status === 413 || CONTEXT_OVERFLOW.test(detail);
-          throw new InferenceError(overflow ? 'context_overflow' : 'invalid_request', message);
+          throw new InferenceError(overflow ? 'context_overflow' : 'invalid_request', message, full);
         }
         const what = res.status === 401 || res.status === 403 ? 'rejected its API key' : 'failed';
         yield* finish(decoder.fail(`${label} ${what} (HTTP ${res.status})${detail ? `: ${detail}` : ''}`));
@@ -237,7 +257,11 @@ export function createUpstreamProvider(
 
     function* emit(event: DecodedEvent): Generator<ChatChunk> {
       if (event.type === 'done' && event.finishReason === 'error') {
-        log?.warn({ upstream: id }, 'upstream stream failed');
+        // Users get one plain sentence; the host, status and cause go to the log and admin status.
+        const detail = event.detail ?? event.error ?? 'upstream failed';
+        log?.warn({ upstream: id, detail }, 'upstream stream failed');
+        yield { ...event, error: MODEL_SERVER_UNAVAILABLE, detail };
+        return;
       }
       yield event;
     }
@@ -272,14 +296,6 @@ export function createUpstreamProvider(
       for (const c of open) c.abort();
     },
   };
-}
-
-function passwordOf(baseUrl: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(baseUrl).password) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function messageFromBody(text: string): string | undefined {

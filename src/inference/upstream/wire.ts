@@ -136,6 +136,29 @@ export function displayUrl(baseUrl: string): string {
   }
 }
 
+/**
+ * Takes `user:pass@` out of a base URL: WHATWG fetch refuses URLs with credentials, so they travel as an
+ * `Authorization: Basic` header instead (and are redacted like an API key).
+ */
+export function splitCredentials(baseUrl: string): {
+  url: string;
+  basic?: { header: string; password: string };
+} {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return { url: baseUrl };
+  }
+  if (u.username === '' && u.password === '') return { url: baseUrl };
+  const user = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  const header = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  return { url: u.href.replace(/\/$/, baseUrl.endsWith('/') ? '/' : ''), basic: { header, password } };
+}
+
 /** Joins the configured base URL (which normally ends in `/v1`) and an endpoint path. */
 export function endpoint(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path}`;

@@ -5,7 +5,7 @@
 import type { OpenAiErrorBody } from '../../api/openai.ts';
 import { AdmissionError } from '../../core/admission/errors.ts';
 import { GatewayError } from '../../core/inference-gateway.ts';
-import { InferenceError } from '../../inference/types.ts';
+import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../../inference/types.ts';
 import { type ErrorFormatter, HttpError } from '../errors.ts';
 
 function typeFor(err: HttpError): string {
@@ -66,7 +66,8 @@ export function toV1HttpError(err: unknown): unknown {
         return new HttpError(503, 'overloaded', err.message, { retryAfterSeconds: 5 });
       case 'upstream_error':
       case 'engine_error':
-        return new HttpError(502, 'upstream_error', err.message);
+        // err.detail (host, port, cause) was logged where it happened; clients get one sentence.
+        return new HttpError(502, 'upstream_error', MODEL_SERVER_UNAVAILABLE);
       default:
         return err.code satisfies never;
     }

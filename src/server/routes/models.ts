@@ -8,17 +8,33 @@ import { chatCoreFor } from './chat-core.ts';
 export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { gateway } = chatCoreFor(ctx);
   app.get('/api/models', async (request, reply) => {
-    requireUser(request);
+    const user = requireUser(request);
     const { models, defaultModel } = await gateway.listModels();
     const body: ModelsResponse = {
       models: models.map((m) => {
         const entry: ModelListEntry = { id: m.id, provider: m.provider, state: m.state };
         if (m.downloadProgress !== undefined) entry.downloadProgress = m.downloadProgress;
-        if (m.detail !== undefined) entry.detail = m.detail;
+        // Providers' details name file paths and upstream addresses: admins only (the admin pages have more).
+        if (m.detail !== undefined) entry.detail = user.isAdmin ? m.detail : userDetail(m.state);
         return entry;
       }),
       defaultModel,
     };
     return reply.header('cache-control', 'no-store').send(body);
   });
+}
+
+function userDetail(state: ModelListEntry['state']): string {
+  switch (state) {
+    case 'unavailable':
+      return 'This model is unavailable right now.';
+    case 'loading':
+      return 'This model is loading.';
+    case 'downloading':
+      return 'This model is being downloaded.';
+    case 'ready':
+      return 'Ready.';
+    default:
+      return state satisfies never;
+  }
 }
