@@ -82,6 +82,7 @@ describe('attack: internal upstream details never reach users', () => {
       json: { content: 'hello', model: 'dead-r1' },
     });
     const events = await collectSse(sent);
+    assert.deepEqual(events.at(-1)?.data, { finishReason: 'error', error: MODEL_SERVER_UNAVAILABLE });
     assertNoInternals(JSON.stringify(events), 'web stream');
     const stored = await (await server.request(`/api/conversations/${conv.id}`, { cookie: user })).text();
     assertNoInternals(stored, 'stored conversation');
