@@ -89,7 +89,12 @@ describe('loadConfig', () => {
 
   test('admission and sign-up PoW knobs: defaults, file and env', () => {
     const defaults = loadConfig({ cwd: dirWithConfig(), env: {} });
-    assert.deepEqual(defaults.admission, { maxQueued: 256, maxQueuedPerUser: 4, maxWaitMs: 120_000 });
+    assert.deepEqual(defaults.admission, {
+      maxQueued: 256,
+      maxQueuedPerUser: 4,
+      maxWaitMs: 120_000,
+      fairShareWindowMs: 30_000,
+    });
     assert.equal(defaults.signupPow.onRate, 20);
     assert.equal(defaults.signupPow.difficultyBits, 16);
     const config = loadConfig({
@@ -97,11 +102,17 @@ describe('loadConfig', () => {
       env: {
         PONDER_ADMISSION_MAX_QUEUED_PER_USER: '0',
         PONDER_ADMISSION_MAX_WAIT_MS: '5000',
+        PONDER_ADMISSION_FAIR_SHARE_WINDOW_MS: '0',
         PONDER_SIGNUP_POW_DIFFICULTY: '12',
         PONDER_SIGNUP_POW_OFF_RATE: '2',
       },
     });
-    assert.deepEqual(config.admission, { maxQueued: 10, maxQueuedPerUser: 0, maxWaitMs: 5000 });
+    assert.deepEqual(config.admission, {
+      maxQueued: 10,
+      maxQueuedPerUser: 0,
+      maxWaitMs: 5000,
+      fairShareWindowMs: 0,
+    });
     assert.deepEqual(config.signupPow, { onRate: 5, offRate: 2, difficultyBits: 12 });
     assert.equal(defaults.redisKeyPrefix, 'ponder:');
     assert.equal(defaults.metricsToken, undefined);

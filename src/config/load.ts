@@ -37,6 +37,7 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PONDER_SIGNUP_POW_DIFFICULTY: { path: ['signupPow', 'difficultyBits'], kind: 'int' },
 };
 
+  PONDER_ADMISSION_FAIR_SHARE_WINDOW_MS: { path: ['admission', 'fairShareWindowMs'], kind: 'int' },
 /** Variables read by other tools (tests, the CLI itself) that share the prefix but are not configuration. */
 const ENV_IGNORED_PREFIXES = ['PONDER_TEST_', 'PONDER_CONFIG', 'PONDER_BENCH_'];
 

@@ -63,6 +63,11 @@ export const admissionSchema = z.strictObject({
   maxQueuedPerUser: z.int().min(0).max(1000).default(4),
   /** Longest wait in the queue before 503 `queue_timeout`, in ms. */
   maxWaitMs: z.int().min(100).max(3_600_000).default(120_000),
+  /**
+   * While other users were active this recently (ms), one user holds at most their priority-weighted
+   * share of the slots (at least 1), whatever the plan's maxConcurrency; 0 turns the cap off.
+   */
+  fairShareWindowMs: z.int().min(0).max(3_600_000).default(30_000),
 });
 
 export const signupPowSchema = z.strictObject({

@@ -105,6 +105,7 @@ export async function createServerCapacity(opts: ServerCapacityOptions): Promise
       maxQueued: config.admission.maxQueued,
       maxQueuedPerUser: config.admission.maxQueuedPerUser,
       maxWaitMs: config.admission.maxWaitMs,
+      fairShareWindowMs: config.admission.fairShareWindowMs,
       ...(opts.slots === undefined ? {} : { capacity: opts.slots }),
     },
     pow: {

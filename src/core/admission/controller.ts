@@ -19,19 +19,21 @@
 import { MemoryConcurrencyLimiter } from '../rate-limit/memory.ts';
 import type { ConcurrencyLimiter } from '../rate-limit/types.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
-import { AdmissionError, type AdmissionErrorCode, toRetryAfterSeconds } from './errors.ts';
+import { AdmissionError, type AdmissionErrorCode } from './errors.ts';
 import { FairQueue } from './fair-queue.ts';
 import { HoldTimeEstimate } from './hold-time.ts';
 import { type AdmissionObserver, safeObserve } from './observer.ts';
+import { publishPositions } from './queue-positions.ts';
+import { checkCount, retryAfterSystem, retryAfterUser } from './retry-after.ts';
 import type {
   AdmissionControllerOptions,
   AdmissionRequest,
   AdmissionStats,
   AdmitOptions,
-  QueueUpdate,
   Ticket,
 } from './types.ts';
-import { type LocalUser, TicketImpl, Waiter } from './waiter.ts';
+import { type LocalUser, UserTable } from './user-table.ts';
+import { TicketImpl, Waiter } from './waiter.ts';
 
 export type {
   AdmissionControllerOptions,
@@ -56,7 +58,7 @@ export class AdmissionController implements Disposable {
   #capacity: number;
   #busy = 0;
   readonly #queue = new FairQueue<Waiter>();
-  readonly #users = new Map<string, LocalUser>();
+  readonly #users: UserTable;
   readonly #hold = new HoldTimeEstimate();
   readonly #clock: Clock;
   readonly #limiter: ConcurrencyLimiter;
@@ -87,6 +89,7 @@ export class AdmissionController implements Disposable {
     this.#limiter = opts.limiter ?? new MemoryConcurrencyLimiter();
     this.#clock = opts.clock ?? systemClock;
     this.#observer = opts.observer;
+    this.#users = new UserTable(checkCount('fairShareWindowMs', opts.fairShareWindowMs ?? 30_000));
   }
 
   get capacity(): number {
@@ -105,7 +108,7 @@ export class AdmissionController implements Disposable {
     const cap = Math.max(1, Math.floor(opts.plan.maxConcurrency));
     const weight = opts.plan.priority > 0 ? opts.plan.priority : 1;
     const cost = opts.cost !== undefined && Number.isFinite(opts.cost) && opts.cost > 0 ? opts.cost : 1;
-    const w = new Waiter(opts.userId, cap, now, opts.signal, opts.onQueued);
+    const w = new Waiter(opts.userId, cap, weight, now, opts.signal, opts.onQueued);
     const out: AdmissionRequest = { ticket: w.promise, updates: w.channel };
 
     if (this.#closed) return this.#refuse(w, 'shutting_down', this.#retryAfterSystem(0));
@@ -115,10 +118,15 @@ export class AdmissionController implements Disposable {
       return out;
     }
     const user = this.#users.get(opts.userId);
-    const active = user ? user.running.size + user.acquiring : 0;
+    const active = this.#users.active(opts.userId);
     const userQueued = this.#queue.userSize(opts.userId);
+    this.#users.touch(opts.userId, weight, now);
     const immediate =
-      this.#busy < this.#capacity && active < cap && userQueued === 0 && (user?.blockedUntil ?? 0) <= now;
+      this.#busy < this.#capacity &&
+      active < cap &&
+      active < this.#users.shareCap(opts.userId, weight, this.#capacity, now) &&
+      userQueued === 0 &&
+      (user?.blockedUntil ?? 0) <= now;
     if (!immediate) {
       if (userQueued >= this.#maxQueuedPerUser) {
         return active >= cap
@@ -138,7 +146,7 @@ export class AdmissionController implements Disposable {
     }
 
     this.#queue.push(w, weight, cost);
-    this.#userState(opts.userId);
+    this.#users.state(opts.userId);
     if (opts.signal) {
       const signal = opts.signal;
       w.onAbort = () => this.#abort(w, signal.reason);
@@ -193,20 +201,8 @@ export class AdmissionController implements Disposable {
 
   // ── internals ──────────────────────────────────────────────────────────────
 
-  #userState(userId: string): LocalUser {
-    let u = this.#users.get(userId);
-    if (!u) {
-      u = { running: new Set(), acquiring: 0, blockedUntil: 0 };
-      this.#users.set(userId, u);
-    }
-    return u;
-  }
-
   #forgetIfIdle(userId: string): void {
-    const u = this.#users.get(userId);
-    if (u && u.running.size === 0 && u.acquiring === 0 && this.#queue.userSize(userId) === 0) {
-      this.#users.delete(userId);
-    }
+    this.#users.forgetIfIdle(userId, this.#queue.userSize(userId));
   }
 
   #refuse(
@@ -263,10 +259,16 @@ export class AdmissionController implements Disposable {
     this.#scheduleUpdates();
   }
 
+  /** At the plan's cap, over the fair share while others are active, or backing off: skipped, not blocking. */
   #eligible = (head: Waiter): boolean => {
     const u = this.#users.get(head.userId);
     if (!u) return true;
-    return u.running.size + u.acquiring < head.cap && u.blockedUntil <= this.#pumpNow;
+    const active = u.running.size + u.acquiring;
+    return (
+      active < head.cap &&
+      u.blockedUntil <= this.#pumpNow &&
+      active < this.#users.shareCap(head.userId, head.weight, this.#capacity, this.#pumpNow)
+    );
   };
 
   /** Starts waiters while there is capacity. Re-entrant calls (a synchronous limiter) loop instead of recursing. */
@@ -290,6 +292,10 @@ export class AdmissionController implements Disposable {
     } finally {
       this.#pumping = false;
     }
+    // Slots left free for users active a moment ago: when they stay away, the cap lifts without any event.
+    if (!this.#closed && this.#busy < this.#capacity && this.#queue.size > 0) {
+      this.#scheduleRetry(this.#users.nextExpiry());
+    }
     this.#gauges();
     this.#scheduleUpdates();
   }
@@ -297,7 +303,7 @@ export class AdmissionController implements Disposable {
   #start(w: Waiter): void {
     w.state = 'acquiring';
     this.#busy++;
-    this.#userState(w.userId).acquiring++;
+    this.#users.state(w.userId).acquiring++;
     let result: boolean | Promise<boolean>;
     try {
       result = this.#limiter.tryAcquire(w.userId, w.cap, w.id);
@@ -320,7 +326,7 @@ export class AdmissionController implements Disposable {
   }
 
   #acquired(w: Waiter, ok: boolean): void {
-    const u = this.#userState(w.userId);
+    const u = this.#users.state(w.userId);
     u.acquiring--;
     const now = this.#clock.now();
     if (w.state === 'acquiring' && this.#closed) {
@@ -344,7 +350,7 @@ export class AdmissionController implements Disposable {
       this.#pump();
       return;
     }
-    const ticket = new TicketImpl(w.id, w.userId, now, now - w.enqueuedAt, (t) => this.#release(t));
+    const ticket = new TicketImpl(w.id, w.userId, now, now - w.enqueuedAt, (t) => this.#release(t, w.weight));
     u.running.add(ticket);
     this.#admitted++;
     safeObserve(this.#observer, 'onAdmitted', ticket.waitedMs);
@@ -353,13 +359,15 @@ export class AdmissionController implements Disposable {
     this.#pump();
   }
 
-  #release(t: TicketImpl): void {
+  #release(t: TicketImpl, weight: number): void {
     const u = this.#users.get(t.userId);
     u?.running.delete(t);
     this.#busy--;
-    const held = this.#clock.now() - t.admittedAt;
+    const now = this.#clock.now();
+    const held = now - t.admittedAt;
     this.#hold.add(held);
     safeObserve(this.#observer, 'onReleased', held);
+    this.#users.touch(t.userId, weight, now);
     this.#releaseShared(t.userId, t.id);
     this.#forgetIfIdle(t.userId);
     this.#pump();
@@ -375,7 +383,7 @@ export class AdmissionController implements Disposable {
   }
 
   #scheduleRetry(at: number): void {
-    if (this.#closed || at >= this.#retryAt) return;
+    if (this.#closed || at >= this.#retryAt || !Number.isFinite(at)) return;
     if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
     this.#retryAt = at;
     this.#retryTimer = this.#clock.setTimeout(
@@ -404,50 +412,15 @@ export class AdmissionController implements Disposable {
     this.#updatesScheduled = true;
     queueMicrotask(() => {
       this.#updatesScheduled = false;
-      const ordered = this.#queue.ordered();
-      for (let i = 0; i < ordered.length; i++) {
-        const w = ordered[i]!;
-        const position = i + 1;
-        const etaMs = this.etaMs(position);
-        if (position === w.position && !etaMoved(w.etaMs, etaMs)) continue;
-        w.position = position;
-        w.etaMs = etaMs;
-        const update: QueueUpdate =
-          etaMs === undefined ? { type: 'queued', position } : { type: 'queued', position, etaMs };
-        w.channel.push(update);
-        if (w.onQueued) {
-          try {
-            w.onQueued(update);
-          } catch {
-            // A failing listener must not stop the others' updates.
-          }
-        }
-      }
+      publishPositions(this.#queue.ordered(), (position) => this.etaMs(position));
     });
   }
 
-  /** 503: how long until the queue ahead (plus this request) drains. */
   #retryAfterSystem(ahead: number): number {
-    const drain = this.#hold.drainPerMs(this.#capacity) ?? Math.max(1, this.#capacity) / this.#initialHoldMs;
-    return toRetryAfterSeconds((ahead + 1) / drain);
+    return retryAfterSystem(this.#hold, this.#capacity, this.#initialHoldMs, ahead);
   }
 
-  /** 429 concurrency_limit: when this user's oldest generation is likely done, plus their own queue. */
   #retryAfterUser(user: LocalUser | undefined, cap: number, userQueued: number, now: number): number {
-    const mean = this.#hold.meanMs ?? this.#initialHoldMs;
-    let oldest = now;
-    for (const t of user?.running ?? []) oldest = Math.min(oldest, t.admittedAt);
-    return toRetryAfterSeconds(Math.max(0, mean - (now - oldest)) + (mean * userQueued) / cap);
+    return retryAfterUser(this.#hold, this.#initialHoldMs, user, cap, userQueued, now);
   }
-}
-
-function checkCount(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0`);
-  return value;
-}
-
-/** A new ETA is worth sending when it appears, or moves by more than a second and a fifth. */
-function etaMoved(before: number | undefined, after: number | undefined): boolean {
-  if (before === undefined || after === undefined) return before !== after;
-  return Math.abs(after - before) > Math.max(1000, before / 5);
 }

@@ -59,6 +59,12 @@ export interface AdmissionControllerOptions {
   maxQueuedPerUser?: number;
   /** Longest wait in the queue before a 503 `queue_timeout`. Default 120 000 ms. */
   maxWaitMs?: number;
+  /**
+   * While other users were active within this window (running, queued, or finished this many ms ago),
+   * a user may hold at most `floor(capacity × priority ÷ the active users' total priority)` slots, at
+   * least 1, even when the plan allows more. 0 turns the cap off. Default 30 000 ms.
+   */
+  fairShareWindowMs?: number;
   /** Per-user concurrency across processes; default in-process. Pass a `RedisConcurrencyLimiter` to share. */
   limiter?: ConcurrencyLimiter;
   /** How long a user whose shared cap was full (held by another process) waits before asking again. Default 500 ms. */

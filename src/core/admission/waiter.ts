@@ -22,6 +22,8 @@ export class Waiter implements FairEntry {
   constructor(
     readonly userId: string,
     readonly cap: number,
+    /** Fair-queueing weight (plan priority), also the user's weight in the fair-share cap. */
+    readonly weight: number,
     readonly enqueuedAt: number,
     readonly signal: AbortSignal | undefined,
     readonly onQueued: ((u: QueueUpdate) => void) | undefined,
@@ -33,13 +35,6 @@ export class Waiter implements FairEntry {
     // A caller that only reads `updates` and drops `ticket` must not crash the process.
     this.promise.catch(() => {});
   }
-}
-
-export interface LocalUser {
-  running: Set<TicketImpl>;
-  acquiring: number;
-  /** Epoch ms before which the shared limiter is not asked again for this user. */
-  blockedUntil: number;
 }
 
 export class TicketImpl implements Ticket {
