@@ -144,7 +144,11 @@ test('SIGKILL, then SIGTERM, mid-generation: partial answers survive as interrup
   const api = client(first.url);
   const signup = await api.request('/api/auth/signup', {
     method: 'POST',
-    json: { email: 'crash@example.com', password: 'correct horse battery staple' },
+    json: {
+      email: 'crash@example.com',
+      password: 'correct horse battery staple',
+      setupCode: first.setupCode,
+    },
   });
   assert.equal(signup.status, 201);
   const { conversationId, events } = await longGeneration(api);

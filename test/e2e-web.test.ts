@@ -66,6 +66,8 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.getByRole('link', { name: /Sign up/ }).click();
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
+    // The first account becomes the admin: the page asks for the code printed at start.
+    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await composer().waitFor();
     assert.equal(new URL(page.url()).pathname, '/');
@@ -352,6 +354,7 @@ describe('sign-up under a flood: the browser solves the proof of work', {
     await page.goto(`${server.baseUrl}/signup`);
     await page.getByLabel('Email').fill(`pow-${Date.now()}@example.com`);
     await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByRole('textbox', { name: /Message Ponder/ }).waitFor();
     assert.deepEqual(statuses, [428, 201]);

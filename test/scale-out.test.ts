@@ -70,7 +70,8 @@ function call(
 async function signup(instance: Instance, email: string): Promise<{ cookie: string; id: string }> {
   const res = await call(instance, '/api/auth/signup', {
     method: 'POST',
-    json: { email, password: PASSWORD },
+    // The first account (the admin) needs the code printed at start; later sign-ups need none.
+    json: { email, password: PASSWORD, ...(instance.setupCode ? { setupCode: instance.setupCode } : {}) },
   });
   assert.equal(res.status, 201, await res.clone().text());
   const cookie = /^(ponder_session=[^;]+)/.exec(res.headers.getSetCookie()[0] ?? '')?.[1];
@@ -157,6 +158,9 @@ after(async () => {
 });
 
 test('two instances share the concurrency cap, running streams, stops, quotas and the PoW gate', async () => {
+  // Derived from the shared master key: every instance prints and accepts the same setup code.
+  assert.ok(a.setupCode);
+  assert.equal(b.setupCode, a.setupCode);
   const admin = await signup(a, `admin-${randomUUID()}@example.com`);
   // Signed up on B, used on both: sessions live in the shared database.
   const user = await signup(b, `user-${randomUUID()}@example.com`);

@@ -12,6 +12,8 @@ export interface ServeProcess {
   child: ChildProcess;
   /** `http://127.0.0.1:PORT`. */
   url: string;
+  /** The setup code the first sign-up needs, as printed at start (undefined once an account exists). */
+  setupCode: string | undefined;
   /** Everything the process wrote to stdout and stderr. */
   output: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -52,5 +54,6 @@ export async function startServe(
     async () => ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200 ? true : undefined),
     60_000,
   );
-  return { child, url, output, exited };
+  const setupCode = /setup code: ([A-Z0-9]{5}-[A-Z0-9]{5})/.exec(output.join(''))?.[1];
+  return { child, url, setupCode, output, exited };
 }

@@ -13,7 +13,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     test('sign-up sets a hardened cookie; first user is admin, second is not', async () => {
       const res = await s.request('/api/auth/signup', {
         method: 'POST',
-        json: { email: '  First@Example.COM ', password: TEST_PASSWORD },
+        json: { email: '  First@Example.COM ', password: TEST_PASSWORD, setupCode: s.setupCode },
       });
       assert.equal(res.status, 201);
       const setCookie = res.headers.getSetCookie().join('\n');

@@ -16,7 +16,10 @@ describe('log canaries', () => {
     const content = `CanaryMessage${tag}`;
     const s = await startTestServer({ config: { logLevel: 'trace' } });
     try {
-      let res = await s.request('/api/auth/signup', { method: 'POST', json: { email, password } });
+      let res = await s.request('/api/auth/signup', {
+        method: 'POST',
+        json: { email, password, setupCode: s.setupCode },
+      });
       assert.equal(res.status, 201);
       const cookie = sessionCookieOf(res);
       const token = cookie.split('=')[1] as string;

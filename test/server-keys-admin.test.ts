@@ -157,7 +157,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.equal(r.status, 403);
         r = await inviteOnly.request('/api/auth/signup', {
           method: 'POST',
-          json: { email: 'a@example.com', password: TEST_PASSWORD, inviteCode: local },
+          json: {
+            email: 'a@example.com',
+            password: TEST_PASSWORD,
+            inviteCode: local,
+            setupCode: inviteOnly.setupCode,
+          },
         });
         assert.equal(r.status, 201);
         r = await inviteOnly.request('/api/auth/signup', {

@@ -18,6 +18,8 @@ export const signupRequestSchema = z.strictObject({
   email,
   password,
   inviteCode: z.string().max(200).optional(),
+  /** The code printed at first start; needed by the first sign-up only (`GET /api/auth/setup`). */
+  setupCode: z.string().max(100).optional(),
   pow: z.strictObject({ challenge: z.string().max(500), nonce: z.string().max(200) }).optional(),
 });
 export type SignupRequest = z.infer<typeof signupRequestSchema>;

@@ -9,7 +9,9 @@ export class ConfigError extends Error {
 }
 
 /** `PONDER_*` variables and the config path they set. Anything else named `PONDER_*` is an error. */
-const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' | 'json' }> = {
+type EnvKind = 'string' | 'int' | 'bool' | 'json' | 'list' | 'trust-proxy';
+
+const ENV_KEYS: Record<string, { path: string[]; kind: EnvKind }> = {
   PONDER_DATA_DIR: { path: ['dataDir'], kind: 'string' },
   PONDER_HOST: { path: ['host'], kind: 'string' },
   PONDER_PORT: { path: ['port'], kind: 'int' },
@@ -22,6 +24,9 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PONDER_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   PONDER_SIGNUP_MODE: { path: ['signupMode'], kind: 'string' },
   PONDER_SECURE_COOKIES: { path: ['secureCookies'], kind: 'bool' },
+  PONDER_TRUST_PROXY: { path: ['trustProxy'], kind: 'trust-proxy' },
+  PONDER_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
+  PONDER_ALLOWED_HOSTS: { path: ['allowedHosts'], kind: 'list' },
   PONDER_ENGINE_SLOTS: { path: ['engine', 'slots'], kind: 'int' },
   PONDER_ENGINE_THREADS: { path: ['engine', 'threads'], kind: 'int' },
   PONDER_ENGINE_CONTEXT_SIZE: { path: ['engine', 'contextSize'], kind: 'int' },
@@ -32,12 +37,12 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PONDER_ADMISSION_MAX_QUEUED: { path: ['admission', 'maxQueued'], kind: 'int' },
   PONDER_ADMISSION_MAX_QUEUED_PER_USER: { path: ['admission', 'maxQueuedPerUser'], kind: 'int' },
   PONDER_ADMISSION_MAX_WAIT_MS: { path: ['admission', 'maxWaitMs'], kind: 'int' },
+  PONDER_ADMISSION_FAIR_SHARE_WINDOW_MS: { path: ['admission', 'fairShareWindowMs'], kind: 'int' },
   PONDER_SIGNUP_POW_ON_RATE: { path: ['signupPow', 'onRate'], kind: 'int' },
   PONDER_SIGNUP_POW_OFF_RATE: { path: ['signupPow', 'offRate'], kind: 'int' },
   PONDER_SIGNUP_POW_DIFFICULTY: { path: ['signupPow', 'difficultyBits'], kind: 'int' },
 };
 
-  PONDER_ADMISSION_FAIR_SHARE_WINDOW_MS: { path: ['admission', 'fairShareWindowMs'], kind: 'int' },
 /** Variables read by other tools (tests, the CLI itself) that share the prefix but are not configuration. */
 const ENV_IGNORED_PREFIXES = ['PONDER_TEST_', 'PONDER_CONFIG', 'PONDER_BENCH_'];
 
@@ -99,7 +104,7 @@ function readEnv(env: Record<string, string | undefined>): ConfigOverrides {
   return out;
 }
 
-function convertEnv(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'json'): unknown {
+function convertEnv(name: string, raw: string, kind: EnvKind): unknown {
   switch (kind) {
     case 'string':
       return raw;
@@ -118,6 +123,18 @@ function convertEnv(name: string, raw: string, kind: 'string' | 'int' | 'bool' |
       } catch (err) {
         throw new ConfigError(`${name}: not valid JSON: ${(err as Error).message}`);
       }
+    case 'list':
+      return raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+    case 'trust-proxy': {
+      // `false`/`0` off, a hop count, or CIDRs / addresses (comma-separated).
+      const value = raw.trim();
+      if (/^(0|false|no|off)$/i.test(value)) return false;
+      if (/^\d+$/.test(value)) return Number(value);
+      return value;
+    }
     default:
       return kind satisfies never;
   }

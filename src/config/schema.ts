@@ -112,6 +112,26 @@ export const configSchema = z.strictObject({
   signupMode: z.enum(['open', 'invite', 'closed']).default('open'),
   /** Set when Ponder is served over HTTPS (directly or behind a proxy): session cookies get `Secure`. */
   secureCookies: z.boolean().default(false),
+  /**
+   * Which peers may set `X-Forwarded-For` / `-Proto` / `-Host` (Fastify's `trustProxy`): `false` (default:
+   * the socket's peer is the client), a hop count (`1` = one proxy in front), or CIDRs / addresses as
+   * an array or a comma-separated string (`"10.0.0.0/8,127.0.0.1"`). Per-IP limits, logs and PoW use it.
+   */
+  trustProxy: z
+    .union([
+      z.literal(false),
+      z.int().min(1).max(16),
+      z.string().trim().min(1),
+      z.array(z.string().trim().min(1)).min(1),
+    ])
+    .default(false),
+  /** The URL users reach Ponder at (`https://chat.example.com`); its host is allowed in `Host`. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Host names accepted in the `Host` header besides `publicUrl`'s (others get 421, a DNS-rebinding
+   * defence). `"*"` accepts any. Default: localhost names on a loopback bind, any host otherwise.
+   */
+  allowedHosts: z.array(z.string().trim().min(1).toLowerCase()).optional(),
   engine: engineSchema.default(engineSchema.parse({})),
   upstreams: z.array(upstreamSchema).default([]),
   plans: z.record(z.string(), planSchema).default(DEFAULT_PLANS),

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { PonderConfig } from '../config/schema.ts';
 import {
   AccountHooks,
   Accounts,
@@ -22,10 +23,17 @@ import { installAuth } from './auth/plugin.ts';
 import { storeWithUsage } from './capacity.ts';
 import type { AppContext, AppDeps, ModelStatus } from './context.ts';
 import { ErrorFormats, HttpError, notFound, sendError } from './errors.ts';
+import {
+  clientErrorHandler,
+  drainRequestBody,
+  frameworkErrorHandler,
+  isBodyTooLarge,
+} from './framework-errors.ts';
 import { ServerMetrics } from './metrics.ts';
 import { ROUTE_PLUGINS } from './routes/index.ts';
-import { installSecurityHeaders } from './security/headers.ts';
-import { createLogger, installRequestLogging, requestIdFor } from './security/logging.ts';
+import { installSecurityHeaders, securityHeaders } from './security/headers.ts';
+import { installHostCheck } from './security/host.ts';
+import { createLogger, installRequestLogging, requestChildLogger, requestIdFor } from './security/logging.ts';
 import { installOriginCheck } from './security/origin.ts';
 import { ShutdownHooks } from './shutdown.ts';
 import { installWebApp } from './web-static.ts';
@@ -73,8 +81,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(capacity ? { admission: () => capacity.admission.stats() } : {}),
     upstreams: () => pools.flatMap((p) => p.members()),
   });
+  const errorFormats = new ErrorFormats();
+  const edgeHeaders = securityHeaders({ hsts: config.secureCookies });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Only these peers may name the client in X-Forwarded-For (request.ip); others are the client.
+    trustProxy: trustProxyOption(config.trustProxy),
+    childLoggerFactory: requestChildLogger,
+    frameworkErrors: frameworkErrorHandler(errorFormats, edgeHeaders),
+    clientErrorHandler: clientErrorHandler(edgeHeaders),
     // Our own one-line-per-response log (security/logging.ts) replaces Fastify's, which logs full URLs.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -91,12 +106,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter: deps.rateLimiter ?? new MemoryRateLimiter(),
     hooks,
     signupMode: config.signupMode,
+    ...(deps.setupCode ? { setupCode: deps.setupCode } : {}),
     defaultPlan: config.defaultPlan,
     plans,
     logger,
     ...(deps.throttle ? { throttle: deps.throttle } : {}),
   });
-  const errorFormats = new ErrorFormats();
   const missing: ModelStatus = { state: 'missing' };
   const ctx: AppContext = {
     deps,
@@ -137,6 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   installRequestLogging(app);
   installSecurityHeaders(app, { hsts: config.secureCookies });
+  installHostCheck(app, {
+    bindHost: config.host,
+    publicUrl: config.publicUrl,
+    allowedHosts: config.allowedHosts,
+  });
   installOriginCheck(app, { secureCookies: config.secureCookies });
   app.addHook('onRequest', async (request) => {
     if (ctx.lifecycle.draining && request.method !== 'GET' && request.method !== 'HEAD') {
@@ -147,7 +167,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installAuth(app, { accounts, apiKeys: ctx.apiKeys });
 
-  app.setErrorHandler((error, request, reply) => sendError(errorFormats, request, reply, error));
+  app.setErrorHandler(async (error, request, reply) => {
+    if (isBodyTooLarge(error)) await drainRequestBody(request.raw);
+    return sendError(errorFormats, request, reply, error);
+  });
   for (const plugin of ROUTE_PLUGINS) {
     await app.register(async (child) => plugin(child, ctx));
   }
@@ -158,4 +181,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return sendError(errorFormats, request, reply, notFound('No such route.'));
   });
   return app;
+}
+
+/**
+ * Fastify's `trustProxy` from the config: CIDRs / addresses as given; a hop count as proxy-addr's
+ * "trust the first N hops from the socket" (Fastify accepts a number at run time, its types do not).
+ */
+function trustProxyOption(
+  value: PonderConfig['trustProxy'],
+): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value;
 }

@@ -45,6 +45,11 @@ export interface AppDeps {
   providers?: Provider[];
   /** Model id chat uses when a request names none. */
   defaultModel?: string;
+  /**
+   * The setup code the first web sign-up (the future admin) must bring; `ponder serve` derives it from
+   * the master key and prints it. Undefined: none asked.
+   */
+  setupCode?: string;
   /** The default model's state; default: `{ state: 'missing' }`. */
   modelStatus?: () => ModelStatus;
   /** Live numbers for `GET /api/admin/status`; missing ones are 0. */

@@ -164,6 +164,10 @@ export function sendError(
     );
   }
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  // A daily quota's Retry-After points at midnight; OpenAI's SDKs would sleep that long before retrying.
+  // `x-should-retry: false` makes them raise at once (short rate limits keep plain Retry-After).
+  if (err.code === 'quota_exceeded' || err.code === 'insufficient_quota')
+    reply.header('x-should-retry', 'false');
   return reply
     .code(err.status)
     .type('application/json; charset=utf-8')

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PonderConfig } from '../config/schema.ts';
-import { SharedRateLimiter } from '../core/accounts/index.ts';
+import { deriveSetupCode, SharedRateLimiter } from '../core/accounts/index.ts';
 import { RedisCounterStore, RedisRateLimiter } from '../core/rate-limit/index.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../inference/llama/index.ts';
 import { modelNameOf, modelsDirOf, resolveModel } from '../inference/llama/model-files.ts';
@@ -113,11 +113,12 @@ export async function startServer(
     if (shared) cleanups.push(() => shared.redis.quit().then(() => {}));
     // Admission, quotas, PoW (config knobs), metrics and, with Redis, shared tickets, counters and
     // generation streams. Disposed after the app closed, before Redis quits.
+    const secret = powSecret(config, logger);
     const capacity = await createServerCapacity({
       config,
       store,
       ...(shared ? { redis: shared.redis } : {}),
-      powSecret: powSecret(config, logger),
+      powSecret: secret,
       keyPrefix: options.redisKeyPrefix ?? config.redisKeyPrefix,
       logger,
     });
@@ -132,8 +133,11 @@ export async function startServer(
       if (interrupted > 0)
         logger.warn({ interrupted }, 'generations whose instance is gone marked interrupted');
     }
+    // Derived from the master key (through the PoW secret): the same on every instance and restart.
+    const setupCode = deriveSetupCode(secret);
     const app = await buildApp({
       ...(shared ? { rateLimiter: shared.rateLimiter } : {}),
+      setupCode,
       ...capacity.deps,
       ...options.deps,
       config,
@@ -152,6 +156,7 @@ export async function startServer(
       { url, store: store.dialect, model: model.status.model, modelState: model.status.state },
       'ponder listening',
     );
+    await announceSetupCode(store, setupCode, url);
 
     let closing: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown'): Promise<void> => {
@@ -204,6 +209,18 @@ function sharedState(
   const counters = new RedisCounterStore({ redis, keyPrefix });
   const limiter = new RedisRateLimiter({ redis, keyPrefix });
   return { redis, rateLimiter: new SharedRateLimiter(limiter, counters) };
+}
+
+/**
+ * While no account exists, the setup code goes to the terminal (stderr), never to the JSON log: it is
+ * a secret, and logs are shipped elsewhere.
+ */
+async function announceSetupCode(store: Store, code: string, url: string): Promise<void> {
+  if ((await store.users.count()) > 0) return;
+  process.stderr.write(
+    `\nPonder has no admin yet. Open ${url} and sign up with this setup code: ${code}\n` +
+      '(or create the admin with `ponder user create --admin`). The first account becomes the admin.\n\n',
+  );
 }
 
 function powSecret(config: PonderConfig, logger: Logger): Buffer {

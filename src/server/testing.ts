@@ -32,6 +32,8 @@ export interface TestServerOptions {
    * is merged over the capacity's chat options. Default off: generations are admitted at once.
    */
   capacity?: boolean | { keyPrefix?: string; slots?: number };
+  /** The setup code the first sign-up needs (as `ponder serve` asks). Default `TEST_SETUP_CODE`; null: none. */
+  setupCode?: string | null;
 }
 
 export interface TestServer {
@@ -46,7 +48,12 @@ export interface TestServer {
   provider?: Provider;
   /** Present when `capacity` was asked for. */
   capacity?: ServerCapacity;
-  /** Signs up over HTTP (as a browser would) and returns the `Cookie` header value to send back. */
+  /** What the first sign-up must bring (null when the server asks none). */
+  setupCode: string | null;
+  /**
+   * Signs up over HTTP (as a browser would) and returns the `Cookie` header value to send back. The
+   * first account (the admin) brings the setup code.
+   */
   signup(email?: string, password?: string): Promise<{ cookie: string; user: ApiUser }>;
   /** `fetch` relative to `baseUrl`, adding `Origin` (for state-changing requests) and the given cookie. */
   request(path: string, init?: RequestInit & { cookie?: string; json?: unknown }): Promise<Response>;
@@ -54,6 +61,7 @@ export interface TestServer {
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_SETUP_CODE = 'TESTS-SETUP';
 let counter = 0;
 
 export function testPgUrl(): string {
@@ -159,10 +167,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       cleanups.push(() => owned[Symbol.asyncDispose]());
     }
     const capacityDeps = capacity?.deps ?? {};
+    const setupCode = options.setupCode === undefined ? TEST_SETUP_CODE : options.setupCode;
     const app = await buildApp({
       config,
       store,
       logger,
+      ...(setupCode ? { setupCode } : {}),
       // Tests sign up many users from 127.0.0.1.
       throttle: { signupPerIp: { limit: 10_000, windowMs: 60_000 } },
       // Tests sign up faster than any real flood; the gate has its own test.
@@ -205,11 +215,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(provider ? { provider } : {}),
       ...(capacity ? { capacity } : {}),
       request,
+      setupCode,
       async signup(email, password = TEST_PASSWORD) {
         const address = email ?? `user${++counter}-${Date.now().toString(36)}@example.com`;
+        const first = setupCode !== null && (await store.users.count()) === 0;
         const res = await request('/api/auth/signup', {
           method: 'POST',
-          json: { email: address, password },
+          json: { email: address, password, ...(first ? { setupCode } : {}) },
         });
         if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
         const cookie = sessionCookieOf(res);

@@ -6,6 +6,7 @@ import { isValidEmail, normaliseEmail } from './email.ts';
 import { AccountError } from './errors.ts';
 import { passwordProblem } from './password-policy.ts';
 import { Sessions } from './sessions.ts';
+import { setupCodeMatches } from './setup-code.ts';
 import { sha256Hex } from './tokens.ts';
 import {
   type AccountsDeps,
@@ -46,7 +47,7 @@ export class Accounts {
   }
 
   async signup(
-    input: { email: string; password: string; inviteCode?: string },
+    input: { email: string; password: string; inviteCode?: string; setupCode?: string | undefined },
     client: ClientInfo,
   ): Promise<SessionLogin> {
     const { store, limiter, signupMode } = this.#deps;
@@ -68,10 +69,20 @@ export class Accounts {
       password: input.password,
       inviteCode: input.inviteCode,
       requireInvite: signupMode === 'invite',
+      // Only the first account needs it (checked under the creation lock); later ones ignore it.
+      setupCode: input.setupCode,
+      checkSetupCode: true,
     });
     const login = await this.sessions.create(user, client.userAgent ?? null);
     await audit(store, this.#deps.logger, 'signup', { userId: user.id, ip: client.ip });
     return login;
+  }
+
+  /** True while no account exists and the first web sign-up must bring the setup code. */
+  async setupRequired(): Promise<boolean> {
+    if (this.#deps.setupCode === undefined || this.#hasUsers) return false;
+    this.#hasUsers = (await this.#deps.store.users.count()) > 0;
+    return !this.#hasUsers;
   }
 
   /**
@@ -94,6 +105,9 @@ export class Accounts {
     inviteCode?: string | undefined;
     requireInvite: boolean;
     isAdmin?: boolean | undefined;
+    setupCode?: string | undefined;
+    /** Web sign-ups: the first account needs the setup code. The CLI has the terminal already. */
+    checkSetupCode?: boolean;
   }): Promise<AccountUser> {
     const { store, hasher } = this.#deps;
     const email = normaliseEmail(input.email);
@@ -119,6 +133,19 @@ export class Accounts {
     try {
       // Once an account exists the count is not needed again (it is a full scan on PostgreSQL).
       this.#hasUsers ||= (await store.users.count()) > 0;
+      const expected = this.#deps.setupCode;
+      if (!this.#hasUsers && input.checkSetupCode && expected !== undefined) {
+        if (!setupCodeMatches(expected, input.setupCode)) {
+          throw new AccountError(
+            'signup_closed',
+            input.setupCode
+              ? 'The setup code is wrong. Use the code printed in the terminal where Ponder started.'
+              : 'This server has no admin yet: enter the setup code printed in the terminal where Ponder ' +
+                  'started (or create the admin with `ponder user create --admin`).',
+            { field: 'setupCode' },
+          );
+        }
+      }
       const isAdmin = input.isAdmin ?? !this.#hasUsers;
       const record = await store.users.create({
         email,

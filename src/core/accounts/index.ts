@@ -15,6 +15,7 @@ export {
   type RateLimitState,
 } from './rate-limiter.ts';
 export { Sessions } from './sessions.ts';
+export { deriveSetupCode, normaliseSetupCode, setupCodeMatches } from './setup-code.ts';
 export { SharedRateLimiter } from './shared-rate-limiter.ts';
 export {
   type AccountsDeps,

@@ -34,6 +34,11 @@ export interface AccountsDeps {
   limiter: RateLimiter;
   hooks: AccountHooks;
   signupMode: SignupMode;
+  /**
+   * The code the first web sign-up (the future admin) must bring (`setup-code.ts`). Undefined: none
+   * asked (an app built without one, e.g. core tests).
+   */
+  setupCode?: string | undefined;
   /** Plan given to new accounts. */
   defaultPlan: string;
   /** Plan names an admin may assign. */

@@ -25,7 +25,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const body = parseWith(signupRequestSchema, request.body);
     await checkProofOfWork(ctx, body.pow);
     const login = await ctx.accounts.signup(
-      { email: body.email, password: body.password, inviteCode: body.inviteCode },
+      { email: body.email, password: body.password, inviteCode: body.inviteCode, setupCode: body.setupCode },
       clientInfo(request),
     );
     setSessionCookie(reply, login.token, secure);
@@ -84,6 +84,12 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     await ctx.accounts.deleteAccount(user.id, body.password, clientInfo(request));
     clearSessionCookie(reply, secure);
     return reply.code(204).send();
+  });
+
+  // Tells the sign-up page to show the "Setup code" field (only before the first account exists).
+  app.get('/api/auth/setup', publicRoute, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { setupRequired: await ctx.accounts.setupRequired() };
   });
 
   app.get('/api/auth/pow', publicRoute, async (_request, reply) => {

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import pino, {
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+} from 'pino';
 
 /** Never logged even if some code puts a request or its headers in a log object. */
 export const REDACT_PATHS = [
@@ -45,10 +51,31 @@ export function loggableUrl(url: string): string {
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** A client-given `x-request-id` when it is sane, else a fresh UUID. */
-export function requestIdFor(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+/**
+ * Always our own UUID: a client-chosen id could collide with or impersonate another request's id in
+ * the logs. The client's `x-request-id` is logged beside it as `clientRequestId` (see below).
+ */
+export function requestIdFor(): string {
+  return randomUUID();
+}
+
+/** A client-sent `x-request-id` when it is sane (safe to log), else undefined. */
+export function clientRequestIdOf(
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : undefined;
+}
+
+/** Fastify's `childLoggerFactory`: every log line of a request carries the client's id as its own field. */
+export function requestChildLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+  raw: { headers: Record<string, string | string[] | undefined> },
+): FastifyBaseLogger {
+  const clientRequestId = clientRequestIdOf(raw.headers);
+  return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, options);
 }
 
 /** One log line per response: method, path without query values, status, duration. Never headers or bodies. */

@@ -8,6 +8,7 @@ export const en = {
   email: 'Email',
   password: 'Password',
   inviteCode: 'Invite code (optional)',
+  setupCode: 'Setup code (printed in the terminal where Ponder started)',
   haveAccount: 'Already have an account? Log in',
   noAccount: 'No account yet? Sign up',
   solvingChallenge: 'Checking you are not a bot… (this can take a few seconds)',

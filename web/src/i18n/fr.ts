@@ -8,6 +8,7 @@ export const fr: Dictionary = {
   email: 'E-mail',
   password: 'Mot de passe',
   inviteCode: "Code d'invitation (facultatif)",
+  setupCode: 'Code de configuration (affiché dans le terminal où Ponder a démarré)',
   haveAccount: 'Déjà un compte ? Se connecter',
   noAccount: "Pas encore de compte ? S'inscrire",
   solvingChallenge: 'Vérification anti-robot… (quelques secondes)',

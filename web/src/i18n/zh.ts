@@ -8,6 +8,7 @@ export const zh: Dictionary = {
   email: '邮箱',
   password: '密码',
   inviteCode: '邀请码（可选）',
+  setupCode: '初始设置码（显示在启动 Ponder 的终端中）',
   haveAccount: '已有账号？登录',
   noAccount: '还没有账号？注册',
   solvingChallenge: '正在进行人机验证…（可能需要几秒）',

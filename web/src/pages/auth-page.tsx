@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { solvePow } from '../api/pow.ts';
 import type { ApiUser } from '../api/types.ts';
@@ -25,12 +25,23 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [invite, setInvite] = useState('');
+  const [setupCode, setSetupCode] = useState('');
+  // Before the first account exists, the server asks for the setup code it printed at start.
+  const [setupRequired, setSetupRequired] = useState(false);
+  useEffect(() => {
+    if (mode !== 'signup') return;
+    api<{ setupRequired: boolean }>('/api/auth/setup').then(
+      (info) => setSetupRequired(info.setupRequired),
+      () => undefined,
+    );
+  }, [mode]);
   const [busy, setBusy] = useState(false);
   const [solving, setSolving] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
 
   const signup = async (pow?: { challenge: string; nonce: string }): Promise<ApiUser> => {
-    const body = { email, password, ...(invite ? { inviteCode: invite } : {}), ...(pow ? { pow } : {}) };
+    const setup = setupRequired && setupCode ? { setupCode } : {};
+    const body = { email, password, ...(invite ? { inviteCode: invite } : {}), ...setup, ...(pow ? { pow } : {}) };
     try {
       const res = await api<{ user: ApiUser }>('/api/auth/signup', { method: 'POST', body });
       return res.user;
@@ -70,6 +81,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
       onUser(user);
       navigate('/', { replace: true });
     } catch (err) {
+      if (err instanceof ApiError && err.details?.field === 'setupCode') setSetupRequired(true);
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
@@ -113,6 +125,19 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
           />
         </label>
         {mode === 'signup' ? <PasswordMeter password={password} owner={{ email }} /> : null}
+        {mode === 'signup' && setupRequired ? (
+          <label className="field">
+            <span>{t('setupCode')}</span>
+            <input
+              className="input"
+              name="setupCode"
+              autoComplete="off"
+              required
+              value={setupCode}
+              onChange={(e) => setSetupCode(e.target.value)}
+            />
+          </label>
+        ) : null}
         {mode === 'signup' ? (
           <label className="field">
             <span>{t('inviteCode')}</span>
