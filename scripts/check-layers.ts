@@ -15,9 +15,11 @@ const ALLOWED: Record<string, string[]> = {
   inference: ['config'],
   store: ['config'],
   core: ['inference', 'store', 'config', 'api'],
-  server: ['core', 'inference', 'store', 'config', 'api'],
-  cli: ['server', 'core', 'inference', 'store', 'config', 'api'],
-  main: ['cli', 'server', 'core', 'inference', 'store', 'config', 'api'],
+  // Redis (and other infrastructure) implementations of core interfaces; wired by the server.
+  adapters: ['core', 'inference', 'store', 'config', 'api'],
+  server: ['adapters', 'core', 'inference', 'store', 'config', 'api'],
+  cli: ['server', 'adapters', 'core', 'inference', 'store', 'config', 'api'],
+  main: ['cli', 'server', 'adapters', 'core', 'inference', 'store', 'config', 'api'],
 };
 
 function layerOf(file: string): string {

@@ -24,7 +24,12 @@ export const signupRequestSchema = z.strictObject({
 });
 export type SignupRequest = z.infer<typeof signupRequestSchema>;
 
-export const loginRequestSchema = z.strictObject({ email, password });
+export const loginRequestSchema = z.strictObject({
+  email,
+  password,
+  /** Asked for (428 `pow_required`) only when the account has had many failed logins. */
+  pow: z.strictObject({ challenge: z.string().max(500), nonce: z.string().max(200) }).optional(),
+});
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
 export const patchMeRequestSchema = z.strictObject({

@@ -100,10 +100,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const hooks = deps.accountHooks ?? new AccountHooks();
   const plans = Object.keys(config.plans);
+  const powGate =
+    deps.powGate === undefined ? (capacity?.pow ?? new PowGate({ secret: randomBytes(32) })) : deps.powGate;
   const accounts = new Accounts({
     store,
     hasher: deps.passwordHasher ?? new PasswordHasher(),
     limiter: deps.rateLimiter ?? new MemoryRateLimiter(),
+    // With the sign-up gate off, Accounts asks proof of work of logins past the ceiling on its own gate.
+    ...(powGate ? { loginPow: powGate } : {}),
+    ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}),
+    ...(deps.deviceSecret ? { deviceSecret: deps.deviceSecret } : {}),
     hooks,
     signupMode: config.signupMode,
     ...(deps.setupCode ? { setupCode: deps.setupCode } : {}),
@@ -124,8 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     shutdownHooks: deps.shutdownHooks ?? new ShutdownHooks(),
     errorFormats,
     modelStatus: deps.modelStatus ?? (() => missing),
-    powGate:
-      deps.powGate === undefined ? (capacity?.pow ?? new PowGate({ secret: randomBytes(32) })) : deps.powGate,
+    powGate,
     capacity,
     plans: capacity?.plans ?? new PlanCatalog(config.plans, config.defaultPlan),
     quotas: capacity?.quotas ?? new QuotaService({ usage: store.usage }),

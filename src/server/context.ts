@@ -11,6 +11,7 @@ import type {
   Accounts,
   Admin,
   ApiKeys,
+  LoginThrottle,
   PasswordHasher,
   RateLimiter,
   ThrottleRules,
@@ -60,6 +61,10 @@ export interface AppDeps {
   shutdownHooks?: ShutdownHooks;
   /** Login/sign-up throttling state. Default: in-process. */
   rateLimiter?: RateLimiter;
+  /** Login attempt counters, reserved before each password check. Default: in-process. */
+  loginThrottle?: LoginThrottle;
+  /** HMAC key of the `ponder_device` cookie; the same on every instance. Default: random per process. */
+  deviceSecret?: Uint8Array;
   /** Overrides of the login/sign-up throttling rules (tests raise the sign-up limit). */
   throttle?: Partial<ThrottleRules>;
   /**

@@ -46,6 +46,7 @@ const ACCOUNT_STATUS: Record<AccountErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
+  pow_required: 428,
   overloaded: 503,
 };
 
@@ -53,10 +54,10 @@ const ACCOUNT_STATUS: Record<AccountErrorCode, number> = {
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof AccountError) {
-    const { field, retryAfterSeconds } = err.options;
+    const { field, retryAfterSeconds, details } = err.options;
     return new HttpError(ACCOUNT_STATUS[err.code], err.code, err.message, {
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-      ...(field ? { details: { field } } : {}),
+      ...(field || details ? { details: { ...details, ...(field ? { field } : {}) } } : {}),
     });
   }
   if (err instanceof StoreError) {

@@ -4,12 +4,13 @@
  * Graceful shutdown: stop taking new work, let running generations finish within the grace period
  * (shutdown hooks), then close the app, the providers and the store.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { RedisLoginThrottle } from '../adapters/redis/login-throttle.ts';
 import type { PonderConfig } from '../config/schema.ts';
 import { deriveSetupCode, SharedRateLimiter } from '../core/accounts/index.ts';
 import { RedisCounterStore, RedisRateLimiter } from '../core/rate-limit/index.ts';
@@ -136,7 +137,8 @@ export async function startServer(
     // Derived from the master key (through the PoW secret): the same on every instance and restart.
     const setupCode = deriveSetupCode(secret);
     const app = await buildApp({
-      ...(shared ? { rateLimiter: shared.rateLimiter } : {}),
+      ...(shared ? { rateLimiter: shared.rateLimiter, loginThrottle: shared.loginThrottle } : {}),
+      deviceSecret: createHmac('sha256', secret).update('ponder device cookie v1').digest(),
       setupCode,
       ...capacity.deps,
       ...options.deps,
@@ -202,13 +204,17 @@ function sharedState(
   config: PonderConfig,
   logger: Logger,
   keyPrefix: string,
-): { redis: Redis; rateLimiter: SharedRateLimiter } | null {
+): { redis: Redis; rateLimiter: SharedRateLimiter; loginThrottle: RedisLoginThrottle } | null {
   if (!config.redisUrl) return null;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err: Error) => logger.warn({ err: err.name }, 'redis connection error'));
   const counters = new RedisCounterStore({ redis, keyPrefix });
   const limiter = new RedisRateLimiter({ redis, keyPrefix });
-  return { redis, rateLimiter: new SharedRateLimiter(limiter, counters) };
+  return {
+    redis,
+    rateLimiter: new SharedRateLimiter(limiter, counters),
+    loginThrottle: new RedisLoginThrottle({ redis, keyPrefix }),
+  };
 }
 
 /**

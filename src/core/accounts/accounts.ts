@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { StoreError } from '../../store/errors.ts';
 import type { SessionRecord, Store, UserRecord } from '../../store/types.ts';
+import { PowGate } from '../rate-limit/pow.ts';
 import { ApiKeys } from './api-keys.ts';
 import { audit } from './audit.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
 import { AccountError } from './errors.ts';
+import { type Admission, LoginGuard } from './login-guard.ts';
+import { MemoryLoginThrottle } from './login-throttle.ts';
 import { passwordProblem } from './password-policy.ts';
 import { Sessions } from './sessions.ts';
 import { setupCodeMatches } from './setup-code.ts';
@@ -13,6 +17,7 @@ import {
   type AccountUser,
   type ClientInfo,
   DEFAULT_THROTTLE,
+  type LoginClient,
   type SessionLogin,
   type ThrottleRules,
   toAccountUser,
@@ -33,12 +38,20 @@ export class Accounts {
   readonly sessions: Sessions;
   readonly #deps: AccountsDeps;
   readonly #throttle: ThrottleRules;
+  readonly #guard: LoginGuard;
   #creating: Promise<void> = Promise.resolve();
   #hasUsers = false;
 
   constructor(deps: AccountsDeps) {
     this.#deps = deps;
     this.#throttle = { ...DEFAULT_THROTTLE, ...deps.throttle };
+    this.#guard = new LoginGuard({
+      throttle: deps.loginThrottle ?? new MemoryLoginThrottle(),
+      rules: this.#throttle,
+      pow: deps.loginPow ?? new PowGate({ secret: randomBytes(32) }),
+      deviceSecret: deps.deviceSecret ?? randomBytes(32),
+      now: () => (deps.now ?? (() => new Date()))().getTime(),
+    });
     this.sessions = new Sessions(deps.store, deps.now);
   }
 
@@ -175,31 +188,25 @@ export class Accounts {
     }
   }
 
-  /** Enumeration-safe: unknown email, wrong password and disabled account answer alike. */
-  async login(input: { email: string; password: string }, client: ClientInfo): Promise<SessionLogin> {
-    const { store, hasher, limiter, logger } = this.#deps;
+  /**
+   * Enumeration-safe: unknown email, wrong password and disabled account answer alike. The attempt is
+   * reserved before the password is checked (login-guard.ts); `deviceToken` is the device cookie to set.
+   */
+  async login(
+    input: { email: string; password: string },
+    client: LoginClient,
+  ): Promise<SessionLogin & { deviceToken: string }> {
+    const { store, hasher, logger } = this.#deps;
     const email = normaliseEmail(input.email);
-    const accountKey = `login:acct:${sha256Hex(email)}`;
-    const ipKey = client.ip ? `login:ip:${client.ip}` : null;
-    for (const [key, rule] of [
-      [accountKey, this.#throttle.loginPerAccount],
-      [ipKey, this.#throttle.loginPerIp],
-    ] as const) {
-      if (!key) continue;
-      const state = await limiter.peek(key, rule);
-      if (state.limited) {
-        throw new AccountError('rate_limited', 'Too many failed logins; try again later.', {
-          retryAfterSeconds: state.retryAfterSeconds,
-        });
-      }
-    }
-    const user = isValidEmail(email) ? await store.users.byEmail(email) : null;
-    const ok = user
-      ? await hasher.verify(user.passwordHash, input.password)
-      : await hasher.verifyDummy(input.password);
+    const admission = await this.#guard.admit(email, client);
+    const { user, ok } = await this.#settled(admission, async () => {
+      const user = isValidEmail(email) ? await store.users.byEmail(email) : null;
+      const ok = user
+        ? await hasher.verify(user.passwordHash, input.password)
+        : await hasher.verifyDummy(input.password);
+      return { user, ok };
+    });
     if (!user || !ok || user.disabled) {
-      await limiter.hit(accountKey, this.#throttle.loginPerAccount);
-      if (ipKey) await limiter.hit(ipKey, this.#throttle.loginPerIp);
       await audit(store, logger, 'login_failed', {
         userId: user?.id ?? null,
         ip: client.ip,
@@ -207,10 +214,20 @@ export class Accounts {
       });
       throw new AccountError('invalid_credentials', INVALID_CREDENTIALS);
     }
-    await limiter.reset(accountKey);
+    await this.#guard.succeeded(admission);
     const login = await this.sessions.create(toAccountUser(user), client.userAgent ?? null);
     await audit(store, logger, 'login', { userId: user.id, ip: client.ip });
-    return login;
+    return { ...login, deviceToken: this.#guard.deviceToken(email) };
+  }
+
+  /** Runs the password check; when it never ran (hasher overloaded, store down) the attempt is refunded. */
+  async #settled<T>(admission: Admission, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (err) {
+      await this.#guard.release(admission);
+      throw err;
+    }
   }
 
   async logout(session: SessionRecord, client: ClientInfo): Promise<void> {
@@ -299,20 +316,14 @@ export class Accounts {
   }
 
   async #verifiedUser(userId: string, password: string, field: string): Promise<UserRecord> {
-    const { store, hasher, limiter } = this.#deps;
+    const { store, hasher } = this.#deps;
     const user = await store.users.byId(userId);
     if (!user) throw new AccountError('unauthenticated', 'Please log in again.');
-    const key = `login:acct:${sha256Hex(user.email)}`;
-    const state = await limiter.peek(key, this.#throttle.loginPerAccount);
-    if (state.limited) {
-      throw new AccountError('rate_limited', 'Too many failed attempts; try again later.', {
-        retryAfterSeconds: state.retryAfterSeconds,
-      });
-    }
-    if (!(await hasher.verify(user.passwordHash, password))) {
-      await limiter.hit(key, this.#throttle.loginPerAccount);
+    const admission = await this.#guard.admitReauth(userId);
+    if (!(await this.#settled(admission, () => hasher.verify(user.passwordHash, password)))) {
       throw new AccountError('invalid_request', 'The password is incorrect.', { field });
     }
+    await this.#guard.succeeded(admission);
     return user;
   }
 }

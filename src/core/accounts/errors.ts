@@ -17,6 +17,8 @@ export type AccountErrorCode =
   /** The change would leave the instance without an admin. */
   | 'conflict'
   | 'rate_limited'
+  /** Login to an account under attack needs a solved proof of work; `details` holds the challenge. */
+  | 'pow_required'
   /** The password hashing pool is saturated; retry shortly. */
   | 'overloaded';
 
@@ -25,7 +27,7 @@ export class AccountError extends Error {
   constructor(
     readonly code: AccountErrorCode,
     message: string,
-    readonly options: { field?: string; retryAfterSeconds?: number } = {},
+    readonly options: { field?: string; retryAfterSeconds?: number; details?: Record<string, unknown> } = {},
   ) {
     super(message);
   }

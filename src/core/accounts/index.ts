@@ -3,9 +3,17 @@ export { Accounts } from './accounts.ts';
 export { Admin, INVITE_TTL_MS } from './admin.ts';
 export { type ApiKeyPrincipal, ApiKeys, authenticateApiKey, type CreatedApiKey } from './api-keys.ts';
 export { type AuditEvent, audit } from './audit.ts';
+export { DEVICE_TOKEN_TTL_MS } from './device-token.ts';
 export { isValidEmail, normaliseEmail } from './email.ts';
 export { AccountError, type AccountErrorCode } from './errors.ts';
 export { AccountHooks, type UserDeletedListener } from './hooks.ts';
+export type { LoginPow } from './login-guard.ts';
+export {
+  type LoginThrottle,
+  MemoryLoginThrottle,
+  type Reservation,
+  type ThrottleEntry,
+} from './login-throttle.ts';
 export { ARGON2_OPTIONS, PasswordHasher, type PasswordHasherOptions } from './password-hasher.ts';
 export { passwordProblem } from './password-policy.ts';
 export {
@@ -22,6 +30,7 @@ export {
   type AccountUser,
   type ClientInfo,
   DEFAULT_THROTTLE,
+  type LoginClient,
   SESSION_TTL_MS,
   type SessionLogin,
   type SignupMode,

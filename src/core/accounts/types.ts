@@ -1,5 +1,7 @@
 import type { SessionRecord, Store, StoreLogger, UserRecord } from '../../store/types.ts';
 import type { AccountHooks } from './hooks.ts';
+import type { LoginPow } from './login-guard.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import type { RateLimiter, RateLimitRule } from './rate-limiter.ts';
 
@@ -14,8 +16,17 @@ export function toAccountUser(record: UserRecord): AccountUser {
 export type SignupMode = 'open' | 'invite' | 'closed';
 
 export interface ThrottleRules {
-  /** Failed logins per account (keyed by normalised email, known or not). Default 10 / 15 min. */
+  /**
+   * Failed logins per (account, client IP), per (account, known device) and per account re-check
+   * (password change, deletion); a flat 429 beyond it. Default 10 / 15 min.
+   */
   loginPerAccount: RateLimitRule;
+  /**
+   * Failed logins per account from clients without its device cookie, whatever their IP. Beyond it
+   * such logins need a solved proof of work (428 `pow_required`) instead of being locked out; known
+   * devices are not counted here and never asked. Default 100 / 15 min.
+   */
+  loginAccountCeiling: RateLimitRule;
   /** Failed logins per client IP. Default 100 / 15 min. */
   loginPerIp: RateLimitRule;
   /** Sign-up attempts per client IP. Default 20 / hour. */
@@ -24,6 +35,7 @@ export interface ThrottleRules {
 
 export const DEFAULT_THROTTLE: ThrottleRules = {
   loginPerAccount: { limit: 10, windowMs: 15 * 60_000 },
+  loginAccountCeiling: { limit: 100, windowMs: 15 * 60_000 },
   loginPerIp: { limit: 100, windowMs: 15 * 60_000 },
   signupPerIp: { limit: 20, windowMs: 60 * 60_000 },
 };
@@ -32,6 +44,12 @@ export interface AccountsDeps {
   store: Store;
   hasher: PasswordHasher;
   limiter: RateLimiter;
+  /** Login attempt counters (reserved before the password is checked). Default: in-process. */
+  loginThrottle?: LoginThrottle;
+  /** Proof of work asked of logins past `loginAccountCeiling`. Default: an in-process gate. */
+  loginPow?: LoginPow;
+  /** HMAC key of device cookies, the same on every instance. Default: random per process. */
+  deviceSecret?: Uint8Array;
   hooks: AccountHooks;
   signupMode: SignupMode;
   /**
@@ -52,6 +70,14 @@ export interface AccountsDeps {
 export interface ClientInfo {
   ip: string | null;
   userAgent?: string | null;
+}
+
+/** What a login request may bring besides the credentials. */
+export interface LoginClient extends ClientInfo {
+  /** The device cookie this browser got at its last successful login, if any. */
+  deviceToken?: string | undefined;
+  /** A solved proof-of-work challenge (asked for with 428 `pow_required`). */
+  pow?: { challenge: string; nonce: string } | undefined;
 }
 
 export interface SessionLogin {

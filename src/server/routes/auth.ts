@@ -7,7 +7,7 @@ import {
   patchMeRequestSchema,
   signupRequestSchema,
 } from '../../api/auth.ts';
-import { clearSessionCookie, setSessionCookie } from '../auth/cookie.ts';
+import { clearSessionCookie, DEVICE_COOKIE, setDeviceCookie, setSessionCookie } from '../auth/cookie.ts';
 import { clientInfo, requireSession, requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -33,9 +33,14 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   });
 
   app.post('/api/auth/login', publicRoute, async (request, reply) => {
-    const body = parseWith(loginRequestSchema, request.body);
-    const login = await ctx.accounts.login(body, clientInfo(request));
+    const { pow, ...credentials } = parseWith(loginRequestSchema, request.body);
+    const login = await ctx.accounts.login(credentials, {
+      ...clientInfo(request),
+      deviceToken: request.cookies[DEVICE_COOKIE],
+      pow,
+    });
     setSessionCookie(reply, login.token, secure);
+    setDeviceCookie(reply, login.deviceToken, secure);
     return { user: userView(login.user) };
   });
 

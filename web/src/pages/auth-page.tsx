@@ -19,7 +19,7 @@ function powFrom(err: ApiError): PowChallenge | undefined {
   return undefined;
 }
 
-/** Log in or sign up. Sign-up solves a proof-of-work challenge when the server asks for one (under load). */
+/** Log in or sign up, solving a proof-of-work challenge when the server asks for one (under attack or load). */
 export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (u: ApiUser) => void }) {
   const t = useT();
   const [email, setEmail] = useState('');
@@ -39,11 +39,14 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
   const [solving, setSolving] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
 
-  const signup = async (pow?: { challenge: string; nonce: string }): Promise<ApiUser> => {
-    const setup = setupRequired && setupCode ? { setupCode } : {};
-    const body = { email, password, ...(invite ? { inviteCode: invite } : {}), ...setup, ...(pow ? { pow } : {}) };
+  // Sign-up under a flood, and login to an account with many failed attempts, may ask for a proof of work.
+  const send = async (pow?: { challenge: string; nonce: string }): Promise<ApiUser> => {
+    const path = mode === 'signup' ? '/api/auth/signup' : '/api/auth/login';
+    const extra = mode === 'signup' && invite ? { inviteCode: invite } : {};
+    const setup = mode === 'signup' && setupRequired && setupCode ? { setupCode } : {};
+    const body = { email, password, ...extra, ...setup, ...(pow ? { pow } : {}) };
     try {
-      const res = await api<{ user: ApiUser }>('/api/auth/signup', { method: 'POST', body });
+      const res = await api<{ user: ApiUser }>(path, { method: 'POST', body });
       return res.user;
     } catch (err) {
       if (!pow && err instanceof ApiError && err.code === 'pow_required') {
@@ -60,7 +63,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
         setSolving(true);
         try {
           const nonce = await solvePow(challenge.challenge, challenge.difficulty);
-          return await signup({ challenge: challenge.challenge, nonce });
+          return await send({ challenge: challenge.challenge, nonce });
         } finally {
           setSolving(false);
         }
@@ -73,11 +76,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
     setBusy(true);
     setError(undefined);
     try {
-      const user =
-        mode === 'signup'
-          ? await signup()
-          : (await api<{ user: ApiUser }>('/api/auth/login', { method: 'POST', body: { email, password } }))
-              .user;
+      const user = await send();
       onUser(user);
       navigate('/', { replace: true });
     } catch (err) {
