@@ -24,7 +24,8 @@ const ALLOWED: Record<string, string[]> = {
 
 function layerOf(file: string): string {
   const rel = relative(src, file).split(sep);
-  if (rel.length === 1) return (rel[0] ?? '').replace(/\.ts$/, '');
+  // A top-level file and its test (main.ts, main.test.ts) are one layer.
+  if (rel.length === 1) return (rel[0] ?? '').replace(/(\.test)?\.ts$/, '');
   return rel[0] ?? '';
 }
 

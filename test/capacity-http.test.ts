@@ -44,7 +44,7 @@ before(async () => {
     config: {
       plans: { free: PLAN, tiny: { ...PLAN, reasoningMessagesPerDay: 1 } },
       defaultPlan: 'free',
-      admission: { maxQueued: 16, maxQueuedPerUser: 1, maxWaitMs: 60_000 },
+      admission: { maxQueued: 16, maxQueuedPerUser: 1, maxWaitMs: 60_000, fairShareWindowMs: 30_000 },
       signupPow: { onRate: 10_000, difficultyBits: 8 },
       metricsToken: METRICS_TOKEN,
     },
