@@ -334,6 +334,8 @@ describe('sign-up proof of work', () => {
     const s = await startTestServer({
       config: { signupPow: { onRate: 3, difficultyBits: 8 } },
       capacity: true,
+      // The burst signs up with raw requests; the first-admin setup code is tested in attack-edge.
+      setupCode: null,
     });
     try {
       const before = (await (await s.request('/api/auth/pow')).json()) as { required: boolean };
