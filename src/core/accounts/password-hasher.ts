@@ -17,6 +17,8 @@ export interface PasswordHasherOptions {
   maxQueue?: number;
   /** Retry-After hint when overloaded. Default 1 s. */
   retryAfterSeconds?: number;
+  /** argon2id time cost (passes over memory). Default 2, OWASP's baseline; raise it to spend more CPU per hash. */
+  timeCost?: number;
 }
 
 /**
@@ -30,15 +32,17 @@ export class PasswordHasher {
   #running = 0;
   readonly #waiting: Array<() => void> = [];
   #dummyHash: Promise<string> | undefined;
+  readonly #argon2: Omit<typeof ARGON2_OPTIONS, 'timeCost'> & { timeCost: number };
 
   constructor(options: PasswordHasherOptions = {}) {
     this.#maxConcurrent = options.maxConcurrent ?? 2;
     this.#maxQueue = options.maxQueue ?? 32;
     this.#retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.#argon2 = { ...ARGON2_OPTIONS, timeCost: options.timeCost ?? ARGON2_OPTIONS.timeCost };
   }
 
   hash(password: string): Promise<string> {
-    return this.#run(() => hash(password, ARGON2_OPTIONS));
+    return this.#run(() => hash(password, this.#argon2));
   }
 
   /** False for a wrong password or a malformed hash. */
@@ -54,7 +58,7 @@ export class PasswordHasher {
 
   /** Spends the same work as `verify` for an unknown account, so timing does not reveal which emails exist. */
   async verifyDummy(password: string): Promise<false> {
-    this.#dummyHash ??= hash('ponder-dummy-password-for-timing', ARGON2_OPTIONS);
+    this.#dummyHash ??= hash('ponder-dummy-password-for-timing', this.#argon2);
     await this.verify(await this.#dummyHash, password);
     return false;
   }
