@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
 import type { Ticket } from '../src/core/admission/index.ts';
 import { solvePow } from '../src/core/rate-limit/index.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
@@ -199,6 +200,8 @@ describe('capacity on one server', () => {
       assert.ok(Number(api.headers.get('retry-after')) >= 1);
       const apiBody = (await api.json()) as { error: { code: string; type: string } };
       assert.equal(apiBody.error.code, 'concurrency_limit');
+      // A short limit: clients may retry after Retry-After.
+      assert.equal(api.headers.get('x-should-retry'), null);
     } finally {
       waiting.abort();
       await queued.catch(() => {});
@@ -285,6 +288,28 @@ describe('capacity on one server', () => {
     assert.equal(api.status, 429);
     assert.ok(api.headers.get('retry-after'));
     assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'insufficient_quota');
+    assert.equal(api.headers.get('x-should-retry'), 'false');
+
+    // The official client with its default retries raises at once instead of sleeping towards midnight.
+    let requests = 0;
+    const client = new OpenAI({
+      baseURL: `${server.baseUrl}/v1`,
+      apiKey: key,
+      maxRetries: 2,
+      fetch: (url, init) => {
+        requests++;
+        return fetch(url, init);
+      },
+    });
+    await assert.rejects(
+      client.chat.completions.create({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 8,
+      }),
+      (err: unknown) => err instanceof OpenAI.RateLimitError && err.code === 'insufficient_quota',
+    );
+    assert.equal(requests, 1, 'a quota 429 is not retried');
   });
 
   test('/metrics: loopback only (admins via /api/admin/metrics), with the capacity series', async () => {
