@@ -133,6 +133,8 @@ export interface MetaEventData {
   userMessageId: string;
   assistantMessageId: string;
   model: string;
+  /** The conversation's title, when this turn gave it one (its first message): lists can show it at once. */
+  title?: string;
 }
 
 export type FinishReasonBody = 'stop' | 'length' | 'cancelled' | 'error';

@@ -192,3 +192,34 @@ test('shutdown saves a running generation as interrupted', async () => {
   assert.equal((await store.generations.get(started.generationId, userId))?.status, 'interrupted');
   await assert.rejects(chat.send(user(), conv.id, { content: 'after' }), { code: 'conflict' });
 });
+
+test('the first message titles the conversation before the answer streams; meta carries the title', async () => {
+  const { chat, log } = service();
+  const conv = await store.conversations.create({ userId });
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // The upstream holds the whole answer back until the test has looked.
+  const [head = '', ...rest] = chatStream({ content: ['Ok'] });
+  upstream.enqueue({ lines: [{ line: head, gate }, ...rest] });
+  const started = await chat.send(user(), conv.id, { content: '  Why is the sky blue?  ' });
+  assert.equal(started.meta.title, 'Why is the sky blue?');
+  assert.equal((await store.conversations.get(conv.id, userId))?.title, 'Why is the sky blue?');
+  release();
+  const all = await events(log, started.generationId);
+  const meta = all.find((e) => e.type === 'meta');
+  assert.equal(meta?.type === 'meta' ? meta.data.title : undefined, 'Why is the sky blue?');
+
+  // Later turns, and a conversation the user titled, leave the title alone (and say nothing of it).
+  upstream.enqueue({ lines: chatStream({ content: ['Again'] }) });
+  const second = await chat.send(user(), conv.id, { content: 'and at sunset?' });
+  assert.equal(second.meta.title, undefined);
+  await events(log, second.generationId);
+  const named = await store.conversations.create({ userId, title: 'Mine' });
+  upstream.enqueue({ lines: chatStream({ content: ['Fine'] }) });
+  const third = await chat.send(user(), named.id, { content: 'first words' });
+  assert.equal(third.meta.title, undefined);
+  await events(log, third.generationId);
+  assert.equal((await store.conversations.get(named.id, userId))?.title, 'Mine');
+});

@@ -258,6 +258,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     try {
       let history = turn.history;
       let userMessageId = history.at(-1)?.id ?? '';
+      let title: string | undefined;
       if (turn.newUserMessage) {
         const userMessage = await store.messages.create({
           conversationId,
@@ -269,7 +270,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         userMessageId = userMessage.id;
         history = [...history, userMessage];
         if (turn.firstUserMessage && turn.titleEmpty)
-          await this.#autoTitle(user.id, conversationId, userMessage);
+          title = await this.#autoTitle(user.id, conversationId, userMessage);
       }
       const id = newId();
       const { message } = await store.generations.start({
@@ -285,6 +286,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         userMessageId,
         assistantMessageId: message.id,
         model: model.id,
+        ...(title === undefined ? {} : { title }),
       };
       await log.open(id, meta);
       generationId = id;
@@ -307,7 +309,9 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           request: this.#request(user, model.id, history, turn.body.thinking),
           grant,
           controller,
-          abortReason: () => running.reason,
+          // While shutting down, an answer the provider itself ends `cancelled` (the engine stopping)
+          // was cut by the shutdown too, so it is stored `interrupted`.
+          abortReason: () => running.reason ?? (this.#closing ? 'shutdown' : null),
         },
         {
           store,
@@ -359,18 +363,28 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     return req;
   }
 
-  /** Titles the conversation from its first message, unless the user titled it meanwhile. */
-  async #autoTitle(userId: string, conversationId: string, first: MessageRecord): Promise<void> {
+  /**
+   * Titles the conversation from its first message before the answer starts, unless the user titled it
+   * meanwhile, so the sidebar and header show it at once. Returns the title written.
+   */
+  async #autoTitle(
+    userId: string,
+    conversationId: string,
+    first: MessageRecord,
+  ): Promise<string | undefined> {
     const { store } = this.#o;
     try {
       const current = await store.conversations.get(conversationId, userId);
       if (current && current.title === '') {
-        await store.conversations.rename(conversationId, userId, makeTitle(first.content));
+        const title = makeTitle(first.content);
+        await store.conversations.rename(conversationId, userId, title);
+        return title;
       }
     } catch (err) {
       // A missing title is cosmetic: the turn goes on.
       this.#o.logger?.warn({ conversationId, err: (err as Error)?.name }, 'automatic title failed');
     }
+    return undefined;
   }
 }
 

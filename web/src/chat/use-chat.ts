@@ -140,6 +140,7 @@ export function useChat(opts: UseChatOptions) {
           selection = selectSibling(selection, meta.userMessageId, aid);
           return {
             ...s,
+            ...(meta.title ? { title: meta.title } : {}),
             messages,
             selection,
             structure: s.structure + 1,
@@ -147,6 +148,8 @@ export function useChat(opts: UseChatOptions) {
             streamingId: aid,
           };
         });
+        // The first message titled the conversation: the sidebar shows it now, not after the answer.
+        if (meta.title) optsRef.current.onChanged();
         if (stopRequested.current) void stopGeneration(meta.generationId).catch(() => undefined);
       };
 
