@@ -38,6 +38,23 @@ export interface Instance {
   readonly logFile: string;
 }
 
+/**
+ * The first-admin setup code the instance printed at start (its log is the child's stderr), once it is
+ * there. Sent with every bench sign-up: the server ignores it once an admin exists.
+ */
+export function setupCodeOf(instance: Instance): string | undefined {
+  let code = setupCodes.get(instance);
+  if (code) return code;
+  try {
+    code = /setup code: ([A-Z0-9]{5}-[A-Z0-9]{5})/.exec(readFileSync(instance.logFile, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+  if (code) setupCodes.set(instance, code);
+  return code;
+}
+const setupCodes = new WeakMap<Instance, string>();
+
 const running = new Set<Instance>();
 const tempDirs = new Set<string>();
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { errorCode, type HttpOptions, type HttpResult, http, retryAfterSeconds } from './http.ts';
 import type { Instance } from './instances.ts';
-import { sleep } from './instances.ts';
+import { setupCodeOf, sleep } from './instances.ts';
 import type { PowPool } from './pow-pool.ts';
 
 export const PASSWORD = 'load bench password 1234';
@@ -63,8 +63,9 @@ export function signupOnce(
   pow: { challenge: string; nonce: string } | undefined,
   opts: Pick<HttpOptions, 'localAddress' | 'agent'> = {},
 ): Promise<SignupAttempt> {
+  const setupCode = setupCodeOf(instance);
   return http(`${instance.url}/api/auth/signup`, {
-    json: { email, password: PASSWORD, ...(pow ? { pow } : {}) },
+    json: { email, password: PASSWORD, ...(pow ? { pow } : {}), ...(setupCode ? { setupCode } : {}) },
     headers: { origin: instance.url },
     agent: opts.agent ?? instance.agent,
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
