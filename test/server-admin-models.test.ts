@@ -94,6 +94,48 @@ describe('admin: models and upstreams', () => {
     assert.equal(traversal.status, 404);
   });
 
+  test('a model served by an upstream is not removable: 409 naming the upstream, nothing changes', async () => {
+    const res = await server.request('/api/admin/models/remote-r1', { method: 'DELETE', cookie: admin });
+    assert.equal(res.status, 409);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'not_removable');
+    assert.match(error.message, /upstream/);
+    const list = (await (await server.request('/api/admin/models', { cookie: admin })).json()) as {
+      models: Array<{ id: string }>;
+    };
+    assert.ok(list.models.some((m) => m.id === 'remote-r1'));
+  });
+
+  test('a failed or running pull is listed under the source typed and can be dismissed', async () => {
+    const source = 'hf:nobody/nothing-GGUF:Q4_K_M';
+    const res = await server.request('/api/admin/models/pull', {
+      method: 'POST',
+      cookie: admin,
+      json: { source },
+    });
+    assert.equal(res.status, 202);
+    const { pullId, name } = (await res.json()) as { pullId: string; name: string };
+    assert.equal(name, 'nothing-Q4_K_M', 'the name the file would get, not the quant alone');
+    const listed = async () =>
+      (
+        (await (await server.request('/api/admin/models', { cookie: admin })).json()) as {
+          models: Array<{ id: string; pullId?: string; source?: string }>;
+        }
+      ).models.find((m) => m.pullId === pullId);
+    assert.equal((await listed())?.source, source);
+    const dismiss = await server.request(`/api/admin/models/pulls/${pullId}`, {
+      method: 'DELETE',
+      cookie: admin,
+    });
+    assert.equal(dismiss.status, 204);
+    assert.equal(await listed(), undefined);
+    const again = await server.request(`/api/admin/models/pulls/${pullId}`, {
+      method: 'DELETE',
+      cookie: admin,
+    });
+    assert.equal(again.status, 404);
+  });
+
   test('upstream members are listed without their key', async () => {
     const res = await server.request('/api/admin/upstreams', { cookie: admin });
     assert.equal(res.status, 200);
@@ -111,6 +153,7 @@ describe('admin: models and upstreams', () => {
       ['GET', '/api/admin/models'],
       ['POST', '/api/admin/models/pull'],
       ['DELETE', '/api/admin/models/x'],
+      ['DELETE', '/api/admin/models/pulls/00000000-0000-4000-8000-000000000000'],
       ['GET', '/api/admin/upstreams'],
     ] as const) {
       const res = await server.request(path, {
@@ -120,5 +163,42 @@ describe('admin: models and upstreams', () => {
       });
       assert.equal(res.status, 404, `${method} ${path}`);
     }
+  });
+});
+
+describe('admin: removing the model given with --model', () => {
+  let server: TestServer;
+  let admin: string;
+  before(async () => {
+    server = await startTestServer({ withModel: true });
+    admin = (await server.signup()).cookie;
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  test('is refused with 409 not_removable and the model stays loaded', async () => {
+    const engine = server.provider!;
+    // Load it with one short generation, so an unload would show.
+    for await (const chunk of engine.chat(
+      { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], maxTokens: 2 },
+      { signal: AbortSignal.timeout(60_000) },
+    )) {
+      if (chunk.type === 'done') break;
+    }
+    const loadedDetail = async () => (await engine.models()).find((m) => m.id === 'tiny')?.detail;
+    const before = await loadedDetail();
+    const res = await server.request('/api/admin/models/tiny', { method: 'DELETE', cookie: admin });
+    assert.equal(res.status, 409);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'not_removable');
+    assert.match(error.message, /--model/);
+    assert.equal(await loadedDetail(), before, 'not unloaded');
+    const unknown = await server.request('/api/admin/models/nothing-like-it', {
+      method: 'DELETE',
+      cookie: admin,
+    });
+    assert.equal(unknown.status, 404);
+    assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /nothing-like-it/);
   });
 });

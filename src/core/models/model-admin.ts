@@ -27,6 +27,8 @@ export interface AdminModel extends ModelInfo {
   quant?: string | null;
   /** Set while a pull of this model runs or after it failed. */
   pullId?: string;
+  /** What the admin typed to pull it (pull entries only), so a failed pull shows under it. */
+  source?: string;
 }
 
 interface PullState {
@@ -39,7 +41,8 @@ interface PullState {
   done: boolean;
 }
 
-export type ModelAdminErrorCode = 'invalid_source' | 'not_found' | 'busy';
+/** `not_removable`: served, but not from the models folder (`--model`, config, an upstream). */
+export type ModelAdminErrorCode = 'invalid_source' | 'not_found' | 'busy' | 'not_removable';
 
 export class ModelAdminError extends Error {
   override readonly name = 'ModelAdminError';
@@ -108,11 +111,13 @@ export class ModelAdmin {
         provider: 'embedded',
         state: pull.error ? 'unavailable' : 'downloading',
         pullId: pull.id,
+        source: pull.source,
       };
       const p = pull.progress;
       if (p?.total) entry.downloadProgress = p.bytes / p.total;
       if (pull.error) entry.detail = pull.error;
-      out.set(pull.name, entry);
+      // A failed pull never hides a model that is there under the same name.
+      out.set(pull.error && out.has(pull.name) ? `pull:${pull.id}` : pull.name, entry);
     }
     return [...out.values()];
   }
@@ -180,7 +185,29 @@ export class ModelAdmin {
     return { pullId: state.id, name };
   }
 
+  /**
+   * Removes a model file from the models folder. Checks first and changes nothing on failure: a model
+   * served from elsewhere (`--model`, config, an upstream) is `not_removable`, an unknown one `not_found`.
+   * The file goes before the engine unloads it, so a failed delete leaves the model serving.
+   */
   async remove(name: string): Promise<void> {
+    const file = (await listModels(this.#o.modelsDir)).find((f) => f.name === name);
+    if (!file) {
+      const served = (await this.#o.served()).find((m) => m.id === name);
+      if (served?.provider === 'embedded') {
+        throw new ModelAdminError(
+          'not_removable',
+          `"${name}" is not in the models folder (${this.#o.modelsDir}): it was given with --model or in the configuration. Remove it there and restart Ponder.`,
+        );
+      }
+      if (served) {
+        throw new ModelAdminError(
+          'not_removable',
+          `"${name}" is served by the upstream "${served.provider}". Remove it from that upstream's configuration.`,
+        );
+      }
+      throw new ModelAdminError('not_found', `No model named "${name}".`);
+    }
     for (const p of this.#pulls.values()) {
       if (p.name === name) {
         p.controller.abort();
@@ -188,13 +215,20 @@ export class ModelAdmin {
       }
     }
     try {
-      await this.#o.engine?.unload?.(name).catch(() => {});
       await removeModel(name, this.#o.modelsDir);
     } catch (err) {
       throw new ModelAdminError('not_found', (err as Error).message);
-    } finally {
-      this.#o.onChange?.();
     }
+    await this.#o.engine?.unload?.(name).catch(() => {});
+    this.#o.onChange?.();
+  }
+
+  /** Cancels a running pull or dismisses a failed one from the listing. */
+  dismissPull(pullId: string): void {
+    const pull = this.#pulls.get(pullId);
+    if (!pull) throw new ModelAdminError('not_found', 'No such download.');
+    pull.controller.abort();
+    this.#pulls.delete(pullId);
   }
 
   /** Cancels running downloads (shutdown). */
@@ -203,8 +237,16 @@ export class ModelAdmin {
   }
 }
 
-/** The name a pull will most likely get, for the listing until the download resolves the real file. */
-function guessName(source: string): string {
+/**
+ * The name a pull will most likely get, for the listing until the download resolves the real file:
+ * `hf:user/Repo-GGUF:Q4_K_M` → `Repo-Q4_K_M` (the usual file name), a URL → its file name.
+ */
+export function guessName(source: string): string {
+  const hf = /^hf:[^/]+\/([^:/]+)(?::([\w.-]+))?$/i.exec(source.trim());
+  if (hf) {
+    const repo = hf[1]!.replace(/-GGUF$/i, '');
+    return hf[2] ? `${repo}-${hf[2]}` : repo;
+  }
   const last = source.split(/[/:]/).filter(Boolean).at(-1) ?? source;
   return last.replace(/\.gguf$/i, '');
 }

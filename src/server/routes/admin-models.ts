@@ -14,6 +14,14 @@ import { chatCoreFor } from './chat-core.ts';
 
 const pullBody = z.strictObject({ source: z.string().trim().min(3).max(2048) });
 const nameParams = z.object({ name: z.string().min(1).max(200) });
+const pullParams = z.object({ pullId: z.uuid() });
+
+/** 404 for what does not exist, 409 for what exists but cannot be removed here. */
+function removalError(err: ModelAdminError): HttpError {
+  return err.code === 'not_removable'
+    ? new HttpError(409, 'not_removable', err.message)
+    : new HttpError(404, 'not_found', err.message);
+}
 
 interface PoolLike {
   members(): Array<{
@@ -78,7 +86,18 @@ export async function adminModelRoutes(app: FastifyInstance, ctx: AppContext): P
     try {
       await models.remove(name);
     } catch (err) {
-      if (err instanceof ModelAdminError) throw new HttpError(404, 'not_found', 'No such model.');
+      if (err instanceof ModelAdminError) throw removalError(err);
+      throw err;
+    }
+    return reply.code(204).send();
+  });
+
+  app.delete('/api/admin/models/pulls/:pullId', adminRoute, async (request, reply) => {
+    const { pullId } = parseWith(pullParams, request.params, 'params');
+    try {
+      models.dismissPull(pullId);
+    } catch (err) {
+      if (err instanceof ModelAdminError) throw removalError(err);
       throw err;
     }
     return reply.code(204).send();

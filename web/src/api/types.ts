@@ -2,9 +2,11 @@
 export type {
   ApiAdminStatus,
   ApiAdminUser,
+  ApiAdminUserList,
   ApiKeyCreated,
   ApiKeySummary,
   ApiSession,
+  ApiSetupInfo,
   ApiUser,
 } from '../../../src/api/auth.ts';
 export type {
@@ -45,6 +47,9 @@ export interface AdminModel {
   detail?: string;
   sizeBytes?: number;
   path?: string;
+  /** Pull entries: the download's id and the source the admin typed. */
+  pullId?: string;
+  source?: string;
 }
 
 export interface AdminUpstream {

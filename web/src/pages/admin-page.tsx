@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { AdminModel, AdminUpstream, ApiAdminStatus, ApiAdminUser } from '../api/types.ts';
+import type { AdminUpstream, ApiAdminStatus, ApiAdminUser } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
-import { modelStateLabel } from '../components/model-picker.tsx';
 import { PageShell } from '../components/page-shell.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
+import { ModelsSection } from './admin-models.tsx';
 
 function UsersSection() {
   const t = useT();
@@ -112,94 +112,6 @@ function DeleteUser(props: { id: string; email: string; onDone: () => void; onEr
         {t('no')}
       </button>
     </>
-  );
-}
-
-function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-function ModelsSection() {
-  const t = useT();
-  const { data, error, reload } = useAsync(() => api<{ models: AdminModel[] }>('/api/admin/models'));
-  const [source, setSource] = useState('');
-  const [note, setNote] = useState<string | undefined>(undefined);
-  const pulling = data?.models.some((m) => m.state === 'downloading' || m.state === 'loading') ?? false;
-  // Poll while a pull is in progress: the server reports progress in the list.
-  useEffect(() => {
-    if (!pulling) return;
-    const timer = setInterval(reload, 1500);
-    return () => clearInterval(timer);
-  }, [pulling, reload]);
-  return (
-    <section className="card" aria-labelledby="models-h">
-      <h2 id="models-h">{t('models')}</h2>
-      {error || note ? <p className="form-error">{error ?? note}</p> : null}
-      <form
-        className="row-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          api('/api/admin/models/pull', { method: 'POST', body: { source: source.trim() } })
-            .then(() => {
-              setSource('');
-              setNote(undefined);
-              reload();
-            })
-            .catch((err: Error) => setNote(err.message));
-        }}
-      >
-        <label className="field grow">
-          <span>{t('modelSource')}</span>
-          <input className="input" required value={source} onChange={(e) => setSource(e.target.value)} />
-        </label>
-        <button type="submit" className="button primary">
-          {t('pullModel')}
-        </button>
-      </form>
-      <ul className="plain-list">
-        {data?.models.map((m) => (
-          <li key={m.id} className="list-row">
-            <span className="grow">
-              <strong>{m.id}</strong> <span className="muted">({m.provider})</span> — {modelStateLabel(m, t)}{' '}
-              {formatBytes(m.sizeBytes)}
-              {m.state === 'downloading' ? (
-                <progress
-                  className="meter"
-                  max={1}
-                  value={
-                    (m.downloadProgress ?? 0) <= 1
-                      ? (m.downloadProgress ?? 0)
-                      : (m.downloadProgress ?? 0) / 100
-                  }
-                />
-              ) : null}
-              {m.detail ? <span className="muted"> {m.detail}</span> : null}
-            </span>
-            {m.provider === 'embedded' ? (
-              <button
-                type="button"
-                className="button small danger"
-                onClick={() => {
-                  api(`/api/admin/models/${encodeURIComponent(m.id)}`, { method: 'DELETE' })
-                    .then(reload)
-                    .catch((err: Error) => setNote(err.message));
-                }}
-              >
-                {t('remove')}
-              </button>
-            ) : null}
-          </li>
-        ))}
-      </ul>
-    </section>
   );
 }
 
