@@ -26,6 +26,11 @@ export interface ThinkingOptions {
 export interface ChatRequest {
   /** Model id as listed by `Provider.models()`. */
   model: string;
+  /**
+   * A trailing assistant message is continued (prefix completion): the generated text is what comes
+   * after its `content` (or after its `reasoning`, when `content` is empty and the reasoning was cut off),
+   * not a new turn.
+   */
   messages: ChatMessage[];
   /** Cap on generated tokens, reasoning and answer together. Default: the rest of the context. */
   maxTokens?: number;
@@ -53,7 +58,8 @@ export interface UsageChunk {
 
 export type ChatChunk =
   | { type: 'queued'; position: number; etaMs?: number }
-  | { type: 'reasoning'; text: string }
+  /** `tokens`: how many reasoning tokens this chunk holds, where the provider knows (the embedded engine). */
+  | { type: 'reasoning'; text: string; tokens?: number }
   | { type: 'text'; text: string }
   | UsageChunk
   | {
@@ -77,6 +83,10 @@ export interface ModelInfo {
   downloadProgress?: number;
   /** Human-readable reason when `state` is `unavailable`. */
   detail?: string;
+  /** Thinking budget per effort for this model, where the provider chooses its own (see `thinking-budgets.ts`). */
+  thinkingBudgets?: Record<ThinkingEffort, number>;
+  /** The provider honours `ChatOptions.endThinking` for this model. */
+  canEndThinking?: boolean;
 }
 
 export interface Health {
@@ -92,6 +102,11 @@ export interface ChatOptions {
   signal: AbortSignal;
   /** Stable key (e.g. a conversation id) used to route a request to the slot that already holds its prefix. */
   affinityKey?: string;
+  /**
+   * Aborting it ends the reasoning now: the provider closes `</think>` and the answer follows in the same
+   * stream. Only honoured for models whose `ModelInfo.canEndThinking` is true.
+   */
+  endThinking?: AbortSignal;
 }
 
 export interface Provider {
@@ -141,10 +156,14 @@ export const EFFORT_BUDGET_TOKENS: Record<ThinkingEffort, number> = {
   high: 16384,
 };
 
-export function effortToBudget(thinking: ThinkingOptions | undefined): number | undefined {
+/** The budget a request asks for: its own, else its effort's in `table` (a model's, or the defaults). */
+export function effortToBudget(
+  thinking: ThinkingOptions | undefined,
+  table: Record<ThinkingEffort, number> = EFFORT_BUDGET_TOKENS,
+): number | undefined {
   if (!thinking?.enabled) return undefined;
   if (thinking.budgetTokens !== undefined) return thinking.budgetTokens;
-  return thinking.effort ? EFFORT_BUDGET_TOKENS[thinking.effort] : undefined;
+  return thinking.effort ? table[thinking.effort] : undefined;
 }
 
 export const DEFAULT_TEMPERATURE = 0.6;

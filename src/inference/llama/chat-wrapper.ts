@@ -3,7 +3,9 @@
  * the prompt at `<｜Assistant｜>`, but the model's own template appends `<think>\n`, which is what makes R1
  * distills think. This subclass injects it (as special tokens) and opens the thought segment, so
  * `budgets.thoughtTokens` can close it; with thinking off it injects an already closed, empty
- * `<think>\n\n</think>\n\n` so the model answers directly.
+ * `<think>\n\n</think>\n\n` so the model answers directly. In `continue` mode the history ends with a
+ * prefilled assistant turn (`continuationTurn`) and nothing is injected: the prompt stops inside that turn,
+ * so the model goes on with the same answer instead of starting a new one.
  */
 import {
   type ChatHistoryItem,
@@ -17,18 +19,28 @@ import {
 import { stripHistoricalReasoning } from '../history.ts';
 import type { ChatMessage } from '../types.ts';
 
-export type ThinkingMode = 'on' | 'off';
+export type ThinkingMode = 'on' | 'off' | 'continue';
 
 export class R1ChatWrapper extends DeepSeekChatWrapper {
   override readonly wrapperName = 'PonderR1';
 
-  constructor(readonly thinking: ThinkingMode) {
+  /**
+   * @param thoughtSoFar With `on`: reasoning of an answer cut off while thinking, injected after `<think>\n`
+   * so the model goes on with it. Injected rather than prefilled because node-llama-cpp never closes a
+   * prefilled segment, and the budget and "answer now" must still close this one.
+   */
+  constructor(
+    readonly thinking: ThinkingMode,
+    private readonly thoughtSoFar = '',
+  ) {
     super({ keepOnlyLastThought: true });
   }
 
   /** Tokens injected after `<｜Assistant｜>`; counted as prompt tokens. */
   get assistantPrefix(): LlamaText {
-    return LlamaText(new SpecialTokensText(this.thinking === 'on' ? '<think>\n' : '<think>\n\n</think>\n\n'));
+    if (this.thinking === 'continue') return LlamaText([]);
+    if (this.thinking === 'off') return LlamaText(new SpecialTokensText('<think>\n\n</think>\n\n'));
+    return LlamaText(new SpecialTokensText('<think>\n'), neutraliseControlTokens(this.thoughtSoFar));
   }
 
   override generateContextState(
@@ -37,6 +49,9 @@ export class R1ChatWrapper extends DeepSeekChatWrapper {
     // DeepSeek's state is only `contextText` + stop triggers; rebuilt so the prefix-trigger variant type-checks.
     const { contextText, stopGenerationTriggers } = super.generateContextState(options);
     const inject = this.assistantPrefix;
+    // The prefilled turn already holds (or is inside) its `<think>` block; node-llama-cpp reopens an
+    // unfinished thought segment from it, so the budget still applies.
+    if (this.thinking === 'continue') return { contextText, stopGenerationTriggers };
     return {
       contextText,
       stopGenerationTriggers,
@@ -58,6 +73,29 @@ export class R1ChatWrapper extends DeepSeekChatWrapper {
 export function withOpenModelTurn(history: ChatHistoryItem[]): ChatHistoryItem[] {
   const last = history.at(-1);
   return last?.type === 'model' ? history : [...history, { type: 'model', response: [] }];
+}
+
+/**
+ * A trailing assistant message whose answer had begun, as the model turn to go on with: its closed
+ * `<think>` block (empty when the reasoning is unknown, as thinking-off renders it), then the answer.
+ * (Cut off while still thinking, it is continued through `R1ChatWrapper`'s `thoughtSoFar` instead.)
+ */
+export function continuationTurn(m: ChatMessage): ChatHistoryItem {
+  const reasoning = neutraliseControlTokens(m.reasoning ?? '');
+  const text = neutraliseControlTokens(m.content);
+  return {
+    type: 'model',
+    response: [
+      {
+        type: 'segment',
+        segmentType: 'thought',
+        text: reasoning === '' ? '\n\n' : `\n${reasoning}`,
+        ended: true,
+      },
+      // R1 writes a blank line after `</think>`; a stored answer may have lost it to trimming.
+      /^\s/.test(text) ? text : `\n\n${text}`,
+    ],
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type ModelInfo,
 } from '../types.ts';
 import { AsyncQueue } from './async-queue.ts';
+import { idleModelInfo } from './file-check.ts';
 import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
 
 import type {
@@ -31,6 +32,8 @@ const ENGINE_ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.ur
  */
 const TSX_LOADER = import.meta.resolve('tsx');
 const silent: EngineLogger = { info() {}, warn() {}, error() {} };
+/** How answers the engine could not finish because the server shuts down end (`done: cancelled`). */
+const SHUTDOWN_INTERRUPTED = 'interrupted: the server is shutting down';
 
 type StreamItem = { kind: 'chunk'; chunk: ChatChunk } | { kind: 'error'; error: WireError };
 
@@ -55,6 +58,9 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   private readonly logger: EngineLogger;
   private readonly known = new Map<string, string>();
   private readonly resolver: ModelResolver | undefined;
+  /** Loads asked for through `load()` and not finished, and the last failure of each: for `models()`. */
+  private readonly loading = new Set<string>();
+  private readonly loadErrors = new Map<string, string>();
   private child: ChildProcess | undefined;
   private starting: Promise<ChildProcess> | undefined;
   private readonly streams = new Map<number, Stream>();
@@ -64,6 +70,8 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   private restartAt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  /** Set by `beginShutdown` or disposal: an engine exit is expected from then on. */
+  private stopping = false;
 
   constructor(private readonly options: EmbeddedProviderOptions) {
     this.config = {
@@ -76,6 +84,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       ignoreEos: options.ignoreEos ?? false,
       lockstepFallbackMs: options.lockstepFallbackMs ?? 10,
       creditWindow: options.creditWindow ?? 64,
+      ...(options.thinkingBudgets ? { thinkingBudgets: options.thinkingBudgets } : {}),
     };
     this.logger = options.logger ?? silent;
     if (typeof options.models === 'function') this.resolver = options.models;
@@ -86,14 +95,28 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     return this.child?.pid;
   }
 
+  beginShutdown(): void {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+  }
+
   addModel(id: string, path: string): void {
     this.known.set(id, path);
     this.child?.send({ type: 'add-model', id, path } satisfies ParentMessage);
   }
 
   async load(modelId: string): Promise<void> {
-    await this.resolveModel(modelId);
-    await this.call({ type: 'call', id: 0, op: 'load', model: modelId });
+    this.loading.add(modelId);
+    try {
+      await this.resolveModel(modelId);
+      await this.call({ type: 'call', id: 0, op: 'load', model: modelId });
+      this.loadErrors.delete(modelId);
+    } catch (err) {
+      this.loadErrors.set(modelId, err instanceof Error ? err.message : String(err));
+      throw err;
+    } finally {
+      this.loading.delete(modelId);
+    }
   }
 
   async unload(modelId: string): Promise<void> {
@@ -102,7 +125,21 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   }
 
   async models(): Promise<ModelInfo[]> {
+    // Asking an engine that is not up means starting it or waiting for its start (seconds, while a model
+    // loads at server start): a listing answers from what this process knows instead.
+    if (!this.child || this.starting) return this.localModels();
     return (await this.call({ type: 'call', id: 0, op: 'models' })) as ModelInfo[];
+  }
+
+  private localModels(): Promise<ModelInfo[]> {
+    const { contextSize } = this.config;
+    return Promise.all(
+      [...this.known].map(([id, path]) =>
+        this.loading.has(id)
+          ? { id, provider: 'embedded', state: 'loading' as const, contextSize }
+          : idleModelInfo(id, path, contextSize, this.loadErrors.get(id)),
+      ),
+    );
   }
 
   async stats(): Promise<EngineStats> {
@@ -150,11 +187,14 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     });
     this.streams.set(id, { queue, child });
     const cancel = () => this.sendTo(child, { type: 'cancel', id });
+    const endThinking = () => this.sendTo(child, { type: 'end-thinking', id });
     opts.signal.addEventListener('abort', cancel, { once: true });
+    opts.endThinking?.addEventListener('abort', endThinking, { once: true });
     let finished = false;
     try {
       this.sendTo(child, { type: 'chat', id, req: { ...req, model }, affinityKey: opts.affinityKey });
       if (opts.signal.aborted) cancel();
+      else if (opts.endThinking?.aborted) endThinking();
       for await (const item of queue) {
         if (item.kind === 'error') {
           finished = true;
@@ -166,6 +206,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       }
     } finally {
       opts.signal.removeEventListener('abort', cancel);
+      opts.endThinking?.removeEventListener('abort', endThinking);
       this.streams.delete(id);
       // The consumer stopped early: free the slot.
       if (!finished) cancel();
@@ -199,8 +240,15 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   private ensureChild(): Promise<ChildProcess> {
     if (this.disposed)
       return Promise.reject(new InferenceError('engine_error', 'The embedded engine is shut down'));
+    // `child` is set as soon as it is forked; until it reports ready, callers wait for the start.
+    if (this.starting) return this.starting;
     if (this.child) return Promise.resolve(this.child);
-    this.starting ??= this.spawn().finally(() => {
+    // No new engine once the server shuts down (its last one stopped or crashed).
+    if (this.stopping)
+      return Promise.reject(
+        new InferenceError('overloaded', 'The server is shutting down; retry in a moment.'),
+      );
+    this.starting = this.spawn().finally(() => {
       this.starting = undefined;
     });
     return this.starting;
@@ -293,15 +341,20 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     stderrTail: string,
   ): void {
     if (this.child === child) this.child = undefined;
+    const stopping = this.disposed || this.stopping;
     const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
-    const message = this.disposed
+    const message = stopping
       ? 'The inference engine was shut down'
       : `The inference engine stopped (${reason}) and is restarting; retry the request`;
+    // Answers cut by shutdown are interrupted, not failed: the chat service stores them as such.
+    const done: ChatChunk = stopping
+      ? { type: 'done', finishReason: 'cancelled', error: SHUTDOWN_INTERRUPTED }
+      : { type: 'done', finishReason: 'error', error: message };
     let inFlight = 0;
     for (const [id, s] of this.streams) {
       if (s.child !== child) continue;
       inFlight++;
-      s.queue.push({ kind: 'chunk', chunk: { type: 'done', finishReason: 'error', error: message } });
+      s.queue.push({ kind: 'chunk', chunk: done });
       this.streams.delete(id);
     }
     for (const [id, c] of this.calls) {
@@ -309,7 +362,11 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       c.reject(new InferenceError('engine_error', message));
       this.calls.delete(id);
     }
-    if (this.disposed) return;
+    if (stopping) {
+      // Expected (we asked it to stop, or the whole process group got the signal): no restart, no alarm.
+      this.logger.info({ pid: child.pid, code, signal, inFlight }, 'engine stopped');
+      return;
+    }
     const lastLine = stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
     if (uptimeMs < 0) {
       // Startup failures (no usable binary, bad install) would fail again at once: retry on the next request.
@@ -343,7 +400,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
 
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.disposed) return;
-    clearTimeout(this.restartTimer);
+    this.beginShutdown();
     const child = this.child ?? (await this.starting?.catch(() => undefined));
     if (child) {
       const exited = new Promise<void>((resolve) => {

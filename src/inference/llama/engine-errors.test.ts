@@ -99,10 +99,10 @@ describe('embedded engine: bad input is a clear InferenceError', () => {
       chat({
         messages: [
           { role: 'user', content: 'hi' },
-          { role: 'assistant', content: 'partial' },
+          { role: 'assistant', content: 'partial', reasoning: 42 as unknown as string },
         ],
       }),
-      rejectsWith('invalid_request', /last message must be a user or system message/),
+      rejectsWith('invalid_request', /reasoning must be a string/),
     );
     await assert.rejects(
       chat({ messages: [{ role: 'tool' as 'user', content: 'x' }] }),

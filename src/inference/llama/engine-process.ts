@@ -13,6 +13,8 @@ import { ModelRegistry, type Slot } from './model-registry.ts';
 
 interface Running {
   abort: AbortController;
+  /** Aborted by "answer now": the generation closes its reasoning and answers. */
+  endThinking: AbortController;
   credit: number;
   slot?: Slot;
   pause(paused: boolean): void;
@@ -70,7 +72,12 @@ function engineStats(): EngineStats {
 async function handleChat(id: number, req: ChatRequest, affinityKey: string | undefined): Promise<void> {
   const cfg = config as EngineConfig;
   const reg = registry as ModelRegistry;
-  const run: Running = { abort: new AbortController(), credit: cfg.creditWindow, pause: () => {} };
+  const run: Running = {
+    abort: new AbortController(),
+    endThinking: new AbortController(),
+    credit: cfg.creditWindow,
+    pause: () => {},
+  };
   running.set(id, run);
   const emit = (chunk: ChatChunk) => {
     send({ type: 'chunk', id, chunk });
@@ -113,6 +120,7 @@ async function handleChat(id: number, req: ChatRequest, affinityKey: string | un
         req,
         prepared,
         signal: run.abort.signal,
+        endThinking: run.endThinking.signal,
         emit,
         ignoreEos: cfg.ignoreEos,
       });
@@ -189,6 +197,9 @@ function onMessage(msg: ParentMessage): void {
       r?.pause(false);
       return;
     }
+    case 'end-thinking':
+      running.get(msg.id)?.endThinking.abort();
+      return;
     case 'credit': {
       const r = running.get(msg.id);
       if (!r) return;
@@ -216,3 +227,7 @@ process.on('disconnect', () => process.exit(0));
 // Ctrl-C in a terminal signals the whole process group, this child included. The parent decides what an
 // interrupt means (`ponder chat` stops the current answer and keeps the engine), so the engine ignores it.
 process.on('SIGINT', () => {});
+// SIGTERM may reach the whole process group too (systemd's default KillMode, `kill -- -PGID`). Graceful
+// shutdown is the parent's to run: it lets running answers finish, then stops this engine over IPC; dying
+// at once would cut them. Should the parent be gone, `disconnect` above ends this process.
+process.on('SIGTERM', () => {});

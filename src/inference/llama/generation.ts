@@ -19,7 +19,13 @@ import {
   type FinishReason,
   InferenceError,
 } from '../types.ts';
-import { R1ChatWrapper, type ThinkingMode, toChatHistory, withOpenModelTurn } from './chat-wrapper.ts';
+import {
+  continuationTurn,
+  R1ChatWrapper,
+  type ThinkingMode,
+  toChatHistory,
+  withOpenModelTurn,
+} from './chat-wrapper.ts';
 import type { LoadedModel, Slot } from './model-registry.ts';
 import { commonPrefixLength } from './slot-scheduler.ts';
 
@@ -48,10 +54,10 @@ export function validateRequest(req: ChatRequest): void {
       bad(`messages[${i}].role must be system, user or assistant`);
     }
   }
-  if (req.messages.every((m) => m.content.trim() === ''))
+  if (req.messages.some((m) => m.reasoning !== undefined && typeof m.reasoning !== 'string'))
+    bad('messages[].reasoning must be a string');
+  if (req.messages.every((m) => m.content.trim() === '' && (m.reasoning ?? '').trim() === ''))
     bad('the prompt is empty: every message has empty content');
-  // Continuing a trailing assistant message (prefix completion) is not supported: say so rather than guess.
-  if (req.messages.at(-1)?.role === 'assistant') bad('the last message must be a user or system message');
   if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens > 0)) {
     bad(`maxTokens must be a positive integer (got ${req.maxTokens})`);
   }
@@ -74,14 +80,32 @@ export function validateRequest(req: ChatRequest): void {
 const wrappers: Record<ThinkingMode, R1ChatWrapper> = {
   on: new R1ChatWrapper('on'),
   off: new R1ChatWrapper('off'),
+  continue: new R1ChatWrapper('continue'),
 };
 
 /** Tokenizes the prompt and checks it fits. Throws `InferenceError('context_overflow')`. */
 export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedRequest {
-  const budget = effortToBudget(req.thinking);
-  const mode: ThinkingMode = req.thinking?.enabled === false || budget === 0 ? 'off' : 'on';
-  const wrapper = wrappers[mode];
-  const history = withOpenModelTurn(toChatHistory(req.messages));
+  let budget = effortToBudget(req.thinking, loaded.thinkingBudgets);
+  const last = req.messages.at(-1);
+  // A trailing assistant message is continued. Its answer had begun: go on after it (`continue`). Cut off
+  // while thinking: reopen the thought with what it held, the budget counting the earlier tokens too.
+  const answerBegun = last?.role === 'assistant' && last.content !== '';
+  const thoughtSoFar = last?.role === 'assistant' && !answerBegun ? (last.reasoning ?? '') : '';
+  let mode: ThinkingMode = answerBegun
+    ? 'continue'
+    : req.thinking?.enabled === false || budget === 0
+      ? 'off'
+      : 'on';
+  if (thoughtSoFar !== '') {
+    mode = 'on';
+    if (budget !== undefined) budget = Math.max(1, budget - loaded.model.tokenize(thoughtSoFar).length);
+  }
+  const wrapper = thoughtSoFar === '' ? wrappers[mode] : new R1ChatWrapper('on', thoughtSoFar);
+  const earlier = last?.role === 'assistant' ? req.messages.slice(0, -1) : req.messages;
+  const history =
+    answerBegun && last
+      ? [...toChatHistory(earlier), continuationTurn(last)]
+      : withOpenModelTurn(toChatHistory(earlier));
   const promptTokens = wrapper.promptTokens(history, loaded.model.tokenizer);
   // node-llama-cpp keeps one cell of a sequence free.
   const room = loaded.contextSize - 1 - INJECT_RESERVE - promptTokens.length;
@@ -96,7 +120,7 @@ export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedR
     wrapper,
     promptTokens,
     maxTokens: Math.min(req.maxTokens ?? room, room),
-    thoughtBudget: mode === 'on' ? budget : undefined,
+    thoughtBudget: mode === 'off' ? undefined : budget,
   };
 }
 
@@ -106,6 +130,8 @@ export interface GenerationOptions {
   req: ChatRequest;
   prepared: PreparedRequest;
   signal: AbortSignal;
+  /** "Answer now": when aborted, the open reasoning is closed and the answer follows. */
+  endThinking?: AbortSignal;
   emit: (chunk: ChatChunk) => void;
   ignoreEos: boolean;
 }
@@ -125,11 +151,24 @@ export async function generate(o: GenerationOptions): Promise<void> {
     if (chunk.type === 'segment' && chunk.segmentType === 'thought') {
       reasoningTokens += chunk.tokens.length;
       // With thinking off the model could still open `<think>` on its own; its reasoning is not shown.
-      if (!thinkingOff && chunk.text !== '') emit({ type: 'reasoning', text: chunk.text });
+      if (!thinkingOff && chunk.text !== '')
+        emit({ type: 'reasoning', text: chunk.text, tokens: chunk.tokens.length });
     } else if (chunk.text !== '') {
       emit({ type: 'text', text: chunk.text });
     }
   };
+  // node-llama-cpp keeps this object and reads the thought budget before every token, so lowering it
+  // to zero closes `</think>` at the next token: that is how "answer now" reaches a running generation.
+  const budgets = {
+    thoughtTokens: prepared.thoughtBudget ?? Number.POSITIVE_INFINITY,
+    includeCurrentResponse: true,
+  };
+  const endThinking = (): void => {
+    budgets.thoughtTokens = 0;
+  };
+  // Asked before the slot was free: still open the block (one token) so the answer follows a closed one.
+  if (o.endThinking?.aborted) budgets.thoughtTokens = Math.min(budgets.thoughtTokens, 1);
+  else o.endThinking?.addEventListener('abort', endThinking, { once: true });
   const chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: prepared.wrapper });
   let finishReason: FinishReason = 'stop';
   let error: string | undefined;
@@ -144,10 +183,7 @@ export async function generate(o: GenerationOptions): Promise<void> {
       topP: req.topP ?? DEFAULT_TOP_P,
       seed: req.seed,
       customStopTriggers: req.stop,
-      budgets: {
-        thoughtTokens: prepared.thoughtBudget ?? Number.POSITIVE_INFINITY,
-        includeCurrentResponse: true,
-      },
+      budgets,
       tokenBias: o.ignoreEos ? endOfGenerationBias(loaded.model) : undefined,
     });
     const reason = res.metadata.stopReason;
@@ -160,6 +196,7 @@ export async function generate(o: GenerationOptions): Promise<void> {
       error = `generation failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   } finally {
+    o.endThinking?.removeEventListener('abort', endThinking);
     loaded.lockstep.leave(slot.member);
     chat.dispose({ disposeSequence: false });
   }

@@ -2,6 +2,7 @@
  * Messages between the IPC client (`embedded-provider.ts`) and the engine child (`engine-process.ts`).
  * Sent with `serialization: 'advanced'` (structured clone), so plain objects only.
  */
+import type { ThinkingBudgetRule } from '../thinking-budgets.ts';
 import type { ChatChunk, ChatRequest, InferenceErrorCode, ModelInfo } from '../types.ts';
 
 /** Engine settings fixed for the life of one child process. */
@@ -20,6 +21,8 @@ export interface EngineConfig {
   lockstepFallbackMs: number;
   /** Chunks a request may have in flight before the child pauses it (credit-based backpressure). */
   creditWindow: number;
+  /** Effort → budget rules tried before the built-in table (`thinking-budgets.ts`). */
+  thinkingBudgets?: ThinkingBudgetRule[];
 }
 
 export interface EngineStats {
@@ -40,6 +43,8 @@ export type ParentMessage =
   | { type: 'add-model'; id: string; path: string }
   | { type: 'chat'; id: number; req: ChatRequest; affinityKey?: string }
   | { type: 'cancel'; id: number }
+  /** Close the request's reasoning now and go on with the answer ("answer now"). */
+  | { type: 'end-thinking'; id: number }
   /** Gives a request `n` more chunks of credit. */
   | { type: 'credit'; id: number; n: number }
   | { type: 'call'; id: number; op: 'load' | 'unload'; model: string }

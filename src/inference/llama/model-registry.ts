@@ -3,7 +3,7 @@
  * work (missing, not GGUF, truncated, too big for free memory), and per model one context whose sequences
  * are the slots.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import {
   GgufInsights,
@@ -13,8 +13,10 @@ import {
   type LlamaModel,
   readGgufFileInfo,
 } from 'node-llama-cpp';
+import { budgetsFor, type EffortBudgets, paramsFromFileBytes, paramsFromName } from '../thinking-budgets.ts';
 import { InferenceError, type ModelInfo } from '../types.ts';
 import type { BatchStats } from './batch-stats.ts';
+import { fileProblem } from './file-check.ts';
 import type { EngineConfig } from './ipc-protocol.ts';
 import { gateSequenceDecodes, Lockstep, LockstepMember } from './lockstep.ts';
 import { type SchedulableSlot, SlotScheduler } from './slot-scheduler.ts';
@@ -32,6 +34,8 @@ export interface LoadedModel {
   readonly contextSize: number;
   readonly scheduler: SlotScheduler<Slot>;
   readonly lockstep: Lockstep;
+  /** What each named effort means for this model (`thinking-budgets.ts`). */
+  readonly thinkingBudgets: EffortBudgets;
 }
 
 type Entry =
@@ -73,6 +77,8 @@ export class ModelRegistry {
         provider: 'embedded',
         state: 'ready',
         contextSize: this.config.contextSize,
+        thinkingBudgets: await this.thinkingBudgets(id, e.path),
+        canEndThinking: true,
       };
       if (e.state === 'loading') info.state = 'loading';
       else if (e.state === 'idle') {
@@ -112,6 +118,18 @@ export class ModelRegistry {
     const loaded = e.state === 'ready' ? e.loaded : await e.promise.catch(() => undefined);
     this.entries.set(id, { state: 'idle', path: e.path });
     if (loaded) await disposeLoaded(loaded);
+  }
+
+  /** Budgets by the size the model's name states, else by its file size; the config's rules come first. */
+  async thinkingBudgets(id: string, path: string): Promise<EffortBudgets> {
+    const named = paramsFromName(id) ?? paramsFromName(path.split(/[\\/]/).at(-1) ?? '');
+    const size =
+      named ??
+      (await stat(path).then(
+        (s) => paramsFromFileBytes(s.size),
+        () => undefined,
+      ));
+    return budgetsFor(id, size, this.config.thinkingBudgets);
   }
 
   async dispose(): Promise<void> {
@@ -202,6 +220,7 @@ export class ModelRegistry {
         contextSize: context.contextSize,
         scheduler: new SlotScheduler(slotList),
         lockstep,
+        thinkingBudgets: await this.thinkingBudgets(id, path),
       };
     } catch (err) {
       await model.dispose();
@@ -236,32 +255,6 @@ async function disposeLoaded(loaded: LoadedModel): Promise<void> {
   loaded.lockstep.dispose();
   await loaded.context.dispose();
   await loaded.model.dispose();
-}
-
-/** Why the file cannot be a loadable GGUF, or undefined. */
-async function fileProblem(id: string, path: string): Promise<InferenceError | undefined> {
-  const notReady = (why: string) =>
-    new InferenceError('model_not_ready', `Model file for "${id}" at ${path} ${why}`);
-  let size: number;
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) return notReady('is not a regular file');
-    size = s.size;
-  } catch {
-    return new InferenceError(
-      'model_not_found',
-      `Model file for "${id}" not found at ${path}: download it with \`ponder pull\`, or configure a local .gguf file`,
-    );
-  }
-  if (size < 4) return notReady(`is empty or truncated (${size} bytes)`);
-  const fh = await open(path, 'r');
-  try {
-    const { buffer } = await fh.read(Buffer.alloc(4), 0, 4, 0);
-    if (buffer.toString('latin1') !== 'GGUF') return notReady('is not a GGUF file');
-  } finally {
-    await fh.close();
-  }
-  return undefined;
 }
 
 function errText(err: unknown): string {

@@ -1,4 +1,5 @@
 /** Options and the public interface of the embedded provider (implemented in `embedded-provider.ts`). */
+import type { ThinkingBudgetRule } from '../thinking-budgets.ts';
 import type { Provider } from '../types.ts';
 import type { EngineStats } from './ipc-protocol.ts';
 
@@ -46,6 +47,8 @@ export interface EmbeddedProviderOptions {
   restartBackoffMs?: number;
   /** Grace period for a clean shutdown before the child is killed. Default 5000 ms. */
   shutdownTimeoutMs?: number;
+  /** Effort → thinking-budget rules tried before the built-in table (`thinking-budgets.ts`). */
+  thinkingBudgets?: ThinkingBudgetRule[];
   /** Environment for the child. Default: this process's. */
   env?: NodeJS.ProcessEnv;
 }
@@ -60,4 +63,9 @@ export interface EmbeddedProvider extends Provider {
   stats(): Promise<EngineStats>;
   /** Pid of the running engine child, if any (supervision tests, diagnostics). */
   readonly enginePid: number | undefined;
+  /**
+   * The server is shutting down: running answers go on, but an engine exit from now on is expected
+   * (logged at info, "engine stopped"), is not restarted, and ends its answers `cancelled`, not `error`.
+   */
+  beginShutdown(): void;
 }

@@ -109,6 +109,32 @@ describe('upstream provider', () => {
     assert.equal(body.chat_template_kwargs, undefined);
   });
 
+  test('a trailing assistant message is continued: prefix completion fields, open think block', async () => {
+    up.enqueue({ lines: chatStream() }, { lines: chatStream() });
+    const p = make();
+    const signal = new AbortController().signal;
+    const q = { role: 'user' as const, content: 'q1' };
+    await collect(
+      p.chat(
+        { ...request, messages: [q, { role: 'assistant', content: 'Half an', reasoning: 'r' }] },
+        { signal },
+      ),
+    );
+    let body = up.chatRequests.at(-1)?.body as Record<string, unknown>;
+    assert.deepEqual(body.messages, [q, { role: 'assistant', content: 'Half an', prefix: true }]);
+    assert.equal(body.continue_final_message, true);
+    assert.equal(body.add_generation_prompt, false);
+    // Cut off while thinking: the reasoning goes back as an open `<think>` block to think on from.
+    await collect(
+      p.chat(
+        { ...request, messages: [q, { role: 'assistant', content: '', reasoning: 'Hmm, so' }] },
+        { signal },
+      ),
+    );
+    body = up.chatRequests.at(-1)?.body as Record<string, unknown>;
+    assert.deepEqual(body.messages, [q, { role: 'assistant', content: '<think>\nHmm, so', prefix: true }]);
+  });
+
   test('vLLM-style `reasoning` field', async () => {
     up.enqueue({ lines: chatStream({ reasoningField: 'reasoning', reasoning: ['Hmm', '...'] }) });
     const chunks = await collect(make().chat(request, { signal: new AbortController().signal }));

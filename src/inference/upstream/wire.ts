@@ -3,12 +3,25 @@
  * API and Ponder itself: request body mapping, usage mapping, error-message extraction.
  */
 import { stripHistoricalReasoning } from '../history.ts';
-import type { ChatRequest, FinishReason, UsageChunk } from '../types.ts';
+import type { ChatMessage, ChatRequest, FinishReason, UsageChunk } from '../types.ts';
 import { DEFAULT_TEMPERATURE, DEFAULT_TOP_P, effortToBudget } from '../types.ts';
 
 export interface WireMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** DeepSeek's prefix completion: the answer continues this (last, assistant) message. */
+  prefix?: true;
+}
+
+/**
+ * The trailing assistant message to continue. Cut off while thinking (no answer yet), it goes as an open
+ * `<think>` block, so the server's template and reasoning parser see the model still thinking; otherwise
+ * the answer alone, as templates drop earlier reasoning anyway.
+ */
+function continuationMessage(m: ChatMessage): WireMessage {
+  const reasoning = m.reasoning ?? '';
+  const content = m.content === '' && reasoning !== '' ? `<think>\n${reasoning}` : m.content;
+  return { role: 'assistant', content, prefix: true };
 }
 
 /**
@@ -35,6 +48,9 @@ export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<
       ? { role: m.role, content: `<think>\n${m.reasoning}\n</think>\n\n${m.content}` }
       : { role: m.role, content: m.content },
   );
+  const last = req.messages.at(-1);
+  const continuing = last?.role === 'assistant';
+  if (continuing && last) messages[messages.length - 1] = continuationMessage(last);
   const body: Record<string, unknown> = {
     model: req.model,
     messages,
@@ -43,6 +59,12 @@ export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<
     temperature: req.temperature ?? DEFAULT_TEMPERATURE,
     top_p: req.topP ?? DEFAULT_TOP_P,
   };
+  if (continuing) {
+    // Prefix completion: vLLM, SGLang and llama-server render the last assistant message open and go
+    // on from it; the DeepSeek API reads `prefix: true` on it (its beta endpoint). Each ignores the other.
+    body.continue_final_message = true;
+    body.add_generation_prompt = false;
+  }
   if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
   if (req.stop && req.stop.length > 0) body.stop = req.stop;
   if (req.seed !== undefined) body.seed = req.seed;
