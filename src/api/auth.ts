@@ -110,6 +110,20 @@ export interface ApiAdminUser {
   createdAt: string;
 }
 
+/** `GET /api/admin/users`: the users, and the plans configured (what a user's plan may be set to). */
+export interface ApiAdminUserList {
+  users: ApiAdminUser[];
+  plans: string[];
+}
+
+/** `GET /api/auth/setup`: what the sign-up page must ask for. */
+export interface ApiSetupInfo {
+  /** No account exists yet: the first sign-up needs the setup code `ponder serve` printed. */
+  setupRequired: boolean;
+  /** `invite`: an invite code is required; `closed`: nobody can sign up (the page says so). */
+  signupMode: 'open' | 'invite' | 'closed';
+}
+
 export interface ApiAdminStatus {
   slotsBusy: number;
   slotsTotal: number;

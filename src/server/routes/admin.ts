@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   type ApiAdminStatus,
+  type ApiAdminUserList,
   adminPatchUserRequestSchema,
   createInviteRequestSchema,
 } from '../../api/auth.ts';
@@ -23,7 +24,12 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get('/api/admin/users', adminRoute, async (request) => {
     requireAdmin(request);
     const query = parseWith(listQuery, request.query, 'query');
-    return { users: (await ctx.admin.listUsers(query)).map(adminUserView) };
+    const list: ApiAdminUserList = {
+      users: (await ctx.admin.listUsers(query)).map(adminUserView),
+      // The admin page offers these for a user's plan; PATCH refuses any other name.
+      plans: Object.keys(ctx.config.plans),
+    };
+    return list;
   });
 
   app.patch('/api/admin/users/:id', adminRoute, async (request) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
+  type ApiSetupInfo,
   changePasswordRequestSchema,
   deleteAccountRequestSchema,
   loginRequestSchema,
@@ -91,10 +92,15 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return reply.code(204).send();
   });
 
-  // Tells the sign-up page to show the "Setup code" field (only before the first account exists).
+  // Tells the sign-up page which fields to show: the setup code (only before the first account exists),
+  // the invite code (only when sign-up needs one).
   app.get('/api/auth/setup', publicRoute, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    return { setupRequired: await ctx.accounts.setupRequired() };
+    const info: ApiSetupInfo = {
+      setupRequired: await ctx.accounts.setupRequired(),
+      signupMode: ctx.config.signupMode,
+    };
+    return info;
   });
 
   app.get('/api/auth/pow', publicRoute, async (_request, reply) => {
