@@ -135,7 +135,7 @@ export const en = {
   makeAdmin: 'Make admin',
   removeAdmin: 'Remove admin',
   pullModel: 'Pull model',
-  modelSource: 'Source (hf:user/repo:QUANT, URL or path)',
+  modelSource: 'Source (hf:user/repo:QUANT or an https:// URL)',
   remove: 'Remove',
   confirmRemoveModel: 'Delete this model file? Conversations keep their text.',
   modelNotRemovable: 'Given with --model or in the configuration: remove it there.',

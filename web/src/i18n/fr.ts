@@ -132,7 +132,7 @@ export const fr: Dictionary = {
   makeAdmin: 'Rendre admin',
   removeAdmin: 'Retirer admin',
   pullModel: 'Télécharger un modèle',
-  modelSource: 'Source (hf:user/repo:QUANT, URL ou chemin)',
+  modelSource: 'Source (hf:user/repo:QUANT ou une URL https://)',
   remove: 'Supprimer',
   confirmRemoveModel: 'Supprimer ce fichier de modèle ? Les conversations gardent leur texte.',
   modelNotRemovable: 'Donné avec --model ou dans la configuration : retirez-le là.',

@@ -131,7 +131,7 @@ export const zh: Dictionary = {
   makeAdmin: '设为管理员',
   removeAdmin: '取消管理员',
   pullModel: '拉取模型',
-  modelSource: '来源（hf:user/repo:QUANT、URL 或路径）',
+  modelSource: '来源（hf:user/repo:QUANT 或 https:// URL）',
   remove: '移除',
   confirmRemoveModel: '删除此模型文件？对话内容会保留。',
   modelNotRemovable: '通过 --model 或配置文件指定：请在那里移除。',
