@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ChatError } from '../chat/chat-error.ts';
 import { useT } from '../i18n/index.ts';
+import { useFormat } from '../lib/format.ts';
 
 function useCountdown(until: number | undefined): number {
   const [now, setNow] = useState(() => Date.now());
@@ -23,6 +24,7 @@ export function ChatErrorBanner({
   onDismiss: () => void;
 }) {
   const t = useT();
+  const f = useFormat();
   const retryAt = error.kind === 'busy' || error.kind === 'model_not_ready' ? error.retryAt : undefined;
   const wait = useCountdown(retryAt);
   let text: string;
@@ -32,7 +34,7 @@ export function ChatErrorBanner({
       text = t('errorModelNotReady', { detail: error.detail });
       break;
     case 'quota':
-      text = t('errorQuota', { time: error.resetsAt ? new Date(error.resetsAt).toLocaleString() : '—' });
+      text = t('errorQuota', { time: error.resetsAt ? f.date(error.resetsAt) : '—' });
       canRetry = false;
       break;
     case 'busy':

@@ -20,7 +20,12 @@ export function Composer(props: ComposerProps) {
   const t = useT();
   const { busy, onSend, onStop } = props;
   const [text, setText] = useState('');
+  // Enter while an answer streams cannot send: say why instead of doing nothing.
+  const [waitHint, setWaitHint] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (!busy) setWaitHint(false);
+  }, [busy]);
 
   // Grow with the text up to a cap (CSS max-height), like the chat apps people know.
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-measure whenever the text changes
@@ -38,6 +43,7 @@ export function Composer(props: ComposerProps) {
 
   const submit = () => {
     const value = text;
+    if (busy && value.trim()) setWaitHint(true);
     if (busy || !value.trim()) return;
     setText('');
     void onSend(value).then((ok) => {
@@ -70,6 +76,11 @@ export function Composer(props: ComposerProps) {
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
       />
+      {waitHint ? (
+        <p className="composer-hint" role="status">
+          {t('waitForAnswer')}
+        </p>
+      ) : null}
       <div className="composer-bar">
         <button
           type="button"

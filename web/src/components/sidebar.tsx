@@ -124,7 +124,8 @@ export function Sidebar({
           type="search"
           className="input search"
           aria-label={t('search')}
-          placeholder={t('search')}
+          // The full wording is the label; a short placeholder fits the narrow field in every language.
+          placeholder={t('searchShort')}
           value={query}
           onChange={(e) => setQuery(e.target.value)}
         />
@@ -187,21 +188,24 @@ export function Sidebar({
           ) : null}
         </div>
         <div className="sidebar-bottom">
-          <span className="user-email" title={user.email}>
-            {user.displayName || user.email}
-          </span>
+          {/* Log out sits beside the name it ends, so the links below fit on one row in every language. */}
+          <div className="sidebar-user">
+            <span className="user-email" title={user.email}>
+              {user.displayName || user.email}
+            </span>
+            <button type="button" className="button small" onClick={() => void logout()}>
+              {t('signOut')}
+            </button>
+          </div>
           <div className="sidebar-links">
-            <button type="button" className="button" onClick={() => go('/settings')}>
+            <button type="button" className="button small" onClick={() => go('/settings')}>
               {t('settings')}
             </button>
             {user.isAdmin ? (
-              <button type="button" className="button" onClick={() => go('/admin')}>
+              <button type="button" className="button small" onClick={() => go('/admin')}>
                 {t('admin')}
               </button>
             ) : null}
-            <button type="button" className="button" onClick={() => void logout()}>
-              {t('signOut')}
-            </button>
           </div>
         </div>
       </nav>

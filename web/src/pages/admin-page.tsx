@@ -1,16 +1,17 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { AdminUpstream, ApiAdminStatus, ApiAdminUser } from '../api/types.ts';
+import type { AdminUpstream, ApiAdminStatus, ApiAdminUser, ApiAdminUserList } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
 import { PageShell } from '../components/page-shell.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
+import { useFormat } from '../lib/format.ts';
 import { ModelsSection } from './admin-models.tsx';
 
 function UsersSection() {
   const t = useT();
   const { user: me } = useApp();
-  const { data, error, reload } = useAsync(() => api<{ users: ApiAdminUser[] }>('/api/admin/users'));
+  const { data, error, reload } = useAsync(() => api<ApiAdminUserList>('/api/admin/users'));
   const [note, setNote] = useState<string | undefined>(undefined);
   const patch = (id: string, body: Partial<Pick<ApiAdminUser, 'isAdmin' | 'disabled' | 'plan'>>) =>
     api(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body })
@@ -33,19 +34,16 @@ function UsersSection() {
           <tbody>
             {data?.users.map((u) => (
               <tr key={u.id}>
-                <td>{u.email}</td>
-                <td>
-                  <input
-                    className="input small"
-                    aria-label={`${t('plan')}: ${u.email}`}
-                    defaultValue={u.plan}
-                    onBlur={(e) => {
-                      const plan = e.target.value.trim();
-                      if (plan && plan !== u.plan) void patch(u.id, { plan });
-                    }}
+                <td data-label={t('email')}>{u.email}</td>
+                <td data-label={t('plan')}>
+                  <PlanSelect
+                    email={u.email}
+                    plan={u.plan}
+                    plans={data.plans}
+                    onChange={(plan) => void patch(u.id, { plan })}
                   />
                 </td>
-                <td>
+                <td data-label={t('status')}>
                   {u.isAdmin ? t('isAdmin') : ''} {u.disabled ? t('disabled') : ''}
                 </td>
                 <td>
@@ -77,6 +75,41 @@ function UsersSection() {
         </table>
       </div>
     </section>
+  );
+}
+
+/**
+ * Only the configured plans can be chosen (a typo used to stay in a free-text box after the server refused
+ * it); a plan no longer configured still shows, marked, until the admin picks another.
+ */
+function PlanSelect(props: {
+  email: string;
+  plan: string;
+  plans: string[];
+  onChange: (plan: string) => void;
+}) {
+  const t = useT();
+  const known = props.plans.includes(props.plan);
+  return (
+    <select
+      className="select small"
+      aria-label={`${t('plan')}: ${props.email}`}
+      value={props.plan}
+      onChange={(e) => {
+        if (e.target.value !== props.plan) props.onChange(e.target.value);
+      }}
+    >
+      {known ? null : (
+        <option value={props.plan} disabled>
+          {t('planNotConfigured', { plan: props.plan })}
+        </option>
+      )}
+      {props.plans.map((p) => (
+        <option key={p} value={p}>
+          {p}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -115,6 +148,12 @@ function DeleteUser(props: { id: string; email: string; onDone: () => void; onEr
   );
 }
 
+const UPSTREAM_EXAMPLE = `{
+  "upstreams": [
+    { "id": "vllm-1", "baseUrl": "http://10.0.0.5:8000/v1" }
+  ]
+}`;
+
 function UpstreamsSection() {
   const t = useT();
   const { data, error } = useAsync(() => api<{ upstreams: AdminUpstream[] }>('/api/admin/upstreams'));
@@ -122,6 +161,15 @@ function UpstreamsSection() {
     <section className="card" aria-labelledby="upstreams-h">
       <h2 id="upstreams-h">{t('upstreams')}</h2>
       {error ? <p className="form-error">{error}</p> : null}
+      {data && data.upstreams.length === 0 ? (
+        <div className="empty-state">
+          <p>{t('noUpstreams')}</p>
+          <p className="muted">{t('noUpstreamsHelp')}</p>
+          <pre className="config-example">
+            <code>{UPSTREAM_EXAMPLE}</code>
+          </pre>
+        </div>
+      ) : null}
       <ul className="plain-list">
         {data?.upstreams.map((u) => (
           <li key={u.id} className="list-row">
@@ -139,6 +187,7 @@ function UpstreamsSection() {
 
 function StatusSection() {
   const t = useT();
+  const f = useFormat();
   const { data, error, reload } = useAsync(() => api<ApiAdminStatus>('/api/admin/status'));
   useEffect(() => {
     const timer = setInterval(reload, 3000);
@@ -152,14 +201,14 @@ function StatusSection() {
         <dl className="stats">
           <dt>{t('slotsBusy')}</dt>
           <dd>
-            {data.slotsBusy}/{data.slotsTotal}
+            {f.num(data.slotsBusy)}/{f.num(data.slotsTotal)}
           </dd>
           <dt>{t('queueDepth')}</dt>
-          <dd>{data.queueDepth}</dd>
+          <dd>{f.num(data.queueDepth)}</dd>
           <dt>{t('generationsRunning')}</dt>
-          <dd>{data.generationsRunning}</dd>
+          <dd>{f.num(data.generationsRunning)}</dd>
           <dt>{t('uptime')}</dt>
-          <dd>{Math.round(data.uptimeSeconds / 60)} min</dd>
+          <dd>{f.num(Math.round(data.uptimeSeconds / 60))} min</dd>
         </dl>
       ) : null}
     </section>

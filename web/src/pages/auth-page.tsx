@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { solvePow } from '../api/pow.ts';
-import type { ApiUser } from '../api/types.ts';
+import type { ApiSetupInfo, ApiUser } from '../api/types.ts';
 import { PasswordMeter } from '../components/password-meter.tsx';
 import { useT } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
@@ -26,15 +26,21 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
   const [password, setPassword] = useState('');
   const [invite, setInvite] = useState('');
   const [setupCode, setSetupCode] = useState('');
-  // Before the first account exists, the server asks for the setup code it printed at start.
+  // Before the first account exists, the server asks for the setup code it printed at start; an invite
+  // code only when sign-up needs one (an "optional" field on an open server only confuses).
   const [setupRequired, setSetupRequired] = useState(false);
+  const [signupMode, setSignupMode] = useState<ApiSetupInfo['signupMode']>('open');
   useEffect(() => {
     if (mode !== 'signup') return;
-    api<{ setupRequired: boolean }>('/api/auth/setup').then(
-      (info) => setSetupRequired(info.setupRequired),
+    api<ApiSetupInfo>('/api/auth/setup').then(
+      (info) => {
+        setSetupRequired(info.setupRequired);
+        setSignupMode(info.signupMode);
+      },
       () => undefined,
     );
   }, [mode]);
+  const inviteShown = mode === 'signup' && signupMode === 'invite';
   const [busy, setBusy] = useState(false);
   const [solving, setSolving] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -42,7 +48,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
   // Sign-up under a flood, and login to an account with many failed attempts, may ask for a proof of work.
   const send = async (pow?: { challenge: string; nonce: string }): Promise<ApiUser> => {
     const path = mode === 'signup' ? '/api/auth/signup' : '/api/auth/login';
-    const extra = mode === 'signup' && invite ? { inviteCode: invite } : {};
+    const extra = inviteShown && invite ? { inviteCode: invite } : {};
     const setup = mode === 'signup' && setupRequired && setupCode ? { setupCode } : {};
     const body = { email, password, ...extra, ...setup, ...(pow ? { pow } : {}) };
     try {
@@ -137,16 +143,23 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
             />
           </label>
         ) : null}
-        {mode === 'signup' ? (
+        {inviteShown ? (
           <label className="field">
             <span>{t('inviteCode')}</span>
             <input
               className="input"
               name="invite"
+              autoComplete="off"
+              required
               value={invite}
               onChange={(e) => setInvite(e.target.value)}
             />
           </label>
+        ) : null}
+        {mode === 'signup' && signupMode === 'closed' ? (
+          <p className="muted" role="status">
+            {t('signupClosed')}
+          </p>
         ) : null}
         {solving ? (
           <p className="muted" role="status">

@@ -3,16 +3,23 @@ import { api } from '../api/client.ts';
 import type { ApiKeyCreated, ApiKeySummary, UsageResponse } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
 import { CopyButton } from '../components/code-block.tsx';
+import { QuotaMeter } from '../components/quota-meter.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
+import { quotaMeter, useFormat } from '../lib/format.ts';
 import { navigate } from '../lib/router.ts';
 
 export function UsageSection() {
   const t = useT();
+  const f = useFormat();
   const { data, error } = useAsync(() => api<UsageResponse>('/api/usage'));
-  const time = data ? new Date(data.resetsAt).toLocaleString() : '';
+  const time = data ? f.date(data.resetsAt) : '';
   const rm = data?.reasoningMessages;
   const tok = data?.tokens;
+  const rmText =
+    rm && rm.limit !== null
+      ? t('usageLeft', { left: f.num(quotaMeter(rm.used, rm.limit).left), limit: f.num(rm.limit), time })
+      : '';
   return (
     <section className="card" aria-labelledby="usage-h">
       <h2 id="usage-h">{t('usage')}</h2>
@@ -23,24 +30,19 @@ export function UsageSection() {
             {t('plan')}: <strong>{data.plan}</strong>
           </p>
           {rm.limit === null ? (
-            <p>{t('usageUnlimited', { used: rm.used })}</p>
+            <p>{t('usageUnlimited', { used: f.num(rm.used) })}</p>
           ) : (
             <>
-              <p className="usage-text">
-                {t('usageLeft', { left: Math.max(0, rm.limit - rm.used), limit: rm.limit, time })}
-              </p>
-              <meter
-                className="meter"
-                min={0}
-                max={rm.limit}
-                value={Math.min(rm.used, rm.limit)}
-                aria-label={t('usage')}
-              />
+              <p className="usage-text">{rmText}</p>
+              <QuotaMeter used={rm.used} limit={rm.limit} label={t('usage')} text={rmText} />
             </>
           )}
           {tok && tok.limit !== null ? (
             <p className="muted">
-              {t('tokensLeft', { left: Math.max(0, tok.limit - tok.used), limit: tok.limit })}
+              {t('tokensLeft', {
+                left: f.num(quotaMeter(tok.used, tok.limit).left),
+                limit: f.num(tok.limit),
+              })}
             </p>
           ) : null}
         </>
@@ -51,6 +53,7 @@ export function UsageSection() {
 
 export function ApiKeysSection() {
   const t = useT();
+  const f = useFormat();
   const { data, error, reload } = useAsync(() => api<{ keys: ApiKeySummary[] }>('/api/keys'));
   const [name, setName] = useState('');
   const [created, setCreated] = useState<ApiKeyCreated | undefined>(undefined);
@@ -102,15 +105,15 @@ export function ApiKeysSection() {
               <strong>{k.name}</strong> <code>{k.prefix}…</code>
               <br />
               <span className="muted">
-                {k.lastUsedAt
-                  ? t('lastSeen', { time: new Date(k.lastUsedAt).toLocaleString() })
-                  : t('neverUsed')}
+                {k.lastUsedAt ? t('lastSeen', { time: f.date(k.lastUsedAt) }) : t('neverUsed')}
               </span>
             </span>
             <button
               type="button"
               className="button small danger"
               onClick={() => {
+                // The "copy it now" box of a key that no longer works would only mislead.
+                if (created?.id === k.id) setCreated(undefined);
                 api(`/api/keys/${encodeURIComponent(k.id)}`, { method: 'DELETE' }).then(reload, reload);
               }}
             >

@@ -5,6 +5,7 @@ import { useApp } from '../app-context.ts';
 import { PasswordMeter } from '../components/password-meter.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
+import { useFormat } from '../lib/format.ts';
 
 export function PasswordSection() {
   const t = useT();
@@ -77,6 +78,7 @@ export function PasswordSection() {
 
 export function SessionsSection() {
   const t = useT();
+  const f = useFormat();
   const { data, error, reload } = useAsync(() => api<{ sessions: ApiSession[] }>('/api/auth/sessions'));
   return (
     <section className="card" aria-labelledby="sessions-h">
@@ -89,9 +91,7 @@ export function SessionsSection() {
               {s.userAgent ?? '?'}
               {s.current ? <strong> ({t('thisDevice')})</strong> : null}
               <br />
-              <span className="muted">
-                {t('lastSeen', { time: new Date(s.lastSeenAt).toLocaleString() })}
-              </span>
+              <span className="muted">{t('lastSeen', { time: f.date(s.lastSeenAt) })}</span>
             </span>
             {s.current ? null : (
               <button
