@@ -15,10 +15,11 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { RedisGenerationEventLog } from '../adapters/redis/event-log.ts';
+import { createRedisPrimitives } from '../adapters/redis/rate-limit.ts';
 import type { PonderConfig } from '../config/schema.ts';
-import { type Capacity, createCapacity } from '../core/admission/index.ts';
+import { type AdmissionObserver, type Capacity, createCapacity } from '../core/admission/index.ts';
 import type { GenerationEventLog } from '../core/chat/index.ts';
-import { RedisGenerationEventLog } from '../core/chat/redis-event-log.ts';
 import type { Store } from '../store/types.ts';
 import type { AppDeps } from './context.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -90,17 +91,17 @@ export async function createServerCapacity(opts: ServerCapacityOptions): Promise
       throw new Error(`cannot reach Redis at PONDER_REDIS_URL: ${(err as Error).message}`);
     }
   }
+  const onError: NonNullable<AdmissionObserver['onError']> = (err, op) =>
+    opts.logger?.warn({ op, err: (err as Error)?.name }, 'shared admission state failed');
   const capacity = createCapacity({
     config,
     usage: opts.store.usage,
-    ...(redis ? { redis } : {}),
-    keyPrefix,
+    // Ticket heartbeat failures are admission's shared state failing, like a failed acquire.
+    ...(redis
+      ? { shared: createRedisPrimitives({ redis, keyPrefix, onError: (err) => onError(err, 'acquire') }) }
+      : {}),
     powSecret: opts.powSecret ?? powSecretFor(config),
-    observer: {
-      ...metrics.observer,
-      onError: (err, op) =>
-        opts.logger?.warn({ op, err: (err as Error)?.name }, 'shared admission state failed'),
-    },
+    observer: { ...metrics.observer, onError },
     admission: {
       maxQueued: config.admission.maxQueued,
       maxQueuedPerUser: config.admission.maxQueuedPerUser,

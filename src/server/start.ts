@@ -11,9 +11,9 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisLoginThrottle } from '../adapters/redis/login-throttle.ts';
+import { RedisCounterStore, RedisRateLimiter } from '../adapters/redis/rate-limit.ts';
 import type { PonderConfig } from '../config/schema.ts';
 import { deriveSetupCode, SharedRateLimiter } from '../core/accounts/index.ts';
-import { RedisCounterStore, RedisRateLimiter } from '../core/rate-limit/index.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../inference/llama/index.ts';
 import { modelNameOf, modelsDirOf, resolveModel } from '../inference/llama/model-files.ts';
 import {

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
 import { configSchema } from '../../config/schema.ts';
 import { solvePow } from '../rate-limit/pow.ts';
-import { RedisConcurrencyLimiter } from '../rate-limit/redis.ts';
 import { createCapacity, defaultCapacity } from './capacity.ts';
 import { ManualClock } from './clock.ts';
 
@@ -39,32 +36,4 @@ test('createCapacity in-process: everything wired from the default config', asyn
   const c = cap.pow.issue();
   assert.deepEqual(await cap.pow.verify(c.challenge, solvePow(c.challenge, c.difficulty)), { ok: true });
   assert.equal((await cap.rateLimiter.hit('login:127.0.0.1', { limit: 1, windowMs: 1000 })).allowed, true);
-});
-
-test('createCapacity on Redis uses the shared limiter and cleans up its tickets', async () => {
-  const redis = new Redis(process.env.PONDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  const keyPrefix = `ponder-test:${randomUUID()}:`;
-  try {
-    const cap = createCapacity({
-      config: configSchema.parse({}),
-      usage,
-      powSecret,
-      redis,
-      keyPrefix,
-      admission: { capacity: 2 },
-    });
-    assert.ok(cap.limiter instanceof RedisConcurrencyLimiter);
-    assert.equal(cap.admission.capacity, 2);
-    await cap.admission.admit({ userId: 'u', plan: cap.plans.resolve('free') }); // never released: dispose cleans up
-    assert.equal(await cap.limiter.count('u'), 1);
-    await cap[Symbol.asyncDispose]();
-    assert.equal(await cap.limiter.count('u'), 0);
-  } finally {
-    const keys = await redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  }
 });

@@ -65,7 +65,7 @@ export interface AdmissionControllerOptions {
    * least 1, even when the plan allows more. 0 turns the cap off. Default 30 000 ms.
    */
   fairShareWindowMs?: number;
-  /** Per-user concurrency across processes; default in-process. Pass a `RedisConcurrencyLimiter` to share. */
+  /** Per-user concurrency across processes; default in-process. Pass a shared one (Redis: src/adapters/redis/) to share. */
   limiter?: ConcurrencyLimiter;
   /** How long a user whose shared cap was full (held by another process) waits before asking again. Default 500 ms. */
   sharedRetryMs?: number;

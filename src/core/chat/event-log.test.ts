@@ -1,84 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { GenerationEvent, MetaEventData } from '../../api/conversations.ts';
+import type { GenerationEvent } from '../../api/conversations.ts';
 import { MemoryGenerationEventLog, replayFromMessage } from './event-log.ts';
+import { clientView, collect, eventLogContract, metaOf } from './event-log-contract.ts';
 
-const meta: MetaEventData = {
-  generationId: 'g1',
-  conversationId: 'c1',
-  userMessageId: 'u1',
-  assistantMessageId: 'a1',
-  model: 'm',
-};
+const meta = metaOf('g1');
 
-async function collect(iterable: AsyncIterable<GenerationEvent> | null): Promise<GenerationEvent[]> {
-  assert.ok(iterable);
-  const out: GenerationEvent[] = [];
-  for await (const event of iterable) out.push(event);
-  return out;
-}
-
-/** What a client following the documented rules ends up with: `meta` resets, deltas append. */
-function clientView(events: GenerationEvent[], start = { reasoning: '', text: '' }) {
-  const view = { ...start };
-  for (const e of events) {
-    if (e.type === 'meta') {
-      view.reasoning = '';
-      view.text = '';
-    } else if (e.type === 'reasoning') view.reasoning += e.data.text;
-    else if (e.type === 'text') view.text += e.data.text;
-  }
-  return view;
-}
+// One process: the runner and the reattaching client share one log.
+eventLogContract('memory', async () => {
+  const log = new MemoryGenerationEventLog();
+  return { a: log, b: log, close: () => log[Symbol.asyncDispose]() };
+});
 
 describe('MemoryGenerationEventLog', () => {
-  test('numbers events from 1, replays after an id, then follows live until done', async () => {
-    const log = new MemoryGenerationEventLog();
-    await log.open('g1', meta);
-    assert.equal(await log.append('g1', { type: 'reasoning', data: { text: 'a' } }), 2);
-    assert.equal(await log.append('g1', { type: 'text', data: { text: 'b' } }), 3);
-    const ac = new AbortController();
-    const pending = collect(await log.read('g1', 2, ac.signal));
-    await log.append('g1', { type: 'text', data: { text: 'c' } });
-    await log.append('g1', { type: 'done', data: { finishReason: 'stop' } });
-    const events = await pending;
-    assert.deepEqual(
-      events.map((e) => e.id),
-      [3, 4, 5],
-    );
-    assert.equal(events.at(-1)?.type, 'done');
-    const all = await collect(await log.read('g1', 0, ac.signal));
-    assert.deepEqual(
-      all.map((e) => e.type),
-      ['meta', 'reasoning', 'text', 'text', 'done'],
-    );
-    assert.equal(await log.append('g1', { type: 'text', data: { text: 'late' } }), 0);
-    assert.equal(await log.read('nope', 0, ac.signal), null);
-    await log[Symbol.asyncDispose]();
-  });
-
-  test('an id never given out starts over with meta', async () => {
-    const log = new MemoryGenerationEventLog();
-    await log.open('g1', meta);
-    await log.append('g1', { type: 'text', data: { text: 'x' } });
-    await log.append('g1', { type: 'done', data: { finishReason: 'stop' } });
-    const events = await collect(await log.read('g1', 99, new AbortController().signal));
-    assert.equal(events[0]?.type, 'meta');
-    assert.equal(clientView(events).text, 'x');
-    await log[Symbol.asyncDispose]();
-  });
-
-  test('abort ends a follower', async () => {
-    const log = new MemoryGenerationEventLog();
-    await log.open('g1', meta);
-    const ac = new AbortController();
-    const pending = collect(await log.read('g1', 1, ac.signal));
-    ac.abort();
-    assert.deepEqual(await pending, []);
-    await log[Symbol.asyncDispose]();
-  });
-
   test('property: with folding, a client reattaching anywhere ends with exactly the full text', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -1,4 +1,9 @@
-export { MemoryConcurrencyLimiter, MemoryCounterStore, MemoryRateLimiter } from './memory.ts';
+export {
+  MemoryConcurrencyLimiter,
+  MemoryCounterStore,
+  MemoryRateLimiter,
+  memoryPrimitives,
+} from './memory.ts';
 export {
   leadingZeroBits,
   type PowChallenge,
@@ -9,13 +14,6 @@ export {
   powHash,
   solvePow,
 } from './pow.ts';
-export {
-  RedisConcurrencyLimiter,
-  type RedisConcurrencyLimiterOptions,
-  RedisCounterStore,
-  type RedisOptions,
-  RedisRateLimiter,
-} from './redis.ts';
 export type {
   ConcurrencyLimiter,
   CounterStore,
@@ -23,4 +21,5 @@ export type {
   RateLimiter,
   RateLimitOptions,
   RateLimitResult,
+  SharedPrimitives,
 } from './types.ts';

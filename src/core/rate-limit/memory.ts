@@ -7,6 +7,7 @@ import type {
   RateLimiter,
   RateLimitOptions,
   RateLimitResult,
+  SharedPrimitives,
 } from './types.ts';
 
 export class MemoryConcurrencyLimiter implements ConcurrencyLimiter {
@@ -156,4 +157,14 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     this.#sweepAt = Math.max(SWEEP_AT, this.#entries.size * 2);
   }
+}
+
+/** The in-process primitives of one Ponder process; disposing them has nothing to give back. */
+export function memoryPrimitives(opts: { clock?: Clock } = {}): SharedPrimitives {
+  return {
+    limiter: new MemoryConcurrencyLimiter(),
+    counters: new MemoryCounterStore(opts),
+    rateLimiter: new MemoryRateLimiter(opts),
+    async [Symbol.asyncDispose]() {},
+  };
 }

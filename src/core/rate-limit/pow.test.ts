@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../admission/clock.ts';
-import { MemoryCounterStore, MemoryRateLimiter } from './memory.ts';
+import { MemoryCounterStore, MemoryRateLimiter, memoryPrimitives } from './memory.ts';
 import { leadingZeroBits, PowGate, type PowGateOptions, powHash, solvePow } from './pow.ts';
+import { powGateContract } from './pow-gate-contract.ts';
 
 const SECRET = 'test-secret-0123456789abcdef';
+
+// One process: both gates count on the same in-process primitives.
+powGateContract('memory', async () => {
+  const shared = memoryPrimitives();
+  return { a: shared, b: shared, close: async () => await shared[Symbol.asyncDispose]() };
+});
 
 function gate(extra: Partial<PowGateOptions> = {}) {
   const clock = new ManualClock(Date.parse('2026-05-01T12:00:00Z'));

@@ -24,9 +24,9 @@ import type { CounterStore, RateLimiter } from './types.ts';
 export interface PowGateOptions {
   /** HMAC key for challenges, at least 16 bytes; the same on every process. */
   secret: string | Uint8Array;
-  /** Where sign-ups are counted; default in-process. A `RedisRateLimiter` counts across processes. */
+  /** Where sign-ups are counted; default in-process. A shared one (Redis, src/adapters/redis/) counts across processes. */
   rateLimiter?: RateLimiter;
-  /** Where used challenges are marked; default in-process. A `RedisCounterStore` blocks replays across processes. */
+  /** Where used challenges are marked; default in-process. A shared one blocks replays across processes. */
   replayStore?: CounterStore;
   clock?: Clock;
   /** Sliding window of the sign-up rate. Default 60 000 ms. */

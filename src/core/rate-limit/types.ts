@@ -1,6 +1,7 @@
 /**
  * Shared-state primitives behind admission control, quotas and rate limits. Each has an in-process
- * implementation (one Ponder process) and a Redis one (several processes share one view).
+ * implementation here (one Ponder process) and a Redis one in src/adapters/redis/ (several processes
+ * share one view); both pass the same contract suite (`*-contract.ts`).
  * Methods may answer synchronously (in-process) or with a promise (Redis); callers handle both so the
  * in-process path stays synchronous and deterministic.
  */
@@ -61,4 +62,16 @@ export interface RateLimiter {
   hit(key: string, opts: RateLimitOptions): MaybePromise<RateLimitResult>;
   /** The weighted count in the sliding window now, without counting a hit. */
   peek(key: string, windowMs: number): MaybePromise<number>;
+}
+
+/**
+ * The primitives one deployment shares, built together on one backend: in-process (`memoryPrimitives`)
+ * or Redis (`createRedisPrimitives` in src/adapters/redis/), so several processes see one state.
+ * Disposing stops background work (the Redis limiter's ticket heartbeat) and gives back the tickets
+ * still held; a connection the backend runs on stays its creator's to close.
+ */
+export interface SharedPrimitives extends AsyncDisposable {
+  limiter: ConcurrencyLimiter;
+  counters: CounterStore;
+  rateLimiter: RateLimiter;
 }

@@ -1,10 +1,20 @@
 /**
- * Redis implementations of the shared-state primitives, so several Ponder processes share one view of
- * per-user concurrency, quota counters and rate limits. All read-modify-writes are single Lua scripts
- * (atomic); times come from the Redis server. The caller owns the connection (create it with
- * `new Redis(config.redisUrl)` and `quit()` it at shutdown, after disposing these).
+ * Redis implementations of core's shared-state primitives (src/core/rate-limit/types.ts), so several
+ * Ponder processes share one view of per-user concurrency, quota counters and rate limits. All
+ * read-modify-writes are single Lua scripts (atomic); times come from the Redis server. The caller
+ * owns the connection (create it with `new Redis(config.redisUrl)` and `quit()` it at shutdown, after
+ * disposing these). Tested against the same contract suites as the in-process ones (rate-limit.test.ts).
  */
 import type { Redis } from 'ioredis';
+import { retryAfterMs, slidingCount } from '../../core/rate-limit/sliding-window.ts';
+import type {
+  ConcurrencyLimiter,
+  CounterStore,
+  RateLimiter,
+  RateLimitOptions,
+  RateLimitResult,
+  SharedPrimitives,
+} from '../../core/rate-limit/types.ts';
 import {
   acquireScript,
   countScript,
@@ -13,15 +23,7 @@ import {
   incrementScript,
   seedScript,
   slidingWindowScript,
-} from './redis-scripts.ts';
-import { retryAfterMs, slidingCount } from './sliding-window.ts';
-import type {
-  ConcurrencyLimiter,
-  CounterStore,
-  RateLimiter,
-  RateLimitOptions,
-  RateLimitResult,
-} from './types.ts';
+} from './rate-limit-scripts.ts';
 
 export interface RedisOptions {
   redis: Redis;
@@ -214,4 +216,15 @@ export class RedisRateLimiter implements RateLimiter {
     const { now, state } = await this.#run(key, windowMs, -1, 0);
     return slidingCount(state, now, windowMs);
   }
+}
+
+/** All three primitives on one connection and prefix: what `createCapacity({ shared })` takes. */
+export function createRedisPrimitives(opts: RedisConcurrencyLimiterOptions): SharedPrimitives {
+  const limiter = new RedisConcurrencyLimiter(opts);
+  return {
+    limiter,
+    counters: new RedisCounterStore(opts),
+    rateLimiter: new RedisRateLimiter(opts),
+    [Symbol.asyncDispose]: () => limiter[Symbol.asyncDispose](),
+  };
 }

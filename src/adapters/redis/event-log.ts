@@ -20,7 +20,7 @@ import {
   type GenerationEventLog,
   type MemoryEventLogOptions,
   MemoryGenerationEventLog,
-} from './event-log.ts';
+} from '../../core/chat/event-log.ts';
 
 export interface RedisEventLogOptions extends MemoryEventLogOptions {
   /** A connection for writes and range reads; the caller owns it (it is not closed here). */
@@ -117,6 +117,10 @@ export class RedisGenerationEventLog implements GenerationEventLog {
     }
     const lastId = last[0] ? streamSeq(last[0][0]) : 0;
     if (lastId === 0) return null;
+    // A client that already has `done` gets nothing more (as from the memory log), not a read that
+    // blocks until the stream expires.
+    if (afterId === lastId && last[0] && parseEvent(lastId, last[0][1])?.type === 'done')
+      return emptyEvents();
     // An id never given out (or 0) cannot be continued from: start over with `meta`.
     const cursor = afterId < 1 || afterId > lastId ? 0 : afterId;
     return this.#follow(generationId, cursor, signal);
@@ -176,6 +180,8 @@ export class RedisGenerationEventLog implements GenerationEventLog {
     this.#readers.clear();
   }
 }
+
+async function* emptyEvents(): AsyncGenerator<GenerationEvent> {}
 
 function streamSeq(streamId: string): number {
   const seq = Number(streamId.split('-')[1]);
