@@ -1,60 +1,59 @@
 /** `createServerCapacity` and start-up orphan marking, on a real SQLite store and the real Redis. */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { skipWithoutRedis, testRedis, TEST_REDIS_URL as url } from '../adapters/redis/test-redis.ts';
 import { configSchema } from '../config/schema.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { createServerCapacity, interruptOrphans, powSecretFor } from './capacity.ts';
 
-const url = process.env.PONDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `ponder-test:${randomUUID()}:`;
 let dir: string;
 let store: Store;
-let redis: Redis;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ponder-capacity-'));
   store = await openStore({ dataDir: dir, masterKey: 'c'.repeat(64) });
-  redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null });
-  await redis.ping();
 });
 
 after(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-test('start-up marks only generations whose runner is gone (no live stream in Redis)', async () => {
-  const user = await store.users.create({ email: 'orphans@example.com', passwordHash: 'x', plan: 'free' });
-  const conv = await store.conversations.create({ userId: user.id });
-  const live = await store.generations.start({
-    userId: user.id,
-    conversationId: conv.id,
-    parentId: null,
-    model: 'm',
-  });
-  const gone = await store.generations.start({
-    userId: user.id,
-    conversationId: conv.id,
-    parentId: null,
-    model: 'm',
-  });
-  await redis.xadd(`${prefix}gen:${live.generation.id}`, '0-1', 'e', '{}');
+const redisTest = { skip: skipWithoutRedis };
 
-  assert.equal(await interruptOrphans(store, redis, prefix), 1);
-  assert.equal((await store.generations.get(live.generation.id, user.id))?.status, 'running');
-  assert.equal((await store.generations.get(gone.generation.id, user.id))?.status, 'interrupted');
-  assert.equal((await store.messages.get(gone.message.id, user.id))?.status, 'interrupted');
-  await store.generations.finish(live.generation.id, user.id, 'done');
-});
+test(
+  'start-up marks only generations whose runner is gone (no live stream in Redis)',
+  redisTest,
+  async () => {
+    await using r = await testRedis();
+    const { r1: redis, keyPrefix: prefix } = r;
+    const user = await store.users.create({ email: 'orphans@example.com', passwordHash: 'x', plan: 'free' });
+    const conv = await store.conversations.create({ userId: user.id });
+    const live = await store.generations.start({
+      userId: user.id,
+      conversationId: conv.id,
+      parentId: null,
+      model: 'm',
+    });
+    const gone = await store.generations.start({
+      userId: user.id,
+      conversationId: conv.id,
+      parentId: null,
+      model: 'm',
+    });
+    await redis.xadd(`${prefix}gen:${live.generation.id}`, '0-1', 'e', '{}');
+
+    assert.equal(await interruptOrphans(store, redis, prefix), 1);
+    assert.equal((await store.generations.get(live.generation.id, user.id))?.status, 'running');
+    assert.equal((await store.generations.get(gone.generation.id, user.id))?.status, 'interrupted');
+    assert.equal((await store.messages.get(gone.message.id, user.id))?.status, 'interrupted');
+    await store.generations.finish(live.generation.id, user.id, 'done');
+  },
+);
 
 test('the PoW secret is the same for the same master key, different otherwise', () => {
   const a = powSecretFor({ masterKey: 'd'.repeat(64), dataDir: dir });
@@ -65,30 +64,38 @@ test('the PoW secret is the same for the same master key, different otherwise', 
   assert.equal(a.length, 32);
 });
 
-test('with redisUrl, capacity state and generation streams go to Redis under the prefix', async () => {
-  const config = configSchema.parse({ dataDir: dir, redisUrl: url, engine: { slots: 3 } });
-  await using sc = await createServerCapacity({ config, store, keyPrefix: prefix });
-  assert.ok(sc.redis);
-  assert.ok(sc.eventLog);
-  assert.equal(sc.capacity.admission.stats().capacity, 3);
-  assert.equal(sc.deps.powGate, sc.capacity.pow);
-  await sc.eventLog.open('g-redis', {
-    generationId: 'g-redis',
-    conversationId: 'c',
-    userMessageId: 'u',
-    assistantMessageId: 'a',
-    model: 'm',
-  });
-  assert.equal(await redis.exists(`${prefix}gen:g-redis`), 1);
-  const ticket = await sc.capacity.admission.admit({
-    userId: 'u1',
-    plan: { maxConcurrency: 1, priority: 1 },
-  });
-  assert.ok((await redis.keys(`${prefix}*`)).length >= 2);
-  ticket.release();
-});
+test(
+  'with redisUrl, capacity state and generation streams go to Redis under the prefix',
+  redisTest,
+  async () => {
+    await using r = await testRedis();
+    const { r1: redis, keyPrefix: prefix } = r;
+    const config = configSchema.parse({ dataDir: dir, redisUrl: url, engine: { slots: 3 } });
+    await using sc = await createServerCapacity({ config, store, keyPrefix: prefix });
+    assert.ok(sc.redis);
+    assert.ok(sc.eventLog);
+    assert.equal(sc.capacity.admission.stats().capacity, 3);
+    assert.equal(sc.deps.powGate, sc.capacity.pow);
+    await sc.eventLog.open('g-redis', {
+      generationId: 'g-redis',
+      conversationId: 'c',
+      userMessageId: 'u',
+      assistantMessageId: 'a',
+      model: 'm',
+    });
+    assert.equal(await redis.exists(`${prefix}gen:g-redis`), 1);
+    const ticket = await sc.capacity.admission.admit({
+      userId: 'u1',
+      plan: { maxConcurrency: 1, priority: 1 },
+    });
+    assert.ok((await r.keys()).length >= 2);
+    ticket.release();
+  },
+);
 
-test('the stop bus carries a stop from one instance to the others', async () => {
+test('the stop bus carries a stop from one instance to the others', redisTest, async () => {
+  await using r = await testRedis();
+  const prefix = r.keyPrefix;
   const config = configSchema.parse({ dataDir: dir, redisUrl: url });
   await using one = await createServerCapacity({ config, store, keyPrefix: prefix });
   await using two = await createServerCapacity({ config, store, keyPrefix: prefix });
