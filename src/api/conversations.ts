@@ -53,7 +53,11 @@ export const regenerateBodySchema = z
   })
   .optional();
 
+/** `POST …/messages/:messageId/continue`: the thinking settings for the rest of the answer. */
+export const continueBodySchema = z.strictObject({ thinking: thinkingSchema.optional() }).optional();
+
 export type ThinkingBody = z.infer<typeof thinkingSchema>;
+export type ContinueBody = z.infer<typeof continueBodySchema>;
 export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
 export type RegenerateBody = z.infer<typeof regenerateBodySchema>;
 
@@ -92,6 +96,8 @@ export interface Message {
   reasoningMs?: number;
   error?: string;
   usage?: MessageUsage;
+  /** Why the model stopped; `length`: cut off by the token or context limit (it can be continued). */
+  finishReason?: FinishReasonBody;
 }
 
 export interface ConversationDetail extends ConversationSummary {
@@ -135,6 +141,12 @@ export interface MetaEventData {
   model: string;
   /** The conversation's title, when this turn gave it one (its first message): lists can show it at once. */
   title?: string;
+  /** Reasoning tokens this answer may use (its effort's or explicit budget), when there is one. */
+  thinkingBudget?: number;
+  /** `POST /api/generations/:id/answer-now` works for this generation's model. */
+  canEndThinking?: boolean;
+  /** This generation continues `assistantMessageId`: its text and reasoning append to what it held. */
+  continues?: boolean;
 }
 
 export type FinishReasonBody = 'stop' | 'length' | 'cancelled' | 'error';
@@ -143,7 +155,8 @@ export type FinishReasonBody = 'stop' | 'length' | 'cancelled' | 'error';
 export interface GenerationEventDataMap {
   meta: MetaEventData;
   queued: { position: number; etaMs?: number };
-  reasoning: { text: string };
+  /** `tokens`: reasoning tokens of this answer so far, where the model server reports them. */
+  reasoning: { text: string; tokens?: number };
   text: { text: string };
   usage: MessageUsage;
   done: { finishReason: FinishReasonBody; error?: string };

@@ -87,6 +87,8 @@ export interface ConversationRecord {
 
 export type MessageRole = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'complete' | 'streaming' | 'interrupted' | 'cancelled' | 'error';
+/** Why the model stopped: `length` marks an answer cut off by the token or context limit. */
+export type MessageFinishReason = 'stop' | 'length' | 'cancelled' | 'error';
 
 export interface MessageUsage {
   promptTokens: number;
@@ -112,6 +114,8 @@ export interface MessageRecord {
   reasoningMs: number | null;
   /** `null` until a usage report arrived. */
   usage: MessageUsage | null;
+  /** `null` while streaming, and for messages written before it was recorded. */
+  finishReason: MessageFinishReason | null;
   generationId: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -249,6 +253,7 @@ export interface UpdateMessageInput {
   reasoningMs?: number | null;
   usage?: MessageUsage | null;
   model?: string | null;
+  finishReason?: MessageFinishReason | null;
 }
 
 export interface StartGenerationInput {
@@ -259,6 +264,11 @@ export interface StartGenerationInput {
   /** The message the assistant answers (usually the user message); must be in the conversation. */
   parentId: string | null;
   model: string;
+  /**
+   * Continue this assistant message (a child of `parentId`) instead of creating one: it becomes
+   * `streaming` again under the new generation. `not_found` unless it is such a message, not streaming.
+   */
+  continueMessageId?: string;
 }
 
 export interface RecordUsageInput {

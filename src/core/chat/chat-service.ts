@@ -4,18 +4,12 @@
  * process's running generations for stop, deletion and graceful shutdown.
  */
 import type {
+  ContinueBody,
   MetaEventData,
   RegenerateBody,
   SendMessageBody,
   ThinkingBody,
 } from '../../api/conversations.ts';
-import { stripHistoricalReasoning } from '../../inference/history.ts';
-import {
-  type ChatMessage,
-  type ChatRequest,
-  effortToBudget,
-  type ThinkingOptions,
-} from '../../inference/types.ts';
 import { newId } from '../../store/ids.ts';
 import type { MessageRecord, Store } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
@@ -25,6 +19,7 @@ import { makeTitle } from '../conversations/title.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
+import { continuable, shownBudget, turnRequest } from './turn-request.ts';
 
 export interface ChatUser {
   id: string;
@@ -56,6 +51,9 @@ interface Running {
   userId: string;
   conversationId: string;
   controller: AbortController;
+  /** Aborted by "answer now". */
+  endThinking: AbortController;
+  canEndThinking: boolean;
   reason: AbortReason | null;
   finished: Promise<void>;
 }
@@ -133,6 +131,53 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       firstUserMessage: false,
       titleEmpty: false,
     });
+  }
+
+  /**
+   * Continues an answer that was cut off (token or context limit) or stopped: the same message grows,
+   * under a new generation. `conflict` for an answer still streaming or one that ended on its own.
+   */
+  async continue(
+    user: ChatUser,
+    conversationId: string,
+    messageId: string,
+    body: ContinueBody,
+  ): Promise<StartedGeneration> {
+    const tree = await this.#o.store.messages.tree(conversationId, user.id);
+    if (!tree) throw notFound();
+    const { target, question } = continuable(tree, messageId);
+    return this.#start(user, conversationId, {
+      body: {
+        ...(target.model ? { model: target.model } : {}),
+        ...(body?.thinking ? { thinking: body.thinking } : {}),
+      },
+      history: pathTo(tree, question.id),
+      newUserMessage: null,
+      continues: target,
+      firstUserMessage: false,
+      titleEmpty: false,
+    });
+  }
+
+  /**
+   * "Answer now": the generation closes its reasoning and answers. `false` when the id is unknown or
+   * another user's; `conflict` when its model server cannot. A generation running on another instance
+   * is left to the caller (the stop bus); a finished one is a no-op.
+   */
+  async endThinking(userId: string, generationId: string): Promise<boolean> {
+    const running = this.#running.get(generationId);
+    if (running) {
+      if (running.userId !== userId) return false;
+      if (!running.canEndThinking) {
+        throw new ConversationError(
+          'conflict',
+          "This model's server cannot cut its reasoning short; stop the answer instead.",
+        );
+      }
+      running.endThinking.abort();
+      return true;
+    }
+    return (await this.#o.store.generations.get(generationId, userId)) !== null;
   }
 
   /** Stops a generation of this user. `false` when the id is unknown or another user's (answer 404). */
@@ -223,6 +268,8 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       body: { model?: string; thinking?: ThinkingBody };
       history: MessageRecord[];
       newUserMessage: { content: string; parentId: string | null } | null;
+      /** The answer this turn continues (same message) instead of a new one. */
+      continues?: MessageRecord;
       firstUserMessage: boolean;
       titleEmpty: boolean;
     },
@@ -233,6 +280,17 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     const { store, gateway, log } = this.#o;
     const { model } = await gateway.resolve(turn.body.model);
     const controller = new AbortController();
+    const cap = this.#o.maxThinkingBudget?.(user);
+    const request = (history: MessageRecord[]) =>
+      turnRequest({
+        model,
+        history,
+        ...(turn.continues ? { continues: turn.continues } : {}),
+        ...(turn.body.thinking ? { thinking: turn.body.thinking } : {}),
+        ...(cap === undefined ? {} : { cap }),
+        keepReasoning: this.#o.keepReasoning ?? false,
+        ...(this.#o.maxTokens === undefined ? {} : { maxTokens: this.#o.maxTokens }),
+      });
 
     // Admission first: a refusal known now is answered as an error, before anything is stored.
     const queuedEarly: Array<{ position: number; etaMs?: number }> = [];
@@ -279,7 +337,10 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         conversationId,
         parentId: userMessageId,
         model: model.id,
+        ...(turn.continues ? { continueMessageId: turn.continues.id } : {}),
       });
+      const req = request(history);
+      const budget = shownBudget(req);
       const meta: MetaEventData = {
         generationId: id,
         conversationId,
@@ -287,16 +348,26 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         assistantMessageId: message.id,
         model: model.id,
         ...(title === undefined ? {} : { title }),
+        ...(budget === undefined ? {} : { thinkingBudget: budget }),
+        ...(model.canEndThinking ? { canEndThinking: true } : {}),
+        ...(turn.continues ? { continues: true } : {}),
       };
       await log.open(id, meta);
       generationId = id;
       for (const q of queuedEarly) await log.append(id, { type: 'queued', data: q });
+      // `meta` resets a client's view of the message: a continuation first replays what it held, so
+      // every client (and every reattach) ends up with the whole answer, not just its new part.
+      const held = turn.continues;
+      if (held?.reasoning) await log.append(id, { type: 'reasoning', data: { text: held.reasoning } });
+      if (held?.content) await log.append(id, { type: 'text', data: { text: held.content } });
 
       const running: Running = {
         generationId: id,
         userId: user.id,
         conversationId,
         controller,
+        endThinking: new AbortController(),
+        canEndThinking: model.canEndThinking === true,
         reason: null,
         finished: Promise.resolve(),
       };
@@ -306,9 +377,11 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           userId: user.id,
           conversationId,
           assistantMessageId: message.id,
-          request: this.#request(user, model.id, history, turn.body.thinking),
+          request: req,
           grant,
           controller,
+          endThinking: running.endThinking.signal,
+          ...(turn.continues ? { continues: turn.continues } : {}),
           // While shutting down, an answer the provider itself ends `cancelled` (the engine stopping)
           // was cut by the shutdown too, so it is stored `interrupted`.
           abortReason: () => running.reason ?? (this.#closing ? 'shutdown' : null),
@@ -335,32 +408,6 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       if (isStoreNotFound(err)) throw notFound();
       throw err;
     }
-  }
-
-  #request(user: ChatUser, model: string, history: MessageRecord[], thinking?: ThinkingBody): ChatRequest {
-    const messages: ChatMessage[] = history.map((m) =>
-      m.role === 'assistant' && m.reasoning
-        ? { role: m.role, content: m.content, reasoning: m.reasoning }
-        : { role: m.role, content: m.content },
-    );
-    const options: ThinkingOptions = { enabled: thinking?.enabled ?? true };
-    if (thinking?.effort) options.effort = thinking.effort;
-    const cap = this.#o.maxThinkingBudget?.(user);
-    const budget = effortToBudget(
-      options.enabled
-        ? { ...options, ...(thinking?.budgetTokens ? { budgetTokens: thinking.budgetTokens } : {}) }
-        : undefined,
-    );
-    if (budget !== undefined || cap !== undefined) {
-      options.budgetTokens = Math.min(budget ?? Number.POSITIVE_INFINITY, cap ?? Number.POSITIVE_INFINITY);
-    }
-    const req: ChatRequest = {
-      model,
-      messages: stripHistoricalReasoning(messages, { keepReasoning: this.#o.keepReasoning ?? false }),
-      thinking: options,
-    };
-    if (this.#o.maxTokens !== undefined) req.maxTokens = this.#o.maxTokens;
-    return req;
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import type { GenerationEventInput, MessageUsage } from '../../api/conversations.ts';
 import { type ChatRequest, type FinishReason, InferenceError } from '../../inference/types.ts';
-import type { GenerationStatus, MessageStatus, Store } from '../../store/types.ts';
+import type { GenerationStatus, MessageRecord, MessageStatus, Store } from '../../store/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { PartialWriter } from './partial-writer.ts';
@@ -28,6 +28,10 @@ export interface GenerationJob {
   /** Resolves when admission control lets the generation run. */
   grant: Promise<AdmissionGrant>;
   controller: AbortController;
+  /** "Answer now": passed to the provider as `ChatOptions.endThinking`. */
+  endThinking?: AbortSignal;
+  /** The answer this generation continues: its text, reasoning and usage are the starting point. */
+  continues?: MessageRecord;
   /** Read when the generation ends. */
   abortReason: () => AbortReason | null;
 }
@@ -52,11 +56,18 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
   const now = deps.now ?? Date.now;
   const { generationId, userId, controller } = job;
   const signal = controller.signal;
-  let reasoning = '';
-  let text = '';
+  const before = job.continues;
+  let reasoning = before?.reasoning ?? '';
+  let text = before?.content ?? '';
   let usage: MessageUsage | null = null;
+  /** This generation's own tokens, for the ledger (a continued message's `usage` covers all of it). */
+  let ledger: MessageUsage | null = null;
   let firstReasoningAt: number | null = null;
-  let reasoningMs: number | null = null;
+  // Continuing a finished thought keeps its time; continuing one cut off mid-thought adds to it.
+  const earlierReasoningMs = before?.reasoningMs ?? 0;
+  let reasoningMs: number | null = before && text !== '' ? before.reasoningMs : null;
+  let reasoningTokens = before?.usage?.reasoningTokens ?? 0;
+  let countedTokens = false;
   let outcome: Outcome | null = null;
   let grant: AdmissionGrant | null = null;
 
@@ -72,7 +83,12 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
 
   try {
     grant = await waitForGrant(job.grant, signal);
-    for await (const chunk of gateway.chat(job.request, { signal, affinityKey: job.conversationId })) {
+    const opts = {
+      signal,
+      affinityKey: job.conversationId,
+      ...(job.endThinking ? { endThinking: job.endThinking } : {}),
+    };
+    for await (const chunk of gateway.chat(job.request, opts)) {
       switch (chunk.type) {
         case 'queued':
           await append({ type: 'queued', data: pick(chunk, ['position', 'etaMs']) });
@@ -82,18 +98,39 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
           firstReasoningAt ??= now();
           reasoning += chunk.text;
           writer.markDirty();
-          await append({ type: 'reasoning', data: { text: chunk.text } });
+          if (chunk.tokens !== undefined) {
+            reasoningTokens += chunk.tokens;
+            countedTokens = true;
+          }
+          await append({
+            type: 'reasoning',
+            data: countedTokens ? { text: chunk.text, tokens: reasoningTokens } : { text: chunk.text },
+          });
           break;
         case 'text':
           if (chunk.text === '') break;
-          if (firstReasoningAt !== null && reasoningMs === null) reasoningMs = now() - firstReasoningAt;
+          if (firstReasoningAt !== null && reasoningMs === null)
+            reasoningMs = earlierReasoningMs + now() - firstReasoningAt;
           text += chunk.text;
           writer.markDirty();
           await append({ type: 'text', data: { text: chunk.text } });
           break;
         case 'usage': {
-          const { promptTokens, cachedPromptTokens, completionTokens, reasoningTokens } = chunk;
-          usage = { promptTokens, cachedPromptTokens, completionTokens, reasoningTokens };
+          const { promptTokens, cachedPromptTokens } = chunk;
+          ledger = {
+            promptTokens,
+            cachedPromptTokens,
+            completionTokens: chunk.completionTokens,
+            reasoningTokens: chunk.reasoningTokens,
+          };
+          // A continued answer's usage covers all of it: earlier generated tokens are added.
+          const prior = before?.usage;
+          usage = {
+            promptTokens,
+            cachedPromptTokens,
+            completionTokens: chunk.completionTokens + (prior?.completionTokens ?? 0),
+            reasoningTokens: chunk.reasoningTokens + (prior?.reasoningTokens ?? 0),
+          };
           await append({ type: 'usage', data: usage });
           break;
         }
@@ -130,7 +167,8 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
         }
       : { finishReason: 'error', error: 'the model stream ended unexpectedly' };
   }
-  if (firstReasoningAt !== null && reasoningMs === null) reasoningMs = now() - firstReasoningAt;
+  if (firstReasoningAt !== null && reasoningMs === null)
+    reasoningMs = earlierReasoningMs + now() - firstReasoningAt;
 
   const { messageStatus, generationStatus } = finalStatus(outcome.finishReason, reason);
   if (reason !== 'deleted' && !writer.gone) {
@@ -139,13 +177,14 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       error: outcome.finishReason === 'error' ? (outcome.error ?? 'generation failed') : null,
       reasoningMs,
       usage,
+      finishReason: outcome.finishReason,
     });
     if (written) {
       await settle(logger, generationId, 'finish', () =>
         store.generations.finish(generationId, userId, generationStatus, outcome.error ?? null),
       );
-      if (usage) {
-        const u = usage;
+      if (ledger) {
+        const u = ledger;
         await settle(logger, generationId, 'usage', () =>
           store.usage.record({
             userId,

@@ -26,6 +26,7 @@ export function toMessage(m: MessageRecord): Message {
   if (m.reasoningMs !== null) out.reasoningMs = m.reasoningMs;
   if (m.error) out.error = m.error;
   if (m.usage) out.usage = m.usage;
+  if (m.finishReason) out.finishReason = m.finishReason;
   return out;
 }
 

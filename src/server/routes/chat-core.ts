@@ -15,7 +15,7 @@ import { ConversationError, ConversationService } from '../../core/conversations
 import { type AcquireHook, GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
 import { InferenceError, type ModelInfo } from '../../inference/types.ts';
 import type { AppContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { HttpError, modelNotReadyError } from '../errors.ts';
 import { SseStream } from '../sse.ts';
 
 /** Options of the chat routes, given to `buildApp` as `deps.chat`. */
@@ -56,6 +56,8 @@ export interface ChatCore {
 const cores = new WeakMap<AppContext, ChatCore>();
 /** On the stop bus: every generation of the user (account deleted). Never a generation id. */
 const ALL_OF_USER = '*';
+/** On the stop bus, before a generation id: "answer now" rather than stop. */
+const ANSWER_NOW = 'answer-now:';
 
 export function chatCoreFor(ctx: AppContext): ChatCore {
   const existing = cores.get(ctx);
@@ -92,6 +94,11 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
   });
   // A stop may arrive at any instance; the one running the generation acts on it.
   stopBus?.subscribe((generationId, userId) => {
+    if (generationId.startsWith(ANSWER_NOW)) {
+      // The instance that runs it acts; elsewhere it is a no-op, and a refusal was answered by the first.
+      void chat.endThinking(userId, generationId.slice(ANSWER_NOW.length)).catch(() => {});
+      return;
+    }
     void (generationId === ALL_OF_USER ? chat.cancelUser(userId) : chat.stop(userId, generationId));
   });
   ctx.shutdownHooks.add('chat', async ({ deadline }) => {
@@ -157,6 +164,19 @@ export async function stopGeneration(
   return known;
 }
 
+/**
+ * "Answer now" for a generation of this user wherever it runs (see `stopGeneration`). False when the id
+ * is unknown or not the user's; a 409 when its model server cannot end thinking early.
+ */
+export async function endThinking(ctx: AppContext, userId: string, generationId: string): Promise<boolean> {
+  const chat = chatCoreFor(ctx).chat;
+  const known = await withChatErrors(() => chat.endThinking(userId, generationId));
+  if (known && ctx.deps.generationStop && !chat.runningIds().includes(generationId)) {
+    await ctx.deps.generationStop.publish(`${ANSWER_NOW}${generationId}`, userId);
+  }
+  return known;
+}
+
 /** Maps the chat use cases' typed errors to HTTP; anything else is rethrown for the app's handler. */
 export function toChatHttpError(err: unknown): unknown {
   if (err instanceof ConversationError) {
@@ -179,9 +199,7 @@ export function toChatHttpError(err: unknown): unknown {
   if (err instanceof GatewayError) {
     switch (err.code) {
       case 'model_not_ready':
-        return new HttpError(503, 'model_not_ready', err.message, {
-          retryAfterSeconds: err.retryAfterSeconds ?? 5,
-        });
+        return modelNotReadyError(err);
       case 'unknown_model':
         return new HttpError(400, 'invalid_request', err.message, { details: { field: 'model' } });
       default:
@@ -260,7 +278,8 @@ export async function streamGeneration(
       return;
     }
     const status = message.status;
-    const finishReason = status === 'complete' ? 'stop' : status === 'error' ? 'error' : 'cancelled';
+    const finishReason =
+      message.finishReason ?? (status === 'complete' ? 'stop' : status === 'error' ? 'error' : 'cancelled');
     const error =
       status === 'error'
         ? (message.error ?? 'generation failed')

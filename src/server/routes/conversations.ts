@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
+  continueBodySchema,
   createConversationBodySchema,
   exportQuerySchema,
   listConversationsQuerySchema,
@@ -89,6 +90,17 @@ export async function conversationRoutes(app: FastifyInstance, ctx: AppContext):
     const { id } = parseWith(idParams, request.params, 'id');
     const body = parseWith(sendMessageBodySchema, request.body);
     const started = await withChatErrors(() => chat.send({ id: user.id, plan: user.plan }, id, body));
+    await streamGeneration(ctx, reply, user.id, started.generationId, 0);
+    return reply;
+  });
+
+  app.post('/api/conversations/:id/messages/:messageId/continue', async (request, reply) => {
+    const user = requireUser(request);
+    const { id, messageId } = parseWith(messageParams, request.params, 'id');
+    const body = parseWith(continueBodySchema, request.body ?? undefined);
+    const started = await withChatErrors(() =>
+      chat.continue({ id: user.id, plan: user.plan }, id, messageId, body),
+    );
     await streamGeneration(ctx, reply, user.id, started.generationId, 0);
     return reply;
   });

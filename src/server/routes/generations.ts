@@ -1,11 +1,14 @@
-/** `/api/generations/:id/events` (reattach) and `/api/generations/:id/stop` (docs/web-api.md § Generations). */
+/**
+ * `/api/generations/:id/events` (reattach), `/api/generations/:id/stop` and `/api/generations/:id/answer-now`
+ * (docs/web-api.md § Generations).
+ */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { parseWith } from '../validation.ts';
-import { chatCoreFor, stopGeneration, streamGeneration } from './chat-core.ts';
+import { chatCoreFor, endThinking, stopGeneration, streamGeneration } from './chat-core.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
@@ -36,5 +39,12 @@ export async function generationRoutes(app: FastifyInstance, ctx: AppContext): P
     const { id } = parseWith(idParams, request.params, 'id');
     if (!(await stopGeneration(ctx, user.id, id))) throw notFound('No such generation.');
     return { stopped: true as const };
+  });
+
+  app.post('/api/generations/:id/answer-now', async (request) => {
+    const user = requireUser(request);
+    const { id } = parseWith(idParams, request.params, 'id');
+    if (!(await endThinking(ctx, user.id, id))) throw notFound('No such generation.');
+    return { answering: true as const };
   });
 }

@@ -226,10 +226,20 @@ function initial(dialect: StoreDialect): Migration {
   };
 }
 
+/** Why each answer ended, so a cut-off one (`length`) can be shown as such and continued. */
+const messageFinishReason: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('messages').addColumn('finish_reason', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('messages').dropColumn('finish_reason').execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(dialect) };
+      return { '0001_initial': initial(dialect), '0002_message_finish_reason': messageFinishReason };
     },
   };
 }

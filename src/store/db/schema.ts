@@ -73,6 +73,8 @@ export interface MessagesTable {
   cached_prompt_tokens: NullableInt;
   completion_tokens: NullableInt;
   reasoning_tokens: NullableInt;
+  /** Added by migration 0002. */
+  finish_reason: string | null;
   generation_id: string | null;
   created_at: Millis;
   updated_at: Millis;

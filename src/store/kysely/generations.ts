@@ -1,8 +1,14 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { GenerationsTable, MessagesTable } from '../db/schema.ts';
-import { DecryptError, StoreValidationError } from '../errors.ts';
+import { DecryptError, StoreError, StoreValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { GenerationRecord, GenerationStatus, GenerationStore } from '../types.ts';
+import type {
+  GenerationRecord,
+  GenerationStatus,
+  GenerationStore,
+  MessageRecord,
+  StartGenerationInput,
+} from '../types.ts';
 import { inTransaction, nowMs, type RepoContext, toDate, toDateOrNull } from './context.ts';
 import {
   checkPlacement,
@@ -32,12 +38,72 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
 
 export function generationStore(ctx: RepoContext): GenerationStore {
   const { db } = ctx;
+  /** `start` for an existing assistant message: it streams again, now filled by generation `id`. */
+  const continueMessage = async (
+    id: string,
+    model: string,
+    messageId: string,
+    input: StartGenerationInput,
+  ): Promise<{ generation: GenerationRecord; message: MessageRecord }> => {
+    const keys = await userKeysOrNotFound(ctx, db, input.userId);
+    const now = nowMs();
+    const generation: Selectable<GenerationsTable> & Insertable<GenerationsTable> = {
+      id,
+      user_id: input.userId,
+      conversation_id: input.conversationId,
+      assistant_message_id: messageId,
+      status: 'running',
+      model,
+      error: null,
+      created_at: now,
+      finished_at: null,
+    };
+    const row = await inTransaction(db, async (trx) => {
+      const updated = isRowId(messageId)
+        ? await trx
+            .updateTable('messages')
+            .set({
+              status: 'streaming',
+              generation_id: id,
+              finish_reason: null,
+              error: null,
+              updated_at: now,
+            })
+            .where('id', '=', messageId)
+            .where('user_id', '=', input.userId)
+            .where('conversation_id', '=', input.conversationId)
+            .where('role', '=', 'assistant')
+            .where('status', '!=', 'streaming')
+            .where((eb) =>
+              input.parentId === null ? eb('parent_id', 'is', null) : eb('parent_id', '=', input.parentId),
+            )
+            .executeTakeFirst()
+        : undefined;
+      if (!updated || Number(updated.numUpdatedRows) === 0) {
+        throw new StoreError(
+          'not_found',
+          'no such finished assistant message to continue',
+          'continueMessageId',
+        );
+      }
+      await trx.insertInto('generations').values(generation).execute();
+      await trx
+        .updateTable('conversations')
+        .set({ updated_at: now })
+        .where('id', '=', input.conversationId)
+        .execute();
+      return trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
+    });
+    return { generation: toGeneration(generation), message: toMessage(row, keys) };
+  };
   return {
     async start(input) {
       const model = plain('model', input.model, 200, false);
       if (input.id !== undefined && !isRowId(input.id)) throw new StoreValidationError('id', 'is not an id');
       const keys = await userKeysOrNotFound(ctx, db, input.userId);
       const id = input.id ?? newId();
+      if (input.continueMessageId !== undefined)
+        return continueMessage(id, model, input.continueMessageId, input);
       const messageId = newId();
       const now = nowMs();
       const message: Selectable<MessagesTable> & Insertable<MessagesTable> = {
@@ -56,6 +122,7 @@ export function generationStore(ctx: RepoContext): GenerationStore {
         cached_prompt_tokens: null,
         completion_tokens: null,
         reasoning_tokens: null,
+        finish_reason: null,
         generation_id: id,
         created_at: now,
         updated_at: now,

@@ -5,6 +5,7 @@ import { StoreError, StoreValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type {
   CreateMessageInput,
+  MessageFinishReason,
   MessageRecord,
   MessageRole,
   MessageStatus,
@@ -67,6 +68,7 @@ export function toMessage(row: Selectable<MessagesTable>, keys: UserKeys): Messa
             completionTokens: Number(row.completion_tokens ?? 0),
             reasoningTokens: Number(row.reasoning_tokens ?? 0),
           },
+    finishReason: (row.finish_reason ?? null) as MessageFinishReason | null,
     generationId: row.generation_id,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -107,6 +109,14 @@ export async function userKeysOrNotFound(ctx: RepoContext, db: Db, userId: strin
   return keys;
 }
 
+const FINISH_REASONS: readonly MessageFinishReason[] = ['stop', 'length', 'cancelled', 'error'];
+function checkFinishReason(r: MessageFinishReason | null): MessageFinishReason | null {
+  if (r !== null && !FINISH_REASONS.includes(r)) {
+    throw new StoreValidationError('finishReason', `must be one of ${FINISH_REASONS.join(', ')}`);
+  }
+  return r;
+}
+
 const FINAL = (status: MessageStatus | undefined) => status !== undefined && status !== 'streaming';
 
 export function messageStore(ctx: RepoContext): MessageStore {
@@ -143,6 +153,7 @@ export function messageStore(ctx: RepoContext): MessageStore {
         cached_prompt_tokens: null,
         completion_tokens: null,
         reasoning_tokens: null,
+        finish_reason: null,
         generation_id: generationId,
         created_at: now,
         updated_at: now,
@@ -217,6 +228,7 @@ export function messageStore(ctx: RepoContext): MessageStore {
       if (patch.error !== undefined) set.error = diagnostic(patch.error);
       if (patch.reasoningMs !== undefined) set.reasoning_ms = countOrNull('reasoningMs', patch.reasoningMs);
       if (patch.model !== undefined) set.model = plainOrNull('model', patch.model, 200);
+      if (patch.finishReason !== undefined) set.finish_reason = checkFinishReason(patch.finishReason);
       if (patch.usage !== undefined) {
         const u = patch.usage;
         set.prompt_tokens = u === null ? null : count('usage.promptTokens', u.promptTokens);
