@@ -54,7 +54,7 @@ describe('admin models page in Chromium', { skip: skipWithoutChromium, timeout: 
         .count(),
       0,
     );
-    assert.match(await row('tiny').textContent(), /--model/);
+    assert.match((await row('tiny').textContent()) ?? '', /--model/);
   });
 
   test('Remove asks first; No keeps the file, Yes removes it', async () => {
@@ -62,7 +62,7 @@ describe('admin models page in Chromium', { skip: skipWithoutChromium, timeout: 
     await row('mini').getByRole('button', { name: 'No' }).click();
     await stat(modelFile);
     await row('mini').getByRole('button', { name: 'Remove: mini' }).click();
-    assert.match(await row('mini').textContent(), /Delete this model file\?/);
+    assert.match((await row('mini').textContent()) ?? '', /Delete this model file\?/);
     const removed = page.waitForResponse((r) => r.request().method() === 'DELETE');
     await row('mini').getByRole('button', { name: 'Yes' }).click();
     assert.equal((await removed).status(), 204);

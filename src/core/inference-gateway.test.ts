@@ -66,18 +66,28 @@ test('typed errors: unknown model, model not ready (with what to do), nothing at
     assert.ok(err instanceof GatewayError);
     assert.equal(err.code, 'model_not_ready');
     assert.match(err.message, /42%/);
+    // A download ends: worth retrying.
+    assert.equal(err.state, 'downloading');
+    assert.ok((err.retryAfterSeconds ?? 0) > 0);
     return true;
   });
   await assert.rejects(gateway.resolve('other'), (err: unknown) => {
     assert.ok(err instanceof GatewayError);
     assert.match(err.message, /\.gguf/);
+    // Nothing changes by waiting: no Retry-After to count down.
+    assert.equal(err.state, 'unavailable');
+    assert.equal(err.retryAfterSeconds, undefined);
     return true;
   });
   const empty = new InferenceGateway({ providers: [] });
   assert.deepEqual(await empty.listModels(), { models: [], defaultModel: null });
   await assert.rejects(
     empty.resolve(),
-    (err: unknown) => err instanceof GatewayError && err.code === 'model_not_ready',
+    (err: unknown) =>
+      err instanceof GatewayError &&
+      err.code === 'model_not_ready' &&
+      err.state === 'missing' &&
+      err.retryAfterSeconds === undefined,
   );
 });
 

@@ -13,8 +13,10 @@ export class GatewayError extends Error {
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    /** Set for `model_not_ready` while a model loads or downloads. */
+    /** Set for `model_not_ready` only while a model loads or downloads: a retry then can succeed. */
     readonly retryAfterSeconds?: number,
+    /** `model_not_ready`: the model's state (`missing`: no model at all), so clients can word it. */
+    readonly state?: ModelInfo['state'] | 'missing',
   ) {
     super(message);
   }
@@ -81,7 +83,7 @@ const UNLISTED: Provider = {
   id: 'unlisted',
   models: async () => [],
   chat: () => {
-    throw new GatewayError('model_not_ready', 'model not ready');
+    throw new GatewayError('model_not_ready', 'model not ready', undefined, 'missing');
   },
   health: async () => ({ ok: false }),
   [Symbol.asyncDispose]: async () => {},
@@ -132,7 +134,12 @@ export class InferenceGateway {
     if (id === undefined) {
       const chosen = this.#pickDefault(entries.map((e) => e.model));
       if (!chosen) {
-        throw new GatewayError('model_not_ready', `No model is available. ${HOW_TO_GET_A_MODEL}`, 30);
+        throw new GatewayError(
+          'model_not_ready',
+          `No model is available. ${HOW_TO_GET_A_MODEL}`,
+          undefined,
+          'missing',
+        );
       }
       id = chosen.id;
     }
@@ -146,10 +153,12 @@ export class InferenceGateway {
     const ready = candidates.find((e) => e.model.state === 'ready');
     if (ready) return ready;
     const best = [...candidates].sort((a, b) => STATE_RANK[a.model.state] - STATE_RANK[b.model.state])[0]!;
+    const canChange = best.model.state === 'loading' || best.model.state === 'downloading';
     throw new GatewayError(
       'model_not_ready',
       notReadyMessage(best.model),
-      best.model.state === 'unavailable' ? 60 : 5,
+      canChange ? 5 : undefined,
+      best.model.state,
     );
   }
 

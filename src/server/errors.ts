@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiErrorBody } from '../api/errors.ts';
 import { AccountError, type AccountErrorCode } from '../core/accounts/index.ts';
+import type { GatewayError } from '../core/inference-gateway.ts';
 import { StoreError } from '../store/errors.ts';
 
 export interface HttpErrorOptions {
@@ -30,6 +31,17 @@ export class HttpError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details;
   }
+}
+
+/**
+ * 503 `model_not_ready` with the model's state in `details.state` (`missing`, `unavailable`, `loading`,
+ * `downloading`), so the web app can word it; Retry-After only when waiting can help (loading, downloading).
+ */
+export function modelNotReadyError(err: GatewayError): HttpError {
+  return new HttpError(503, 'model_not_ready', err.message, {
+    ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+    ...(err.state ? { details: { state: err.state } } : {}),
+  });
 }
 
 export const notFound = (what = 'Not found.'): HttpError => new HttpError(404, 'not_found', what);
@@ -167,8 +179,12 @@ export function sendError(
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
   // A daily quota's Retry-After points at midnight; OpenAI's SDKs would sleep that long before retrying.
   // `x-should-retry: false` makes them raise at once (short rate limits keep plain Retry-After).
-  if (err.code === 'quota_exceeded' || err.code === 'insufficient_quota')
-    reply.header('x-should-retry', 'false');
+  // The same for a model that is not there: retrying cannot help until an admin adds one.
+  const permanent =
+    err.code === 'quota_exceeded' ||
+    err.code === 'insufficient_quota' ||
+    (err.code === 'model_not_ready' && err.retryAfterSeconds === undefined);
+  if (permanent) reply.header('x-should-retry', 'false');
   return reply
     .code(err.status)
     .type('application/json; charset=utf-8')

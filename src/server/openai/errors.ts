@@ -6,7 +6,7 @@ import type { OpenAiErrorBody } from '../../api/openai.ts';
 import { AdmissionError } from '../../core/admission/errors.ts';
 import { GatewayError } from '../../core/inference-gateway.ts';
 import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../../inference/types.ts';
-import { type ErrorFormatter, HttpError } from '../errors.ts';
+import { type ErrorFormatter, HttpError, modelNotReadyError } from '../errors.ts';
 
 function typeFor(err: HttpError): string {
   if (err.code === 'quota_exceeded' || err.code === 'insufficient_quota') return 'insufficient_quota';
@@ -48,7 +48,7 @@ export function toV1HttpError(err: unknown): unknown {
   if (err instanceof GatewayError) {
     return err.code === 'unknown_model'
       ? new HttpError(404, 'model_not_found', err.message, { details: { param: 'model' } })
-      : new HttpError(503, 'model_not_ready', err.message, { retryAfterSeconds: err.retryAfterSeconds ?? 5 });
+      : modelNotReadyError(err);
   }
   if (err instanceof InferenceError) {
     switch (err.code) {

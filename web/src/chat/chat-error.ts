@@ -3,12 +3,17 @@ import { ApiError, api } from '../api/client.ts';
 import type { UsageResponse } from '../api/types.ts';
 
 export type ChatError =
-  | { kind: 'model_not_ready'; detail: string; retryAt?: number }
+  /** `retryAt` only while waiting can help (a download or a load); otherwise an admin must act. */
+  | { kind: 'model_not_ready'; state: ModelNotReadyState; retryAt?: number }
   | { kind: 'quota'; resetsAt?: string }
   | { kind: 'busy'; code: 'overloaded' | 'rate_limited' | 'concurrency_limit'; retryAt?: number }
   | { kind: 'network' }
   | { kind: 'not_found' }
   | { kind: 'other'; message: string };
+
+export type ModelNotReadyState = 'missing' | 'unavailable' | 'loading' | 'downloading';
+
+const NOT_READY_STATES: readonly string[] = ['missing', 'unavailable', 'loading', 'downloading'];
 
 function retryAt(err: ApiError): number | undefined {
   return err.retryAfterSeconds === undefined ? undefined : Date.now() + err.retryAfterSeconds * 1000;
@@ -20,8 +25,10 @@ export async function chatErrorFrom(err: unknown): Promise<ChatError> {
   }
   switch (err.code) {
     case 'model_not_ready': {
-      const detail = typeof err.details?.state === 'string' ? err.details.state : err.message;
-      return { kind: 'model_not_ready', detail, retryAt: retryAt(err) };
+      const given = err.details?.state;
+      const state = typeof given === 'string' && NOT_READY_STATES.includes(given) ? given : 'unavailable';
+      const at = retryAt(err);
+      return { kind: 'model_not_ready', state: state as ModelNotReadyState, ...(at ? { retryAt: at } : {}) };
     }
     case 'quota_exceeded': {
       const fromDetails = err.details?.resetsAt;

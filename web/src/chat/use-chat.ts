@@ -44,6 +44,8 @@ interface StreamContext {
   /** The optimistic user message to replace with the server's id (send mode). */
   tempUserId?: string;
   generationId?: string;
+  /** Called once the server accepted the turn (its first event). */
+  onAdmitted?: () => void;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -148,6 +150,9 @@ export function useChat(opts: UseChatOptions) {
             streamingId: aid,
           };
         });
+        // Once: a reattach after a dropped connection replays the meta event.
+        ctx.onAdmitted?.();
+        ctx.onAdmitted = undefined;
         // The first message titled the conversation: the sidebar shows it now, not after the answer.
         if (meta.title) optsRef.current.onChanged();
         if (stopRequested.current) void stopGeneration(meta.generationId).catch(() => undefined);
@@ -256,6 +261,9 @@ export function useChat(opts: UseChatOptions) {
       const s = stateRef.current;
       if (s.busy) return false;
       let convId = s.conversationId;
+      // A conversation made for this send: shown (URL, sidebar) only once the turn is admitted, and
+      // deleted again when it is refused (quota, model, overload), so no empty conversation stays.
+      let createdNow: string | undefined;
       if (!convId) {
         try {
           const created = await api<{ id: string; title: string }>('/api/conversations', {
@@ -263,9 +271,9 @@ export function useChat(opts: UseChatOptions) {
             body: {},
           });
           convId = created.id;
+          createdNow = created.id;
           createdRef.current = convId;
           setState((st) => ({ ...st, conversationId: created.id, title: created.title }));
-          optsRef.current.onCreated(created.id);
         } catch (err) {
           const error = await chatErrorFrom(err);
           setState((st) => ({ ...st, error }));
@@ -298,11 +306,23 @@ export function useChat(opts: UseChatOptions) {
       const id = convId;
       lastAction.current = () => void startSend(content, parentId, explicitParent);
       // A refused turn (quota, overload…) gives the text back to the composer.
-      return runStream(
+      const admitted = await runStream(
         (signal) => sendMessage(id, body, signal),
-        { mode: 'send', tempUserId },
+        {
+          mode: 'send',
+          tempUserId,
+          ...(createdNow ? { onAdmitted: () => optsRef.current.onCreated(id) } : {}),
+        },
         new AbortController(),
       );
+      if (!admitted && createdNow && createdRef.current === createdNow) {
+        createdRef.current = undefined;
+        setState((st) => ({ ...st, conversationId: undefined, title: '' }));
+        void api(`/api/conversations/${encodeURIComponent(createdNow)}`, { method: 'DELETE' }).catch(
+          () => {},
+        );
+      }
+      return admitted;
     },
     [runStream],
   );

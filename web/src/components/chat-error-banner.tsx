@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
+import { useApp } from '../app-context.ts';
 import type { ChatError } from '../chat/chat-error.ts';
 import { useT } from '../i18n/index.ts';
 import { useFormat } from '../lib/format.ts';
+import { modelNotReadyText } from './model-notice.tsx';
 
 function useCountdown(until: number | undefined): number {
   const [now, setNow] = useState(() => Date.now());
@@ -25,13 +27,16 @@ export function ChatErrorBanner({
 }) {
   const t = useT();
   const f = useFormat();
+  const isAdmin = useApp().user.isAdmin;
   const retryAt = error.kind === 'busy' || error.kind === 'model_not_ready' ? error.retryAt : undefined;
   const wait = useCountdown(retryAt);
   let text: string;
   let canRetry = true;
   switch (error.kind) {
     case 'model_not_ready':
-      text = t('errorModelNotReady', { detail: error.detail });
+      text = modelNotReadyText(error.state, isAdmin, t);
+      // Retry only when the state can change by itself (a download or load finishing).
+      canRetry = error.retryAt !== undefined;
       break;
     case 'quota':
       text = t('errorQuota', { time: error.resetsAt ? f.date(error.resetsAt) : '—' });

@@ -43,6 +43,11 @@ export const fr: Dictionary = {
   stop: 'Arrêter',
   waitForAnswer: "Une réponse est en cours d'écriture : attendez-la ou appuyez sur Arrêter.",
   regenerate: 'Régénérer',
+  continueAnswer: 'Continuer',
+  cutOff: 'Coupée : la réponse a atteint sa limite de longueur.',
+  answerNow: 'Répondre maintenant',
+  thinkingBudget: 'Budget de réflexion : {used} sur {budget} jetons',
+  thinkingTokens: '{used} jetons de réflexion',
   edit: 'Modifier',
   copy: 'Copier',
   copied: 'Copié',
@@ -69,7 +74,15 @@ export const fr: Dictionary = {
   emptyChat: "Comment puis-je vous aider aujourd'hui ?",
   retry: 'Réessayer',
   retryIn: 'Réessayer dans {n} s',
-  errorModelNotReady: "Le modèle n'est pas encore prêt ({detail}).",
+  modelNoticeDownloading:
+    'Le modèle est en cours de téléchargement. Vous pourrez envoyer un message dès qu’il sera prêt.',
+  modelNoticeLoading: 'Le modèle se charge ; il répondra dans un instant.',
+  modelNoticeMissingUser:
+    'Aucun modèle ne peut encore répondre. Demandez à l’administrateur de ce serveur d’en ajouter un.',
+  modelNoticeMissingAdmin:
+    'Aucun modèle n’est prêt. Téléchargez-en un dans Administration → Modèles, ou lancez Ponder avec --model /chemin/vers/modele.gguf.',
+  modelDownloadProgress: 'Progression du téléchargement',
+  openAdminModels: 'Ouvrir Administration → Modèles',
   errorQuota: 'Quota épuisé. Il sera réinitialisé à {time}.',
   errorBusy: 'Le serveur est occupé.',
   errorRateLimited: 'Trop de requêtes.',

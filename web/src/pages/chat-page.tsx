@@ -5,6 +5,7 @@ import { useChat } from '../chat/use-chat.ts';
 import { ChatErrorBanner } from '../components/chat-error-banner.tsx';
 import { Composer } from '../components/composer.tsx';
 import { MessageRow } from '../components/message-row.tsx';
+import { ModelNotice } from '../components/model-notice.tsx';
 import { useT } from '../i18n/index.ts';
 import { readPref, writePref } from '../lib/prefs.ts';
 import { navigate } from '../lib/router.ts';
@@ -122,6 +123,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
       >
         <div className="messages-inner">
           {state.loading ? <p className="empty">{t('loading')}</p> : null}
+          {!state.loading && path.length === 0 ? <ModelNotice chosen={model || undefined} /> : null}
           {!state.loading && path.length === 0 && !state.error ? (
             <p className="empty">{t('emptyChat')}</p>
           ) : null}
