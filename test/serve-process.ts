@@ -19,16 +19,21 @@ export interface ServeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `node bin/ponder.js serve …args` with `env` over PATH/HOME only; `track` gets the child at once. */
+/**
+ * Spawns `node bin/ponder.js serve …args` with `env` over PATH/HOME only; `track` gets the child at once.
+ * `detached` makes it lead its own process group, so a test can signal it with its engine child.
+ */
 export async function startServe(
   args: string[],
   env: Record<string, string>,
   track: (child: ChildProcess) => void,
+  options: { detached?: boolean } = {},
 ): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['bin/ponder.js', 'serve', '--port', '0', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   track(child);
   const output: string[] = [];

@@ -213,7 +213,8 @@ function finalStatus(
   finishReason: FinishReason,
   reason: AbortReason | null,
 ): { messageStatus: MessageStatus; generationStatus: Exclude<GenerationStatus, 'running'> } {
-  if (reason === 'shutdown' && (finishReason === 'cancelled' || finishReason === 'error')) {
+  // Errors stay errors: an answer that failed on its own while the server drained did fail.
+  if (reason === 'shutdown' && finishReason === 'cancelled') {
     return { messageStatus: 'interrupted', generationStatus: 'interrupted' };
   }
   switch (finishReason) {

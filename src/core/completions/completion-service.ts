@@ -2,6 +2,8 @@
  * Stateless completions for the OpenAI-compatible API: admission, the provider stream and the usage
  * ledger, with nothing stored but usage. Unlike conversations, the generation belongs to the caller's
  * connection: its `signal` aborting (a client disconnect) cancels it at once and frees the slot.
+ * Graceful shutdown drains them like web generations: running completions may finish within the grace
+ * period; then each is cut and still ends with a `done` chunk, so the HTTP layer can end its protocol.
  */
 import { type ChatChunk, type ChatRequest, effortToBudget, InferenceError } from '../../inference/types.ts';
 import type { Store } from '../../store/types.ts';
@@ -21,8 +23,15 @@ export interface CompletionServiceOptions {
   maxThinkingBudget?: (plan: string) => number | undefined;
 }
 
+/** The `done` error of a completion cut by graceful shutdown. */
+export const SHUTDOWN_INTERRUPTED = 'interrupted: the server is shutting down';
+const SHUTTING_DOWN = 'The server is shutting down; retry in a moment.';
+
 export class CompletionService {
   readonly #o: CompletionServiceOptions;
+  /** Running completions: their shutdown controller, and when they finished. */
+  readonly #running = new Map<AbortController, Promise<void>>();
+  #closing = false;
 
   constructor(options: CompletionServiceOptions) {
     this.#o = options;
@@ -36,7 +45,62 @@ export class CompletionService {
   async *complete(
     caller: CompletionCaller,
     req: ChatRequest,
+    callerSignal: AbortSignal,
+  ): AsyncGenerator<ChatChunk> {
+    if (this.#closing) throw new InferenceError('overloaded', SHUTTING_DOWN);
+    const cut = new AbortController();
+    let finished!: () => void;
+    this.#running.set(cut, new Promise<void>((resolve) => (finished = resolve)));
+    try {
+      yield* this.#complete(caller, req, AbortSignal.any([callerSignal, cut.signal]), cut.signal);
+    } finally {
+      this.#running.delete(cut);
+      finished();
+    }
+  }
+
+  /** Refuses new completions (503 `overloaded`) from now on; running ones go on. */
+  closeForNewCompletions(): void {
+    this.#closing = true;
+  }
+
+  /** Resolves when no completion runs any more, or when `signal` aborts. */
+  async drain(signal: AbortSignal): Promise<void> {
+    while (this.#running.size > 0 && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        void Promise.race(this.#running.values()).then(done);
+      });
+    }
+  }
+
+  /**
+   * Cuts every running completion (each still yields its `done`, `cancelled` with `SHUTDOWN_INTERRUPTED`)
+   * and waits, at most `timeoutMs`, until their callers have read to the end.
+   */
+  async shutdown(timeoutMs = 5000): Promise<void> {
+    this.#closing = true;
+    const all = [...this.#running];
+    for (const [cut] of all) cut.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(all.map(([, done]) => done)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async *#complete(
+    caller: CompletionCaller,
+    req: ChatRequest,
     signal: AbortSignal,
+    shutdown: AbortSignal,
   ): AsyncGenerator<ChatChunk> {
     const { gateway, store } = this.#o;
     const { model } = await gateway.resolve(req.model);
@@ -71,15 +135,22 @@ export class CompletionService {
       () => wake?.(),
     );
     // Relay queue positions until admitted; a refusal rejects `grantPromise` and is thrown here.
-    while (!grant) {
-      const next = queued.shift();
-      if (next) {
-        yield next;
-        continue;
+    try {
+      while (!grant) {
+        const next = queued.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await Promise.race([grantPromise, new Promise<void>((resolve) => (wake = resolve))]);
+        wake = undefined;
       }
-      await Promise.race([grantPromise, new Promise<void>((resolve) => (wake = resolve))]);
-      wake = undefined;
+    } catch (err) {
+      // Still queued at the end of the grace period: it never started, so the client may retry elsewhere.
+      if (shutdown.aborted) throw new InferenceError('overloaded', SHUTTING_DOWN);
+      throw err;
     }
+    let ended = false;
     try {
       for await (const chunk of gateway.chat(request, { signal })) {
         if (chunk.type === 'usage' && (chunk.promptTokens > 0 || chunk.completionTokens > 0)) {
@@ -93,11 +164,23 @@ export class CompletionService {
             reasoning: request.thinking?.enabled !== false,
           });
         }
+        if (chunk.type === 'done') {
+          ended = true;
+          // Cut by shutdown, whatever the provider made of the abort (an upstream may report an error).
+          if (shutdown.aborted && chunk.finishReason !== 'stop' && chunk.finishReason !== 'length') {
+            yield { type: 'done', finishReason: 'cancelled', error: SHUTDOWN_INTERRUPTED };
+            continue;
+          }
+        }
         yield chunk;
       }
+    } catch (err) {
+      if (!shutdown.aborted) throw err;
     } finally {
       grant.release();
     }
+    if (!ended && shutdown.aborted)
+      yield { type: 'done', finishReason: 'cancelled', error: SHUTDOWN_INTERRUPTED };
   }
 
   #clampThinking(caller: CompletionCaller, req: ChatRequest): ChatRequest['thinking'] {

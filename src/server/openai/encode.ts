@@ -23,8 +23,13 @@ export function toOpenAiUsage(u: UsageChunk): OpenAiUsage {
   };
 }
 
-/** OpenAI knows `stop` and `length`; a cancelled generation has no client left to tell. */
-export function toOpenAiFinish(reason: FinishReason): 'stop' | 'length' {
+/**
+ * OpenAI knows `stop` and `length`. A cancelled generation either has no client left to tell (it
+ * disconnected) or was cut by graceful shutdown: that gets DeepSeek's `insufficient_system_resource`
+ * ("interrupted by the inference system"), so clients can tell a cut answer from a finished one.
+ */
+export function toOpenAiFinish(reason: FinishReason): 'stop' | 'length' | 'insufficient_system_resource' {
+  if (reason === 'cancelled') return 'insufficient_system_resource';
   return reason === 'length' ? 'length' : 'stop';
 }
 

@@ -1,7 +1,7 @@
 /**
  * The OpenAI/DeepSeek-compatible API (design §5): `GET /v1/models` and `POST /v1/chat/completions`,
  * authenticated by API key (`Authorization: Bearer` or `x-api-key`). Stateless: a client that
- * disconnects cancels its generation at once.
+ * disconnects cancels its generation at once; graceful shutdown drains running ones (shutdown hook).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CompletionService } from '../../core/completions/completion-service.ts';
@@ -26,6 +26,14 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
     gateway,
     store: ctx.store,
     maxThinkingBudget: (plan) => plans[plan]?.maxThinkingBudget,
+  });
+  // Like web generations: running completions (streamed or not) may finish within the grace period;
+  // then they are cut and still end properly for their protocol (finish_reason, usage, `[DONE]`) before
+  // the app closes their connections.
+  ctx.shutdownHooks.add('v1', async ({ deadline }) => {
+    completions.closeForNewCompletions();
+    await completions.drain(deadline);
+    await completions.shutdown(5000);
   });
 
   // Runs before authentication so a key in the URL is refused even when it is valid.
