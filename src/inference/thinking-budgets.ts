@@ -8,6 +8,7 @@
  * answer tokens within a minute; the old 4096 took 2.5 min at full speed and ~5 min with other streams.
  * Bigger models decode roughly in inverse proportion to their size, so their budgets shrink.
  */
+import { stat } from 'node:fs/promises';
 import type { ThinkingEffort } from './types.ts';
 
 export type EffortBudgets = Record<ThinkingEffort, number>;
@@ -45,6 +46,22 @@ export function paramsFromName(name: string): number | undefined {
  */
 export function paramsFromFileBytes(bytes: number): number {
   return bytes / 0.6e9;
+}
+
+/** Budgets of a GGUF model: by the size its id or file name states, else by its file size. */
+export async function modelFileBudgets(
+  id: string,
+  path: string,
+  rules: readonly ThinkingBudgetRule[] = [],
+): Promise<EffortBudgets> {
+  const named = paramsFromName(id) ?? paramsFromName(path.split(/[\\/]/).at(-1) ?? '');
+  const size =
+    named ??
+    (await stat(path).then(
+      (s) => paramsFromFileBytes(s.size),
+      () => undefined,
+    ));
+  return budgetsFor(id, size, rules);
 }
 
 /** The budgets of the first matching rule of `rules` (then of the defaults). */

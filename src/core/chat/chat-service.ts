@@ -358,7 +358,11 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       // `meta` resets a client's view of the message: a continuation first replays what it held, so
       // every client (and every reattach) ends up with the whole answer, not just its new part.
       const held = turn.continues;
-      if (held?.reasoning) await log.append(id, { type: 'reasoning', data: { text: held.reasoning } });
+      if (held?.reasoning) {
+        const tokens = held.usage?.reasoningTokens;
+        const data = tokens === undefined ? { text: held.reasoning } : { text: held.reasoning, tokens };
+        await log.append(id, { type: 'reasoning', data });
+      }
       if (held?.content) await log.append(id, { type: 'text', data: { text: held.content } });
 
       const running: Running = {

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { modelFileBudgets } from '../thinking-budgets.ts';
 import {
   type ChatChunk,
   type ChatOptions,
@@ -134,11 +135,15 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   private localModels(): Promise<ModelInfo[]> {
     const { contextSize } = this.config;
     return Promise.all(
-      [...this.known].map(([id, path]) =>
-        this.loading.has(id)
-          ? { id, provider: 'embedded', state: 'loading' as const, contextSize }
-          : idleModelInfo(id, path, contextSize, this.loadErrors.get(id)),
-      ),
+      [...this.known].map(async ([id, path]): Promise<ModelInfo> => {
+        const info: ModelInfo = this.loading.has(id)
+          ? { id, provider: 'embedded', state: 'loading', contextSize }
+          : await idleModelInfo(id, path, contextSize, this.loadErrors.get(id));
+        // The same effort table and "answer now" as the engine's own listing.
+        info.thinkingBudgets = await modelFileBudgets(id, path, this.config.thinkingBudgets);
+        info.canEndThinking = true;
+        return info;
+      }),
     );
   }
 

@@ -13,7 +13,7 @@ import {
   type LlamaModel,
   readGgufFileInfo,
 } from 'node-llama-cpp';
-import { budgetsFor, type EffortBudgets, paramsFromFileBytes, paramsFromName } from '../thinking-budgets.ts';
+import { type EffortBudgets, modelFileBudgets } from '../thinking-budgets.ts';
 import { InferenceError, type ModelInfo } from '../types.ts';
 import type { BatchStats } from './batch-stats.ts';
 import { fileProblem } from './file-check.ts';
@@ -120,16 +120,8 @@ export class ModelRegistry {
     if (loaded) await disposeLoaded(loaded);
   }
 
-  /** Budgets by the size the model's name states, else by its file size; the config's rules come first. */
-  async thinkingBudgets(id: string, path: string): Promise<EffortBudgets> {
-    const named = paramsFromName(id) ?? paramsFromName(path.split(/[\\/]/).at(-1) ?? '');
-    const size =
-      named ??
-      (await stat(path).then(
-        (s) => paramsFromFileBytes(s.size),
-        () => undefined,
-      ));
-    return budgetsFor(id, size, this.config.thinkingBudgets);
+  thinkingBudgets(id: string, path: string): Promise<EffortBudgets> {
+    return modelFileBudgets(id, path, this.config.thinkingBudgets);
   }
 
   async dispose(): Promise<void> {

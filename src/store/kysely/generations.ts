@@ -36,6 +36,27 @@ function toGeneration(row: Selectable<GenerationsTable>): GenerationRecord {
   };
 }
 
+/** A new `running` generation filling `messageId`. */
+function runningRow(
+  id: string,
+  model: string,
+  messageId: string,
+  input: StartGenerationInput,
+  now: number,
+): Selectable<GenerationsTable> & Insertable<GenerationsTable> {
+  return {
+    id,
+    user_id: input.userId,
+    conversation_id: input.conversationId,
+    assistant_message_id: messageId,
+    status: 'running',
+    model,
+    error: null,
+    created_at: now,
+    finished_at: null,
+  };
+}
+
 export function generationStore(ctx: RepoContext): GenerationStore {
   const { db } = ctx;
   /** `start` for an existing assistant message: it streams again, now filled by generation `id`. */
@@ -47,17 +68,7 @@ export function generationStore(ctx: RepoContext): GenerationStore {
   ): Promise<{ generation: GenerationRecord; message: MessageRecord }> => {
     const keys = await userKeysOrNotFound(ctx, db, input.userId);
     const now = nowMs();
-    const generation: Selectable<GenerationsTable> & Insertable<GenerationsTable> = {
-      id,
-      user_id: input.userId,
-      conversation_id: input.conversationId,
-      assistant_message_id: messageId,
-      status: 'running',
-      model,
-      error: null,
-      created_at: now,
-      finished_at: null,
-    };
+    const generation = runningRow(id, model, messageId, input, now);
     const row = await inTransaction(db, async (trx) => {
       const updated = isRowId(messageId)
         ? await trx
@@ -127,17 +138,7 @@ export function generationStore(ctx: RepoContext): GenerationStore {
         created_at: now,
         updated_at: now,
       };
-      const generation: Selectable<GenerationsTable> & Insertable<GenerationsTable> = {
-        id,
-        user_id: input.userId,
-        conversation_id: input.conversationId,
-        assistant_message_id: messageId,
-        status: 'running',
-        model,
-        error: null,
-        created_at: now,
-        finished_at: null,
-      };
+      const generation = runningRow(id, model, messageId, input, now);
       await inTransaction(db, async (trx) => {
         await checkPlacement(trx, input.userId, input.conversationId, input.parentId);
         await trx.insertInto('messages').values(message).execute();
