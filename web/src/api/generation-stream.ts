@@ -51,14 +51,35 @@ export async function sendMessage(
   return { events: events(res, parser), parser };
 }
 
-export async function regenerate(
+export function regenerate(
   conversationId: string,
   messageId: string,
   body: { model?: string; thinking?: ThinkingOption },
   signal: AbortSignal,
 ): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
+  return messageAction(conversationId, messageId, 'regenerate', body, signal);
+}
+
+/** Continues a cut-off or stopped answer: the same message grows (its stream replays what it held first). */
+export function continueAnswer(
+  conversationId: string,
+  messageId: string,
+  body: { thinking?: ThinkingOption },
+  signal: AbortSignal,
+): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
+  return messageAction(conversationId, messageId, 'continue', body, signal);
+}
+
+/** `POST …/messages/:messageId/{regenerate|continue}`, answered by a generation's SSE stream. */
+async function messageAction(
+  conversationId: string,
+  messageId: string,
+  action: 'regenerate' | 'continue',
+  body: object,
+  signal: AbortSignal,
+): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
   const res = await apiFetch(
-    `/api/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/regenerate`,
+    `/api/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/${action}`,
     { method: 'POST', body, signal, headers: SSE_HEADERS },
   );
   const parser = new SseParser();
@@ -79,6 +100,14 @@ export async function attach(
   });
   const parser = new SseParser();
   return { events: events(res, parser), parser };
+}
+
+/** "Answer now": the model closes its reasoning and answers. */
+export async function answerNow(generationId: string): Promise<void> {
+  await apiFetch(`/api/generations/${encodeURIComponent(generationId)}/answer-now`, {
+    method: 'POST',
+    body: {},
+  });
 }
 
 export async function stopGeneration(generationId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { Message } from '../api/types.ts';
-import { applyEvents, type StreamTiming } from './apply-event.ts';
+import { applyEvents, reasoningTokensAfter, type StreamTiming } from './apply-event.ts';
 
 const base: Message = {
   id: 'a',
@@ -41,4 +41,20 @@ test('cancelled and error finishes', () => {
     0,
   );
   expect(failed).toMatchObject({ status: 'error', error: 'boom' });
+});
+
+test('a cut-off answer keeps its finish reason; thinking tokens come from the server, else one per event', () => {
+  const m = applyEvents(base, [{ id: 2, type: 'done', data: { finishReason: 'length' } }], {}, 1000);
+  expect(m).toMatchObject({ status: 'complete', finishReason: 'length' });
+  const counted = reasoningTokensAfter(0, [
+    { id: 2, type: 'reasoning', data: { text: 'a', tokens: 5 } },
+    { id: 3, type: 'text', data: { text: 'b' } },
+  ]);
+  expect(counted).toBe(5);
+  expect(
+    reasoningTokensAfter(2, [
+      { id: 4, type: 'reasoning', data: { text: 'c' } },
+      { id: 5, type: 'reasoning', data: { text: 'd' } },
+    ]),
+  ).toBe(4);
 });

@@ -24,6 +24,19 @@ export function statusFor(finishReason: 'stop' | 'length' | 'cancelled' | 'error
   }
 }
 
+/**
+ * Reasoning tokens used so far: the server's count where the model server reports it, else one per
+ * reasoning event (each is about one token).
+ */
+export function reasoningTokensAfter(used: number, events: readonly GenerationEvent[]): number {
+  let n = used;
+  for (const ev of events) {
+    if (ev.type !== 'reasoning') continue;
+    n = ev.data.tokens ?? n + 1;
+  }
+  return n;
+}
+
 /** Applies a batch of content events to the streaming assistant message. */
 export function applyEvents(
   msg: Message,
@@ -31,7 +44,7 @@ export function applyEvents(
   timing: StreamTiming,
   now: number,
 ): Message {
-  let { content, reasoning, status, usage, error, reasoningMs } = msg;
+  let { content, reasoning, status, usage, error, reasoningMs, finishReason } = msg;
   for (const ev of events) {
     switch (ev.type) {
       case 'reasoning':
@@ -52,6 +65,7 @@ export function applyEvents(
         break;
       case 'done':
         status = statusFor(ev.data.finishReason);
+        finishReason = ev.data.finishReason;
         error = ev.data.error;
         if (reasoningMs === undefined && timing.reasoningStartedAt !== undefined) {
           reasoningMs = now - timing.reasoningStartedAt;
@@ -64,5 +78,5 @@ export function applyEvents(
         ev satisfies never;
     }
   }
-  return { ...msg, content, reasoning, status, usage, error, reasoningMs };
+  return { ...msg, content, reasoning, status, usage, error, reasoningMs, finishReason };
 }

@@ -6,7 +6,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import {
+  answerNow as answerNowRequest,
   attach,
+  continueAnswer,
   type GenerationEvent,
   regenerate as regenerateRequest,
   type SendOptions,
@@ -17,7 +19,7 @@ import type { SseParser } from '../api/sse.ts';
 import type { ConversationDetail, MetaEventData, ThinkingOption } from '../api/types.ts';
 import { storedSelection, storeSelection } from '../lib/prefs.ts';
 import { activePath, indexChildren, ROOT, selectSibling } from '../lib/tree.ts';
-import { applyEvents, type StreamTiming } from './apply-event.ts';
+import { applyEvents, reasoningTokensAfter, type StreamTiming } from './apply-event.ts';
 import { chatErrorFrom } from './chat-error.ts';
 import { type ChatState, EMPTY, fromDetail, mergeDetail, streamingGeneration } from './chat-state.ts';
 
@@ -40,7 +42,7 @@ type Opener = (
 ) => Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }>;
 
 interface StreamContext {
-  mode: 'send' | 'regenerate' | 'attach';
+  mode: 'send' | 'regenerate' | 'continue' | 'attach';
   /** The optimistic user message to replace with the server's id (send mode). */
   tempUserId?: string;
   generationId?: string;
@@ -103,7 +105,11 @@ export function useChat(opts: UseChatOptions) {
           if (!msg) return s;
           const messages = new Map(s.messages);
           messages.set(id, applyEvents(msg, batch, timing, now));
-          return { ...s, messages, queued: undefined };
+          const thinking = s.thinking && {
+            ...s.thinking,
+            used: reasoningTokensAfter(s.thinking.used, batch),
+          };
+          return { ...s, messages, queued: undefined, thinking };
         });
       };
 
@@ -138,6 +144,7 @@ export function useChat(opts: UseChatOptions) {
             generationId: meta.generationId,
             reasoningMs: undefined,
             error: undefined,
+            finishReason: undefined,
           });
           selection = selectSibling(selection, meta.userMessageId, aid);
           return {
@@ -148,6 +155,12 @@ export function useChat(opts: UseChatOptions) {
             structure: s.structure + 1,
             generationId: meta.generationId,
             streamingId: aid,
+            thinking: {
+              used: 0,
+              ...(meta.thinkingBudget === undefined ? {} : { budget: meta.thinkingBudget }),
+              canEnd: meta.canEndThinking === true,
+              ending: false,
+            },
           };
         });
         // Once: a reattach after a dropped connection replays the meta event.
@@ -362,6 +375,38 @@ export function useChat(opts: UseChatOptions) {
     [runStream],
   );
 
+  const continueMessage = useCallback(
+    async (assistantId: string) => {
+      const s = stateRef.current;
+      if (s.busy || !s.conversationId) return;
+      const convId = s.conversationId;
+      const { thinking } = optsRef.current.settings();
+      lastAction.current = () => void continueMessage(assistantId);
+      await runStream(
+        (signal) => continueAnswer(convId, assistantId, { thinking }, signal),
+        { mode: 'continue' },
+        new AbortController(),
+      );
+    },
+    [runStream],
+  );
+
+  const answerNow = useCallback(async () => {
+    const gid = stateRef.current.generationId;
+    if (!gid) return;
+    setState((s) => (s.thinking ? { ...s, thinking: { ...s.thinking, ending: true } } : s));
+    try {
+      await answerNowRequest(gid);
+    } catch (err) {
+      const error = await chatErrorFrom(err);
+      setState((s) => ({
+        ...s,
+        error,
+        ...(s.thinking ? { thinking: { ...s.thinking, ending: false } } : {}),
+      }));
+    }
+  }, []);
+
   const stop = useCallback(async () => {
     const gid = stateRef.current.generationId;
     if (!gid) {
@@ -395,5 +440,16 @@ export function useChat(opts: UseChatOptions) {
   // Leaving the page stops reading, never the generation (the server keeps it going for a reattach).
   useEffect(() => () => abortRef.current?.abort(), []);
 
-  return { state, send, edit, regenerate, stop, select, retry, dismissError };
+  return {
+    state,
+    send,
+    edit,
+    regenerate,
+    continueMessage,
+    answerNow,
+    stop,
+    select,
+    retry,
+    dismissError,
+  };
 }

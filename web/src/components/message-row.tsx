@@ -16,6 +16,10 @@ export interface MessageRowProps {
   onSelect: (parentId: string | null, id: string) => void;
   onEdit: (id: string, content: string) => void;
   onRegenerate: (id: string) => void;
+  onContinue: (id: string) => void;
+  /** The streaming answer's thinking budget (see `ChatState.thinking`). */
+  thinking?: { used: number; budget?: number; canEnd: boolean; ending: boolean };
+  onAnswerNow: () => void;
 }
 
 function BranchNav(
@@ -149,7 +153,9 @@ function UserMessage(props: MessageRowProps) {
 
 function AssistantMessage(props: MessageRowProps) {
   const t = useT();
-  const { message, busy, queued, onRegenerate } = props;
+  const { message, busy, queued, onRegenerate, onContinue, thinking, onAnswerNow } = props;
+  const cutOff = message.status === 'complete' && message.finishReason === 'length';
+  const continuable = cutOff || message.status === 'cancelled' || message.status === 'interrupted';
   const streaming = message.status === 'streaming';
   const showReasoning = message.reasoning.length > 0;
   return (
@@ -162,6 +168,7 @@ function AssistantMessage(props: MessageRowProps) {
           streaming={streaming}
           answering={message.content.length > 0}
           reasoningMs={message.reasoningMs}
+          {...(streaming && thinking ? { budget: thinking, onAnswerNow } : {})}
         />
       ) : null}
       {message.content ? <Markdown text={message.content} /> : null}
@@ -169,10 +176,21 @@ function AssistantMessage(props: MessageRowProps) {
         <span className="typing" role="status" aria-label={t('loading')} />
       ) : null}
       <StatusNote message={message} />
+      {cutOff ? <p className="status-note status-cut">{t('cutOff')}</p> : null}
       {streaming ? null : (
         <div className="message-actions">
           <BranchNav {...props} />
           <CopyButton text={message.content} />
+          {continuable ? (
+            <button
+              type="button"
+              className="icon-button continue-answer"
+              disabled={busy}
+              onClick={() => onContinue(message.id)}
+            >
+              {t('continueAnswer')}
+            </button>
+          ) : null}
           <button
             type="button"
             className="icon-button"

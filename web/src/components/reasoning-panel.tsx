@@ -10,6 +10,9 @@ export interface ReasoningPanelProps {
   /** The answer has started (the model stopped thinking). */
   answering: boolean;
   reasoningMs?: number;
+  /** While it thinks: reasoning tokens used and the budget, and "answer now" when the model allows it. */
+  budget?: { used: number; budget?: number; canEnd: boolean; ending: boolean };
+  onAnswerNow?: () => void;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface ReasoningPanelProps {
  * starts. A user's explicit open/close is remembered per message.
  */
 export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanelProps) {
-  const { messageId, reasoning, streaming, answering, reasoningMs } = props;
+  const { messageId, reasoning, streaming, answering, reasoningMs, budget, onAnswerNow } = props;
   const t = useT();
   const bodyId = useId();
   const [stored, setStored] = useState(() => reasoningOpen(messageId));
@@ -45,6 +48,25 @@ export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanel
         </span>
         {label}
       </button>
+      {thinking && budget ? (
+        <div className="reasoning-budget">
+          <span className="reasoning-budget-used">
+            {budget.budget === undefined
+              ? t('thinkingTokens', { used: budget.used })
+              : t('thinkingBudget', { used: budget.used, budget: budget.budget })}
+          </span>
+          {budget.canEnd && onAnswerNow ? (
+            <button
+              type="button"
+              className="icon-button answer-now"
+              disabled={budget.ending}
+              onClick={onAnswerNow}
+            >
+              {t('answerNow')}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       <div id={bodyId} className="reasoning-body" hidden={!open}>
         {reasoning}
       </div>

@@ -144,6 +144,9 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
                 onSelect={chat.select}
                 onEdit={chat.edit}
                 onRegenerate={chat.regenerate}
+                onContinue={chat.continueMessage}
+                thinking={id === state.streamingId ? state.thinking : undefined}
+                onAnswerNow={chat.answerNow}
               />
             );
           })}
