@@ -79,6 +79,55 @@ describe('embedded engine supervision', () => {
     assert.equal((await p.health()).ok, true);
   });
 
+  test('shutdown: the engine outlives SIGTERM; once shutdown began, its exit is logged at info, not restarted, and ends answers cancelled', async () => {
+    const seen: { level: string; obj: object; msg: string }[] = [];
+    const record = (level: string) => (obj: object, msg?: string) =>
+      seen.push({ level, obj, msg: msg ?? '' });
+    await using q = createEmbeddedProvider({
+      models: { tiny: await ensureTestModel('tiny') },
+      slots: 1,
+      contextSize: 1024,
+      batchSize: 64,
+      threads: 1,
+      ignoreEos: true,
+      restartBackoffMs: 50,
+      logger: { info: record('info'), warn: record('warn'), error: record('error') },
+    });
+    await q.load('tiny');
+    const pid = q.enginePid;
+    assert.ok(pid);
+    const ask = (maxTokens: number) =>
+      q.chat(
+        { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], maxTokens },
+        { signal: AbortSignal.timeout(60_000) },
+      );
+    q.beginShutdown();
+    // The whole process group got SIGTERM (systemd, a terminal): the engine serves on until told to stop.
+    process.kill(pid, 'SIGTERM');
+    assert.deepEqual((await collect(ask(8))).at(-1), { type: 'done', finishReason: 'length' });
+    assert.equal(q.enginePid, pid);
+
+    const chunks = await collect(ask(900), (c, all) => {
+      if (c.type === 'reasoning' && all.filter((x) => x.type === 'reasoning').length === 2)
+        process.kill(pid, 'SIGKILL');
+    });
+    assertWellFormed(chunks);
+    assert.deepEqual(doneOf(chunks), {
+      type: 'done',
+      finishReason: 'cancelled',
+      error: 'interrupted: the server is shutting down',
+    });
+    assert.deepEqual(
+      seen.filter((l) => l.level !== 'info'),
+      [],
+    );
+    const stopped = seen.filter((l) => l.msg === 'engine stopped');
+    assert.equal(stopped.length, 1);
+    assert.equal((stopped[0]?.obj as { signal?: string } | undefined)?.signal, 'SIGKILL');
+    assert.equal(q.enginePid, undefined, 'not restarted');
+    await assert.rejects(collect(ask(4)), (err: unknown) => (err as { code?: string }).code === 'overloaded');
+  });
+
   test('dispose stops the engine child', async () => {
     const pid = p.enginePid;
     assert.ok(pid);
