@@ -262,12 +262,11 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.getByRole('cell', { name: email }).waitFor();
     await page.getByRole('heading', { name: 'Status' }).waitFor();
     await shot('admin-dark');
-    const plan = page.getByRole('textbox', { name: `Plan: ${email}` });
-    await plan.fill('exhausted');
+    const plan = page.getByRole('combobox', { name: `Plan: ${email}` });
     const patched = page.waitForResponse(
       (r) => r.url().includes('/api/admin/users/') && r.request().method() === 'PATCH',
     );
-    await plan.blur();
+    await plan.selectOption('exhausted');
     assert.equal((await patched).status(), 200);
     await page.getByRole('button', { name: 'Back to chat' }).click();
     await page.waitForURL((url) => url.pathname === '/');

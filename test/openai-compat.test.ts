@@ -177,6 +177,64 @@ describe('OpenAI compatibility (/v1)', () => {
     await expectApiError(malformed.chat.completions.create(base), 401);
   });
 
+  test('parameters Ponder does not implement are a 400 naming them, never ignored', async () => {
+    const base = { model: 'tiny', messages: [{ role: 'user' as const, content: 'hi' }] };
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ];
+    const cases: Array<[string, object]> = [
+      ['tools', { tools }],
+      ['response_format', { response_format: { type: 'json_object' } }],
+      ['logprobs', { logprobs: true }],
+      ['frequency_penalty', { frequency_penalty: 1 }],
+      ['made_up', { made_up: true }],
+    ];
+    for (const [param, body] of cases) {
+      await assert.rejects(
+        client.chat.completions.create({ ...base, ...body } as never),
+        (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === param,
+        param,
+      );
+    }
+    // What clients send by default changes nothing and is accepted.
+    const ok = await client.chat.completions.create({
+      ...base,
+      max_tokens: 4,
+      frequency_penalty: 0,
+      presence_penalty: 0,
+      logprobs: false,
+      response_format: { type: 'text' },
+      reasoning_effort: 'low',
+    });
+    assert.equal(ok.object, 'chat.completion');
+  });
+
+  test('continue_final_message continues the last assistant message on the engine', async () => {
+    const res = await client.chat.completions.create({
+      model: 'tiny',
+      messages: [
+        { role: 'user', content: 'Count to ten.' },
+        { role: 'assistant', content: 'One, two, three,' },
+      ],
+      max_tokens: 8,
+      thinking: { type: 'disabled' },
+      continue_final_message: true,
+      add_generation_prompt: false,
+    } as never);
+    assert.equal(res.choices[0]?.message.role, 'assistant');
+    assert.ok((res.usage?.completion_tokens ?? 0) > 0);
+    await assert.rejects(
+      client.chat.completions.create({
+        model: 'tiny',
+        messages: [
+          { role: 'user', content: 'Count to ten.' },
+          { role: 'assistant', content: 'One, two, three,' },
+        ],
+      }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && err.param === 'messages[1].role',
+    );
+  });
+
   test('raw HTTP: invalid JSON, a 5 MB body, a missing key, a key in the query string', async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
       fetch(`${server.baseUrl}/v1/chat/completions`, {

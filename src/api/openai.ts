@@ -1,6 +1,7 @@
 /**
  * The OpenAI/DeepSeek-compatible request body of `POST /v1/chat/completions` (design §5).
- * Unknown fields are accepted and ignored (clients send many); known fields with a wrong type are 400.
+ * Known fields with a wrong type are 400; the server answers 400 naming any other field too, unless it is
+ * an unimplemented parameter left at its "off" value (`server/openai/request.ts`), so nothing is ignored.
  */
 import { z } from 'zod';
 
@@ -16,6 +17,8 @@ export const openAiMessageSchema = z.looseObject({
   /** Reasoning sent back by clients (vLLM / Ollama style); accepted and stripped. */
   reasoning: z.string().nullish(),
   name: z.string().optional(),
+  /** DeepSeek's prefix completion: continue this (last, assistant) message. */
+  prefix: z.boolean().optional(),
 });
 
 const effort = z.enum(['none', 'minimal', 'low', 'medium', 'high']);
@@ -41,6 +44,16 @@ export const chatCompletionRequestSchema = z.looseObject({
       budget_tokens: z.int().min(1).nullish(),
     })
     .nullish(),
+  /** llama-server's and vLLM's thinking budgets (Ponder's upstream client sends both). */
+  reasoning_budget_tokens: z.int().min(0).nullish(),
+  thinking_token_budget: z.int().min(0).nullish(),
+  /** Template switches; only the thinking ones are read, any other key is a 400. */
+  chat_template_kwargs: z
+    .strictObject({ enable_thinking: z.boolean().optional(), thinking: z.boolean().optional() })
+    .nullish(),
+  /** vLLM's prefix completion of the last (assistant) message. */
+  continue_final_message: z.boolean().nullish(),
+  add_generation_prompt: z.boolean().nullish(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

@@ -5,6 +5,7 @@
 import { type ChatCompletionRequest, chatCompletionRequestSchema } from '../../api/openai.ts';
 import type { ChatMessage, ChatRequest, ThinkingOptions } from '../../inference/types.ts';
 import { HttpError } from '../errors.ts';
+import { isEmpty, rejectIgnoredParameters } from './parameters.ts';
 
 export interface ParsedCompletion {
   request: ChatRequest;
@@ -19,6 +20,7 @@ export function parseCompletionBody(body: unknown): ParsedCompletion {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The body must be a JSON object.', null);
   }
+  rejectIgnoredParameters(body as Record<string, unknown>);
   const parsed = chatCompletionRequestSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -27,6 +29,7 @@ export function parseCompletionBody(body: unknown): ParsedCompletion {
   }
   const b = parsed.data;
   const maxTokens = b.max_completion_tokens ?? b.max_tokens ?? undefined;
+  checkContinuation(b);
   const request: ChatRequest = {
     model: b.model,
     messages: toMessages(b),
@@ -40,9 +43,18 @@ export function parseCompletionBody(body: unknown): ParsedCompletion {
   return { request, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true };
 }
 
+/** Message fields Ponder reads; `name` only labels a participant, so it changes nothing; `prefix`: see `continuation`. */
+const MESSAGE_FIELDS = new Set(['role', 'content', 'reasoning_content', 'reasoning', 'name', 'prefix']);
+
 function toMessages(b: ChatCompletionRequest): ChatMessage[] {
   return b.messages.map((m, i): ChatMessage => {
-    if (m.role === 'tool') throw invalid('Tool messages are not supported.', `messages[${i}].role`);
+    if (m.role === 'tool') throw invalid('Tool messages are not supported yet.', `messages[${i}].role`);
+    for (const [key, value] of Object.entries(m)) {
+      // `refusal: null` and `tool_calls: []` are what some clients echo back from an earlier answer.
+      if (MESSAGE_FIELDS.has(key) || isEmpty(value)) continue;
+      const what = key === 'tool_calls' ? 'Tool calls are not supported yet' : `'${key}' is not supported`;
+      throw invalid(`${what} (messages[${i}].${key}).`, `messages[${i}].${key}`);
+    }
     let content = '';
     if (typeof m.content === 'string') content = m.content;
     else if (Array.isArray(m.content)) {
@@ -60,16 +72,69 @@ function toMessages(b: ChatCompletionRequest): ChatMessage[] {
     } else if (m.role !== 'assistant') {
       throw invalid('Message content is required.', `messages[${i}].content`);
     }
-    // `developer` is OpenAI's newer name for `system`. Reasoning sent back by clients is dropped here:
-    // the history policy strips earlier turns' reasoning anyway (design §3).
+    // `developer` is OpenAI's newer name for `system`. Reasoning sent back by clients is dropped here
+    // (the history policy strips earlier turns' reasoning anyway, design §3), except on a message being
+    // continued: cut off while thinking, it goes on thinking from there.
     const role = m.role === 'developer' ? 'system' : m.role;
+    const reasoning = m.reasoning_content ?? m.reasoning;
+    if (role === 'assistant' && i === b.messages.length - 1 && reasoning) return { role, content, reasoning };
     return { role, content };
   });
 }
 
+/**
+ * A last message from the assistant is continued (prefix completion), as vLLM does with
+ * `continue_final_message: true` (and `add_generation_prompt: false`) and the DeepSeek API with
+ * `prefix: true` on it. Without either it is refused rather than answered as a new turn by guesswork.
+ */
+function checkContinuation(b: ChatCompletionRequest): void {
+  const lastIndex = b.messages.length - 1;
+  const last = b.messages[lastIndex];
+  b.messages.forEach((m, i) => {
+    if (m.prefix === true && (i !== lastIndex || m.role !== 'assistant')) {
+      throw invalid(
+        'prefix: true is only allowed on the last message, from the assistant.',
+        `messages[${i}].prefix`,
+      );
+    }
+  });
+  const asked = b.continue_final_message === true || last?.prefix === true;
+  if (last?.role === 'assistant' && !asked) {
+    throw invalid(
+      'The last message is from the assistant. To continue it, set continue_final_message: true (or prefix: ' +
+        'true on it); otherwise end with a user message.',
+      `messages[${lastIndex}].role`,
+    );
+  }
+  if (b.continue_final_message === true && last?.role !== 'assistant') {
+    throw invalid(
+      'continue_final_message needs a last message from the assistant.',
+      'continue_final_message',
+    );
+  }
+  if (b.add_generation_prompt === false && !asked) {
+    throw invalid(
+      'add_generation_prompt: false is only supported when continuing the last message.',
+      'add_generation_prompt',
+    );
+  }
+  if (b.add_generation_prompt === true && asked) {
+    throw invalid(
+      'A continued message takes no generation prompt: drop add_generation_prompt.',
+      'add_generation_prompt',
+    );
+  }
+}
+
 function toThinking(b: ChatCompletionRequest): ThinkingOptions {
   if (b.thinking?.type === 'disabled') return { enabled: false };
+  // Qwen3 / DeepSeek-V3.1-style template switches (vLLM, SGLang, llama-server).
+  const kwargs = b.chat_template_kwargs;
+  if (kwargs?.enable_thinking === false || kwargs?.thinking === false) return { enabled: false };
   if (b.thinking?.budget_tokens != null) return { enabled: true, budgetTokens: b.thinking.budget_tokens };
+  // llama-server's and vLLM's budget fields; 0 closes the reasoning at once.
+  const budget = b.reasoning_budget_tokens ?? b.thinking_token_budget;
+  if (budget != null) return budget === 0 ? { enabled: false } : { enabled: true, budgetTokens: budget };
   const effort = b.reasoning_effort ?? b.reasoning?.effort ?? undefined;
   switch (effort) {
     case undefined:

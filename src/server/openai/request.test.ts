@@ -1,0 +1,148 @@
+/** `/v1/chat/completions` bodies: nothing a client sends is silently ignored. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HttpError } from '../errors.ts';
+import { parseCompletionBody } from './request.ts';
+
+const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+const tool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } };
+
+function paramOf(body: unknown): string | null | undefined {
+  try {
+    parseCompletionBody(body);
+    return undefined;
+  } catch (err) {
+    assert.ok(err instanceof HttpError, String(err));
+    assert.equal(err.status, 400);
+    return err.details?.param as string | null;
+  }
+}
+
+test('every unimplemented parameter with a real value is a 400 naming it', () => {
+  const cases: Array<[string, unknown]> = [
+    ['tools', [tool]],
+    ['tool_choice', 'required'],
+    ['tool_choice', { type: 'function', function: { name: 'get_weather' } }],
+    ['functions', [tool.function]],
+    ['function_call', 'auto'],
+    ['response_format', { type: 'json_object' }],
+    ['response_format', { type: 'json_schema', json_schema: { name: 'x', schema: {} } }],
+    ['logprobs', true],
+    ['top_logprobs', 3],
+    ['logit_bias', { '42': 10 }],
+    ['frequency_penalty', 0.5],
+    ['presence_penalty', -1],
+    ['modalities', ['text', 'audio']],
+    ['audio', { voice: 'alloy', format: 'mp3' }],
+    ['prediction', { type: 'content', content: 'x' }],
+    ['web_search_options', { search_context_size: 'low' }],
+    ['store', true],
+    ['metadata', { a: 'b' }],
+    ['service_tier', 'flex'],
+    ['top_k', 40],
+    ['made_up_parameter', 1],
+  ];
+  for (const [key, value] of cases) {
+    assert.equal(paramOf({ ...base, [key]: value }), key, `${key}: ${JSON.stringify(value)}`);
+  }
+  assert.equal(paramOf({ ...base, tools: [tool], parallel_tool_calls: false }), 'tools');
+  assert.equal(paramOf({ ...base, n: 2 }), 'n');
+});
+
+test('the values clients send by default are accepted: they change nothing', () => {
+  const defaults = {
+    tools: [],
+    tool_choice: 'none',
+    parallel_tool_calls: true,
+    response_format: { type: 'text' },
+    logprobs: false,
+    top_logprobs: null,
+    logit_bias: {},
+    frequency_penalty: 0,
+    presence_penalty: 0,
+    modalities: ['text'],
+    store: false,
+    metadata: null,
+    service_tier: 'auto',
+    user: 'end-user-1',
+    n: 1,
+  };
+  assert.equal(paramOf({ ...base, ...defaults }), undefined);
+  assert.equal(paramOf({ ...base, tool_choice: 'auto' }), undefined);
+});
+
+test('message fields: tool calls and tool results are refused by name; echoed empty fields are fine', () => {
+  const withCalls = {
+    ...base,
+    messages: [
+      { role: 'user', content: 'weather?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: tool.function }],
+      },
+      { role: 'user', content: 'and?' },
+    ],
+  };
+  assert.equal(paramOf(withCalls), 'messages[1].tool_calls');
+  assert.equal(
+    paramOf({ ...base, messages: [{ role: 'tool', content: '{}', tool_call_id: 'c1' }] }),
+    'messages[0].role',
+  );
+  const echoed = {
+    ...base,
+    messages: [
+      { role: 'user', content: 'hi', name: 'ann' },
+      { role: 'assistant', content: 'hello', refusal: null, tool_calls: [] },
+      { role: 'user', content: 'again' },
+    ],
+  };
+  assert.equal(paramOf(echoed), undefined);
+  assert.equal(
+    paramOf({ ...base, messages: [{ role: 'user', content: 'x', prefix: true }] }),
+    'messages[0].prefix',
+  );
+});
+
+test("vLLM / llama-server thinking controls are read, not ignored (Ponder's upstream client sends them)", () => {
+  const thinking = (extra: object) => parseCompletionBody({ ...base, ...extra }).request.thinking;
+  assert.deepEqual(thinking({ reasoning_budget_tokens: 64, thinking_token_budget: 64 }), {
+    enabled: true,
+    budgetTokens: 64,
+  });
+  assert.deepEqual(thinking({ thinking_token_budget: 32 }), { enabled: true, budgetTokens: 32 });
+  assert.deepEqual(thinking({ reasoning_budget_tokens: 0 }), { enabled: false });
+  assert.deepEqual(thinking({ chat_template_kwargs: { enable_thinking: false } }), { enabled: false });
+  assert.deepEqual(thinking({ chat_template_kwargs: { thinking: false } }), { enabled: false });
+  assert.equal(paramOf({ ...base, chat_template_kwargs: { tools_in_prompt: true } }), 'chat_template_kwargs');
+});
+
+test('a last assistant message is continued only when asked (continue_final_message or prefix)', () => {
+  const partial = [
+    { role: 'user', content: 'Count to ten.' },
+    { role: 'assistant', content: 'One, two,', reasoning_content: 'Simple.' },
+  ];
+  const continued = parseCompletionBody({
+    ...base,
+    messages: partial,
+    continue_final_message: true,
+    add_generation_prompt: false,
+  }).request.messages.at(-1);
+  assert.deepEqual(continued, { role: 'assistant', content: 'One, two,', reasoning: 'Simple.' });
+  const prefixed = [partial[0], { role: 'assistant', content: 'One, two,', prefix: true }];
+  assert.equal(
+    parseCompletionBody({ ...base, messages: prefixed }).request.messages.at(-1)?.role,
+    'assistant',
+  );
+  assert.equal(paramOf({ ...base, messages: partial }), 'messages[1].role');
+  assert.equal(paramOf({ ...base, continue_final_message: true }), 'continue_final_message');
+  assert.equal(paramOf({ ...base, add_generation_prompt: false }), 'add_generation_prompt');
+  assert.equal(
+    paramOf({ ...base, messages: partial, continue_final_message: true, add_generation_prompt: true }),
+    'add_generation_prompt',
+  );
+  assert.equal(
+    paramOf({ ...base, messages: [{ role: 'assistant', content: 'x', prefix: true }, partial[0]] }),
+    'messages[0].prefix',
+  );
+});
