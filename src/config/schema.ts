@@ -54,6 +54,23 @@ export const engineSchema = z.strictObject({
   /** Tokens evaluated per decode call during prefill. */
   batchSize: z.int().min(16).max(8192).default(512),
   gpu: z.enum(['auto', 'off']).default('off'),
+  /**
+   * Effort → thinking-budget rules tried in order before the built-in table (by model size, see
+   * `src/inference/thinking-budgets.ts`): the first whose `match` (substring of the model id) and
+   * `maxParamsB` (billions of parameters) hold gives the low / medium / high budgets in tokens.
+   */
+  thinkingBudgets: z
+    .array(
+      z.strictObject({
+        match: z.string().min(1).max(200).optional(),
+        maxParamsB: z.number().positive().optional(),
+        low: z.int().min(1).max(1_000_000),
+        medium: z.int().min(1).max(1_000_000),
+        high: z.int().min(1).max(1_000_000),
+      }),
+    )
+    .max(100)
+    .default([]),
 });
 
 export const admissionSchema = z.strictObject({

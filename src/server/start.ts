@@ -91,6 +91,7 @@ export async function startServer(
       batchSize: config.engine.batchSize,
       gpu: config.engine.gpu,
       ...(config.engine.threads ? { threads: config.engine.threads } : {}),
+      thinkingBudgets: config.engine.thinkingBudgets,
       logger: logger.child({ component: 'engine' }),
     });
     providers.push(embedded);
