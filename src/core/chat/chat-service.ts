@@ -15,8 +15,9 @@ import type { MessageRecord, Store } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
 import { pathTo } from '../conversations/mapping.ts';
 import type { RunningGenerations } from '../conversations/service.ts';
-import { makeTitle } from '../conversations/title.ts';
-import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { InferenceGateway } from '../inference-gateway.ts';
+import { autoTitle } from './auto-title.ts';
+import { admitEarly } from './early-admission.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
 import { continuable, shownBudget, turnRequest } from './turn-request.ts';
@@ -293,25 +294,13 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       });
 
     // Admission first: a refusal known now is answered as an error, before anything is stored.
-    const queuedEarly: Array<{ position: number; etaMs?: number }> = [];
-    let generationId: string | null = null;
-    let signalQueued: () => void = () => {};
-    const queued = new Promise<void>((resolve) => {
-      signalQueued = resolve;
-    });
-    const grant: Promise<AdmissionGrant> = gateway.acquire(
+    const admission = await admitEarly(
+      gateway,
       { userId: user.id, plan: user.plan, reasoning: turn.body.thinking?.enabled !== false },
-      {
-        signal: controller.signal,
-        onQueued: (position, etaMs) => {
-          const q = etaMs === undefined ? { position } : { position, etaMs };
-          if (generationId === null) queuedEarly.push(q);
-          else void log.append(generationId, { type: 'queued', data: q });
-          signalQueued();
-        },
-      },
+      controller.signal,
+      log,
     );
-    await Promise.race([grant, queued]);
+    const { grant } = admission;
 
     try {
       let history = turn.history;
@@ -328,7 +317,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         userMessageId = userMessage.id;
         history = [...history, userMessage];
         if (turn.firstUserMessage && turn.titleEmpty)
-          title = await this.#autoTitle(user.id, conversationId, userMessage);
+          title = await autoTitle(store, this.#o.logger, user.id, conversationId, userMessage);
       }
       const id = newId();
       const { message } = await store.generations.start({
@@ -353,8 +342,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         ...(turn.continues ? { continues: true } : {}),
       };
       await log.open(id, meta);
-      generationId = id;
-      for (const q of queuedEarly) await log.append(id, { type: 'queued', data: q });
+      await admission.attach(id);
       // `meta` resets a client's view of the message: a continuation first replays what it held, so
       // every client (and every reattach) ends up with the whole answer, not just its new part.
       const held = turn.continues;
@@ -412,30 +400,6 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       if (isStoreNotFound(err)) throw notFound();
       throw err;
     }
-  }
-
-  /**
-   * Titles the conversation from its first message before the answer starts, unless the user titled it
-   * meanwhile, so the sidebar and header show it at once. Returns the title written.
-   */
-  async #autoTitle(
-    userId: string,
-    conversationId: string,
-    first: MessageRecord,
-  ): Promise<string | undefined> {
-    const { store } = this.#o;
-    try {
-      const current = await store.conversations.get(conversationId, userId);
-      if (current && current.title === '') {
-        const title = makeTitle(first.content);
-        await store.conversations.rename(conversationId, userId, title);
-        return title;
-      }
-    } catch (err) {
-      // A missing title is cosmetic: the turn goes on.
-      this.#o.logger?.warn({ conversationId, err: (err as Error)?.name }, 'automatic title failed');
-    }
-    return undefined;
   }
 }
 
