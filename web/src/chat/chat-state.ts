@@ -14,6 +14,8 @@ export interface ChatState {
   generationId?: string;
   streamingId?: string;
   queued?: { position: number; etaMs?: number };
+  /** The stream's connection dropped; the page is picking the generation up again. */
+  reconnecting?: boolean;
   /** The streaming answer's thinking budget: tokens used, the budget (when known), whether "answer now" works. */
   thinking?: { used: number; budget?: number; canEnd: boolean; ending: boolean };
   error?: ChatError;

@@ -56,6 +56,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   });
 
+/** Resolves when the browser is back online (or `signal` aborts). */
+const online = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (navigator.onLine || signal.aborted) return resolve();
+    const done = () => {
+      window.removeEventListener('online', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    window.addEventListener('online', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
 export function useChat(opts: UseChatOptions) {
   const [state, setState] = useState<ChatState>(EMPTY);
   const stateRef = useRef(state);
@@ -65,6 +78,9 @@ export function useChat(opts: UseChatOptions) {
   const abortRef = useRef<AbortController | undefined>(undefined);
   const createdRef = useRef<string | undefined>(undefined);
   const stopRequested = useRef(false);
+  // The streaming generation's id, set the moment `meta` arrives: a Stop clicked before React re-rendered
+  // (stateRef still without the id) must not be lost.
+  const generationRef = useRef<string | undefined>(undefined);
   const lastAction = useRef<(() => void) | undefined>(undefined);
 
   const reload = useCallback(async () => {
@@ -83,6 +99,8 @@ export function useChat(opts: UseChatOptions) {
     async (open: Opener, ctx: StreamContext, ac: AbortController): Promise<boolean> => {
       abortRef.current = ac;
       stopRequested.current = false;
+      generationRef.current = ctx.generationId;
+      let reconnecting = false;
       const timing: StreamTiming = {};
       let assistantId: string | undefined;
       let generationId = ctx.generationId;
@@ -115,6 +133,7 @@ export function useChat(opts: UseChatOptions) {
 
       const onMeta = (meta: MetaEventData) => {
         generationId = meta.generationId;
+        generationRef.current = meta.generationId;
         assistantId = meta.assistantMessageId;
         const aid = meta.assistantMessageId;
         setState((s) => {
@@ -168,7 +187,10 @@ export function useChat(opts: UseChatOptions) {
         ctx.onAdmitted = undefined;
         // The first message titled the conversation: the sidebar shows it now, not after the answer.
         if (meta.title) optsRef.current.onChanged();
-        if (stopRequested.current) void stopGeneration(meta.generationId).catch(() => undefined);
+        if (stopRequested.current) {
+          stopRequested.current = false;
+          void stopGeneration(meta.generationId).catch(() => undefined);
+        }
       };
 
       setState((s) => ({ ...s, busy: true, error: undefined, generationId }));
@@ -179,6 +201,10 @@ export function useChat(opts: UseChatOptions) {
           for await (const ev of events) {
             lastEventId = parser.lastEventId || String(ev.id);
             failures = 0;
+            if (reconnecting) {
+              reconnecting = false;
+              setState((s) => ({ ...s, reconnecting: false }));
+            }
             if (ev.type === 'meta') {
               onMeta(ev.data);
             } else if (ev.type === 'queued') {
@@ -211,19 +237,30 @@ export function useChat(opts: UseChatOptions) {
             return false;
           }
           if (err instanceof ApiError && err.status === 404) break;
-          failures++;
-          if (failures > 5) break;
           // A dropped connection: the generation goes on server-side, so pick it up where it was.
-          await sleep(400 * failures, ac.signal);
+          if (!reconnecting) {
+            reconnecting = true;
+            setState((s) => ({ ...s, reconnecting: true }));
+          }
+          if (!navigator.onLine) {
+            // Offline: wait for the network rather than spend the retries on requests that cannot go out.
+            await online(ac.signal);
+          } else {
+            failures++;
+            if (failures > 5) break;
+            await sleep(400 * failures, ac.signal);
+          }
           const gid = generationId;
           const after = lastEventId;
           opener = (signal) => attach(gid, after, signal);
         }
       }
       if (ac.signal.aborted) return true;
+      if (generationRef.current === generationId) generationRef.current = undefined;
       setState((s) => ({
         ...s,
         busy: false,
+        reconnecting: false,
         queued: undefined,
         generationId: undefined,
         streamingId: undefined,
@@ -408,7 +445,7 @@ export function useChat(opts: UseChatOptions) {
   }, []);
 
   const stop = useCallback(async () => {
-    const gid = stateRef.current.generationId;
+    const gid = generationRef.current ?? stateRef.current.generationId;
     if (!gid) {
       stopRequested.current = true;
       return;

@@ -88,6 +88,7 @@ export const en = {
   errorBusy: 'The server is busy.',
   errorRateLimited: 'Too many requests.',
   errorNetwork: 'The server could not be reached.',
+  reconnecting: 'Connection lost; reconnecting…',
   errorNotFound: 'This conversation does not exist.',
   loading: 'Loading…',
   imagePlaceholder: 'image: {alt} (click to load)',

@@ -87,6 +87,7 @@ export const fr: Dictionary = {
   errorBusy: 'Le serveur est occupé.',
   errorRateLimited: 'Trop de requêtes.',
   errorNetwork: 'Le serveur est injoignable.',
+  reconnecting: 'Connexion perdue, reconnexion…',
   errorNotFound: "Cette discussion n'existe pas.",
   loading: 'Chargement…',
   imagePlaceholder: 'image : {alt} (cliquer pour charger)',

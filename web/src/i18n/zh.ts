@@ -85,6 +85,7 @@ export const zh: Dictionary = {
   errorBusy: '服务器繁忙。',
   errorRateLimited: '请求过于频繁。',
   errorNetwork: '无法连接服务器。',
+  reconnecting: '连接已断开，正在重新连接…',
   errorNotFound: '此对话不存在。',
   loading: '加载中…',
   imagePlaceholder: '图片：{alt}（点击加载）',

@@ -165,6 +165,11 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
           ↓
         </button>
       )}
+      {state.reconnecting ? (
+        <p className="reconnecting" role="status">
+          {t('reconnecting')}
+        </p>
+      ) : null}
       {state.error ? (
         <ChatErrorBanner error={state.error} onRetry={chat.retry} onDismiss={chat.dismissError} />
       ) : null}
