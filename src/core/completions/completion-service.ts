@@ -5,7 +5,13 @@
  * Graceful shutdown drains them like web generations: running completions may finish within the grace
  * period; then each is cut and still ends with a `done` chunk, so the HTTP layer can end its protocol.
  */
-import { type ChatChunk, type ChatRequest, effortToBudget, InferenceError } from '../../inference/types.ts';
+import {
+  type ChatChunk,
+  type ChatRequest,
+  effortToBudget,
+  InferenceError,
+  type ModelInfo,
+} from '../../inference/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 
@@ -110,7 +116,11 @@ export class CompletionService {
         `max_tokens ${req.maxTokens} is larger than the model's context of ${model.contextSize} tokens.`,
       );
     }
-    const request: ChatRequest = { ...req, model: model.id, thinking: this.#clampThinking(caller, req) };
+    const request: ChatRequest = {
+      ...req,
+      model: model.id,
+      thinking: this.#clampThinking(caller, req, model),
+    };
 
     const queued: ChatChunk[] = [];
     let wake: (() => void) | undefined;
@@ -183,11 +193,13 @@ export class CompletionService {
       yield { type: 'done', finishReason: 'cancelled', error: SHUTDOWN_INTERRUPTED };
   }
 
-  #clampThinking(caller: CompletionCaller, req: ChatRequest): ChatRequest['thinking'] {
+  #clampThinking(caller: CompletionCaller, req: ChatRequest, model: ModelInfo): ChatRequest['thinking'] {
     const thinking = req.thinking ?? { enabled: true };
     const cap = this.#o.maxThinkingBudget?.(caller.plan);
     if (!thinking.enabled || cap === undefined) return thinking;
     // A plan's cap bounds every request of that plan, including ones that asked for no budget at all.
-    return { ...thinking, budgetTokens: Math.min(effortToBudget(thinking) ?? cap, cap) };
+    // An effort means the model's own budget for it (embedded models are sized for the machine).
+    const asked = effortToBudget(thinking, model.thinkingBudgets);
+    return { ...thinking, budgetTokens: Math.min(asked ?? cap, cap) };
   }
 }
