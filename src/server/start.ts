@@ -1,8 +1,8 @@
 /**
  * `startServer(config)`: what `ponder serve` runs. Opens the store (migrating it), marks generations a
  * crash left running as interrupted, creates the inference providers, builds the app and listens.
- * Graceful shutdown: stop taking new work, let running generations finish within the grace period
- * (shutdown hooks), then close the app, the providers and the store.
+ * Graceful shutdown: stop taking new work, let running generations (web and `/v1`) finish within the
+ * grace period (shutdown hooks), then close the app, the providers and the store.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -170,6 +170,8 @@ export async function startServer(
         // Stop accepting connections now; open ones (running streams) stay until the grace period ends.
         app.server.close(() => {});
         pullAbort.abort();
+        // The engine child keeps serving the drain; its exit from now on is expected, not a crash.
+        embedded.beginShutdown();
         const failed = await shutdownHooks.run(graceMs);
         if (failed.length > 0) logger.warn({ hooks: failed }, 'shutdown hooks failed');
         await app.close();
