@@ -184,7 +184,8 @@ describe('Fastify errors, request ids, CSP', () => {
   });
 
   test('a client x-request-id is logged as clientRequestId, never used as the request id', async () => {
-    const s = await server();
+    // Request lines are at debug.
+    const s = await server({ config: { logLevel: 'debug' } });
     const res = await s.request('/healthz', { headers: { 'x-request-id': 'client-chosen-id' } });
     const id = res.headers.get('x-request-id') ?? '';
     assert.notEqual(id, 'client-chosen-id');

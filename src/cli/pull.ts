@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { modelsDirOf } from '../inference/llama/model-files.ts';
 import { PullError, type PullProgress, pullModel } from '../inference/llama/pull.ts';
 import { CliError } from './cli-error.ts';
-import { type CliContext, configFor } from './context.ts';
+import { type CliContext, configFor, hfEndpointOf } from './context.ts';
 
 /** `1.5 GB`, `312.4 MB`, `900 B` (decimal units, as download sizes are usually shown). */
 export function formatBytes(bytes: number): string {
@@ -79,6 +79,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
     .action(async (source: string, opts: { dataDir?: string }, command: Command) => {
       const config = configFor(ctx, command, { dataDir: opts.dataDir });
       const modelsDir = modelsDirOf(config.dataDir, ctx.cwd);
+      const hfBaseUrl = hfEndpointOf(ctx);
       const bar = createByteProgressBar('pull');
       const abort = new AbortController();
       const onSignal = () => abort.abort();
@@ -88,6 +89,7 @@ export function registerPull(program: Command, ctx: CliContext): void {
           modelsDir,
           cwd: ctx.cwd,
           signal: abort.signal,
+          ...(hfBaseUrl ? { hfBaseUrl } : {}),
           onProgress: (p: PullProgress) => bar.update(p.bytes, p.total, p.bytesPerSecond, p.etaSeconds),
         });
         bar.stop();

@@ -4,7 +4,9 @@ import { ConfigError } from '../config/load.ts';
 import { startServer } from '../server/start.ts';
 import { StoreError } from '../store/index.ts';
 import { CliError } from './cli-error.ts';
-import { type CliContext, configFor } from './context.ts';
+import { type CliContext, configFor, hfEndpointOf } from './context.ts';
+
+const LOG_FORMATS: readonly string[] = ['auto', 'json', 'human'];
 
 interface ServeFlags {
   host?: string;
@@ -13,6 +15,7 @@ interface ServeFlags {
   model?: string;
   pull: boolean;
   shutdownGrace?: string;
+  logFormat?: string;
 }
 
 function parseIntFlag(name: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -33,18 +36,25 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--model <path|name>', 'default model: a .gguf path or a name under <dataDir>/models')
     .option('--no-pull', 'do not download the default model when it is missing')
     .option('--shutdown-grace <seconds>', 'time running generations get to finish on shutdown (default 10)')
+    .option('--log-format <auto|json|human>', 'log lines: human on a terminal, JSON otherwise (default auto)')
     .action(async (flags: ServeFlags, command: Command) => {
+      if (flags.logFormat !== undefined && !LOG_FORMATS.includes(flags.logFormat)) {
+        throw new CliError(`--log-format must be auto, json or human, got "${flags.logFormat}"`, 2);
+      }
+      const hfBaseUrl = hfEndpointOf(ctx);
       const config = configFor(ctx, command, {
         host: flags.host,
         port: parseIntFlag('port', flags.port, 0, 65535),
         dataDir: flags.dataDir,
         model: flags.model,
+        logFormat: flags.logFormat,
       });
       const grace = parseIntFlag('shutdown-grace', flags.shutdownGrace, 0, 3600);
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer(config, {
           autoPull: flags.pull,
+          ...(hfBaseUrl ? { hfBaseUrl } : {}),
           ...(grace !== undefined ? { shutdownGraceMs: grace * 1000 } : {}),
         });
       } catch (err) {

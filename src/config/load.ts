@@ -22,6 +22,7 @@ const ENV_KEYS: Record<string, { path: string[]; kind: EnvKind }> = {
   PONDER_REDIS_KEY_PREFIX: { path: ['redisKeyPrefix'], kind: 'string' },
   PONDER_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   PONDER_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+  PONDER_LOG_FORMAT: { path: ['logFormat'], kind: 'string' },
   PONDER_SIGNUP_MODE: { path: ['signupMode'], kind: 'string' },
   PONDER_SECURE_COOKIES: { path: ['secureCookies'], kind: 'bool' },
   PONDER_TRUST_PROXY: { path: ['trustProxy'], kind: 'trust-proxy' },

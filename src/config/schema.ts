@@ -126,6 +126,8 @@ export const configSchema = z.strictObject({
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and ":_.-" only')
     .default('ponder:'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: human lines when stdout is a terminal, JSON lines otherwise (log shippers); `json`/`human` force one. */
+  logFormat: z.enum(['auto', 'json', 'human']).default('auto'),
   signupMode: z.enum(['open', 'invite', 'closed']).default('open'),
   /** Set when Ponder is served over HTTPS (directly or behind a proxy): session cookies get `Secure`. */
   secureCookies: z.boolean().default(false),

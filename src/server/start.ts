@@ -22,21 +22,26 @@ import {
   type PullProgress,
   pullModel,
 } from '../inference/llama/pull.ts';
+import { ALTERNATIVES } from '../inference/llama/pull-source.ts';
 import type { Provider } from '../inference/types.ts';
 import { createUpstreamPool } from '../inference/upstream/pool.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { type AppDeps, buildApp, type ModelStatus } from './app.ts';
 import { createServerCapacity, interruptOrphans } from './capacity.ts';
+import { logDestination } from './log-format.ts';
+import { missingModelHint } from './model-help.ts';
 import { createLogger } from './security/logging.ts';
 import { ShutdownHooks } from './shutdown.ts';
 
 export interface StartServerOptions {
   /** Download the default model in the background when it is missing and no upstream is set. Default true. */
   autoPull?: boolean;
+  /** Hugging Face endpoint for that download (a mirror; `HF_ENDPOINT`). Default `https://huggingface.co`. */
+  hfBaseUrl?: string;
   /** How long running generations may finish on shutdown before they are cancelled. Default 10 000 ms. */
   shutdownGraceMs?: number;
-  /** Default: a JSON logger on stdout at `config.logLevel`. */
+  /** Default: a logger on stdout at `config.logLevel`, JSON or human lines per `config.logFormat`. */
   logger?: Logger;
   /** Prefix of every Redis key when `config.redisUrl` is set. Default `config.redisKeyPrefix` (`ponder:`). */
   redisKeyPrefix?: string;
@@ -63,7 +68,8 @@ export async function startServer(
   config: PonderConfig,
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const stream = options.logger ? undefined : logDestination(config.logFormat);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, ...(stream ? { stream } : {}) });
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -108,6 +114,7 @@ export async function startServer(
     const defaultModel = await model.setUp(config, modelsDir, {
       autoPull: options.autoPull ?? true,
       signal: pullAbort.signal,
+      ...(options.hfBaseUrl ? { hfBaseUrl: options.hfBaseUrl } : {}),
     });
 
     const shutdownHooks = options.deps?.shutdownHooks ?? new ShutdownHooks();
@@ -258,7 +265,7 @@ class DefaultModel {
   async setUp(
     config: PonderConfig,
     modelsDir: string,
-    opts: { autoPull: boolean; signal: AbortSignal },
+    opts: { autoPull: boolean; signal: AbortSignal; hfBaseUrl?: string },
   ): Promise<string | undefined> {
     const ref = config.model ?? DEFAULT_MODEL_NAME;
     let path: string | undefined;
@@ -278,10 +285,13 @@ class DefaultModel {
       }
       if (config.model || !opts.autoPull) {
         this.status = { state: 'missing', model: ref, detail: `${(err as Error).message}. ${NO_MODEL_HELP}` };
-        this.logger.warn({ model: ref }, 'default model missing; chat answers 503 model_not_ready');
+        this.logger.warn(
+          { model: ref, hint: this.hint(config, modelsDir, (err as Error).message) },
+          'default model missing; chat answers 503 model_not_ready',
+        );
         return ref;
       }
-      this.pullDefault(modelsDir, opts.signal);
+      this.pullDefault(modelsDir, opts, (reason) => this.hint(config, modelsDir, reason));
       return DEFAULT_MODEL_NAME;
     }
     const id =
@@ -307,7 +317,17 @@ class DefaultModel {
     );
   }
 
-  private pullDefault(modelsDir: string, signal: AbortSignal): void {
+  /** The ways on, with this server's real paths, for a person reading the log. */
+  private hint(config: PonderConfig, modelsDir: string, reason: string): string {
+    const source = DEFAULT_MODEL_SOURCE;
+    return missingModelHint({ reason, modelsDir, dataDir: config.dataDir, source });
+  }
+
+  private pullDefault(
+    modelsDir: string,
+    { signal, hfBaseUrl }: { signal: AbortSignal; hfBaseUrl?: string },
+    hint: (reason: string) => string,
+  ): void {
     const id = DEFAULT_MODEL_NAME;
     this.status = {
       state: 'downloading',
@@ -327,7 +347,12 @@ class DefaultModel {
         this.logger.info({ model: id, progress: Math.round(fraction * 100) }, 'model download progress');
       }
     };
-    pullModel(DEFAULT_MODEL_SOURCE, { modelsDir, onProgress, signal }).then(
+    pullModel(DEFAULT_MODEL_SOURCE, {
+      modelsDir,
+      onProgress,
+      signal,
+      ...(hfBaseUrl ? { hfBaseUrl } : {}),
+    }).then(
       (result) => {
         this.embedded.addModel(id, result.path);
         this.load(id);
@@ -342,7 +367,11 @@ class DefaultModel {
         };
         if (!signal.aborted)
           this.logger.warn(
-            { model: id, code: (err as { code?: string })?.code },
+            {
+              model: id,
+              code: (err as { code?: string })?.code,
+              hint: hint(message.replace(ALTERNATIVES, '').trim()),
+            },
             'default model download failed',
           );
       },

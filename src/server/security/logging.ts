@@ -78,13 +78,18 @@ export function requestChildLogger(
   return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, options);
 }
 
-/** One log line per response: method, path without query values, status, duration. Never headers or bodies. */
+/**
+ * One log line per response: method, path without query values, status, duration. Never headers or bodies.
+ * At debug, except 5xx at warn: at info, every page load and poll would flood the terminal and the logs.
+ * Health probes stay at debug whatever they answer: a 503 from `/readyz` is its report, not a failure.
+ */
 export function installRequestLogging(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
-    request.log.info(
+    const probe = request.routeOptions.url === '/readyz' || request.routeOptions.url === '/healthz';
+    request.log[reply.statusCode >= 500 && !probe ? 'warn' : 'debug'](
       {
         method: request.method,
         url: loggableUrl(request.url),
