@@ -122,6 +122,10 @@ describe('ponder chat', () => {
     ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^\[reasoning\]\n/);
+    // The reasoning ends with the time it took, before the answer (as the web app folds it).
+    assert.match(result.stdout, /\n\[Thought for \d+ s\]\n/);
+    if (result.stdout.includes('[answer]'))
+      assert.match(result.stdout, /\[Thought for \d+ s\]\n\[answer\]\n/);
     assert.match(result.stderr, /\[(stop|length) · \d+ tokens \(\d+ reasoning\)\]/);
   });
 

@@ -2,13 +2,13 @@
  * `ponder chat`: talk to an embedded model in the terminal. Interactive (multi-turn) by default, one
  * answer with `--prompt`, NDJSON ChatChunks with `--json`.
  */
-import { createInterface } from 'node:readline/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../inference/llama/index.ts';
 import { ModelFileError, modelsDirOf, resolveModel } from '../inference/llama/model-files.ts';
 import { DEFAULT_MODEL_NAME } from '../inference/llama/pull.ts';
 import { type ChatMessage, InferenceError, type ThinkingOptions } from '../inference/types.ts';
 import { ChatPrinter } from './chat-printer.ts';
+import { ChatPrompt } from './chat-prompt.ts';
 import { CliError } from './cli-error.ts';
 import { type CliContext, configFor } from './context.ts';
 import { InterruptController } from './interrupts.ts';
@@ -103,29 +103,16 @@ async function interactive(
   flags: ChatFlags,
   interrupts: InterruptController,
 ): Promise<void> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  const prompt = new ChatPrompt();
   const history: ChatMessage[] = [];
-  process.stderr.write('Ponder chat. Ctrl-C stops an answer; Ctrl-C again (or Ctrl-D) exits.\n');
-  let closed = false;
-  rl.on('close', () => {
-    closed = true;
-  });
-  // At the prompt, Ctrl-C exits (readline turns it into a SIGINT event on the interface).
-  rl.on('SIGINT', () => rl.close());
+  process.stderr.write(
+    'Ponder chat. Ctrl-C stops an answer; Ctrl-C twice at the prompt (or Ctrl-D) exits.\n',
+  );
   try {
-    while (!closed) {
-      let line: string;
-      try {
-        line = await rl.question('\n> ');
-      } catch {
-        break; // closed (Ctrl-D / Ctrl-C at the prompt)
-      }
+    for (let line = await prompt.next(); line !== null; line = await prompt.next()) {
       if (line.trim() === '') continue;
       history.push({ role: 'user', content: line });
-      // While answering, the terminal leaves raw mode so Ctrl-C arrives as SIGINT (readline would
-      // otherwise swallow it as input) and reaches the InterruptController.
-      rl.pause();
-      setRawMode(false);
+      prompt.suspend();
       try {
         const outcome = await runTurn(provider, flags, history, interrupts);
         if (outcome.error) process.stderr.write(`ponder: ${outcome.error}\n`);
@@ -135,17 +122,12 @@ async function interactive(
           history.pop();
         }
       } finally {
-        setRawMode(true);
-        rl.resume();
+        prompt.resume();
       }
     }
   } finally {
-    rl.close();
+    prompt.close();
   }
-}
-
-function setRawMode(raw: boolean): void {
-  if (process.stdin.isTTY) process.stdin.setRawMode(raw);
 }
 
 interface TurnOutcome {
@@ -162,7 +144,7 @@ async function runTurn(
 ): Promise<TurnOutcome> {
   const printer = new ChatPrinter(process.stdout, { json: flags.json ?? false });
   const outcome: TurnOutcome = { answer: '', reasoning: '' };
-  const signal = interrupts.begin();
+  const signal = interrupts.begin(() => printer.stop());
   try {
     const stream = provider.chat(
       { model: MODEL_ID, messages, maxTokens: flags.maxTokens, thinking: flags.thinking },
@@ -170,6 +152,8 @@ async function runTurn(
     );
     for await (const chunk of stream) {
       printer.print(chunk);
+      // What arrives after a stop was not shown, so it is not part of the conversation either.
+      if (signal.aborted && (chunk.type === 'reasoning' || chunk.type === 'text')) continue;
       if (chunk.type === 'reasoning') outcome.reasoning += chunk.text;
       else if (chunk.type === 'text') outcome.answer += chunk.text;
       else if (chunk.type === 'done' && chunk.finishReason === 'error') {
