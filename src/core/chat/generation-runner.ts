@@ -4,9 +4,15 @@
  * Only its AbortController stops it: a stop request, the conversation or account being deleted, or shutdown.
  */
 import type { GenerationEventInput, MessageUsage } from '../../api/conversations.ts';
-import { type ChatRequest, type FinishReason, InferenceError } from '../../inference/types.ts';
+import {
+  type ChatChunk,
+  type ChatRequest,
+  type FinishReason,
+  InferenceError,
+} from '../../inference/types.ts';
 import type { GenerationStatus, MessageRecord, MessageStatus, Store } from '../../store/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import { AbortableStream } from './abortable-stream.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { PartialWriter } from './partial-writer.ts';
 
@@ -43,6 +49,8 @@ export interface RunnerDeps {
   logger?: ChatLogger;
   /** Partial-output write interval. Default 500 ms. */
   persistIntervalMs?: number;
+  /** After a stop, how long the provider's closing token count is waited for. Default 2000 ms. */
+  stopGraceMs?: number;
   now?: () => number;
 }
 
@@ -59,9 +67,10 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
   const before = job.continues;
   let reasoning = before?.reasoning ?? '';
   let text = before?.content ?? '';
-  let usage: MessageUsage | null = null;
+  // Set in `onUsage` (a closure), so typed by assertion: flow analysis would narrow a plain `null` for good.
+  let usage = null as MessageUsage | null;
   /** This generation's own tokens, for the ledger (a continued message's `usage` covers all of it). */
-  let ledger: MessageUsage | null = null;
+  let ledger = null as MessageUsage | null;
   let firstReasoningAt: number | null = null;
   // Continuing a finished thought keeps its time; continuing one cut off mid-thought adds to it.
   const earlierReasoningMs = before?.reasoningMs ?? 0;
@@ -70,8 +79,27 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
   let countedTokens = false;
   let outcome: Outcome | null = null;
   let grant: AdmissionGrant | null = null;
+  let stream: AbortableStream<ChatChunk> | undefined;
 
   const append = (event: GenerationEventInput): Promise<number> => log.append(generationId, event);
+  const onUsage = (chunk: Extract<ChatChunk, { type: 'usage' }>): Promise<number> => {
+    const { promptTokens, cachedPromptTokens } = chunk;
+    ledger = {
+      promptTokens,
+      cachedPromptTokens,
+      completionTokens: chunk.completionTokens,
+      reasoningTokens: chunk.reasoningTokens,
+    };
+    // A continued answer's usage covers all of it: earlier generated tokens are added.
+    const prior = before?.usage;
+    usage = {
+      promptTokens,
+      cachedPromptTokens,
+      completionTokens: chunk.completionTokens + (prior?.completionTokens ?? 0),
+      reasoningTokens: chunk.reasoningTokens + (prior?.reasoningTokens ?? 0),
+    };
+    return append({ type: 'usage', data: usage });
+  };
   const writer = new PartialWriter({
     write: (patch) => store.messages.update(job.assistantMessageId, userId, patch),
     snapshot: () => ({ content: text, reasoning }),
@@ -88,7 +116,9 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       affinityKey: job.conversationId,
       ...(job.endThinking ? { endThinking: job.endThinking } : {}),
     };
-    for await (const chunk of gateway.chat(job.request, opts)) {
+    // A stop ends the loop at once, whatever the provider still has in flight (see AbortableStream).
+    stream = new AbortableStream(gateway.chat(job.request, opts), signal);
+    for (let chunk = await stream.next(); chunk !== undefined; chunk = await stream.next()) {
       switch (chunk.type) {
         case 'queued':
           await append({ type: 'queued', data: pick(chunk, ['position', 'etaMs']) });
@@ -115,25 +145,9 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
           writer.markDirty();
           await append({ type: 'text', data: { text: chunk.text } });
           break;
-        case 'usage': {
-          const { promptTokens, cachedPromptTokens } = chunk;
-          ledger = {
-            promptTokens,
-            cachedPromptTokens,
-            completionTokens: chunk.completionTokens,
-            reasoningTokens: chunk.reasoningTokens,
-          };
-          // A continued answer's usage covers all of it: earlier generated tokens are added.
-          const prior = before?.usage;
-          usage = {
-            promptTokens,
-            cachedPromptTokens,
-            completionTokens: chunk.completionTokens + (prior?.completionTokens ?? 0),
-            reasoningTokens: chunk.reasoningTokens + (prior?.reasoningTokens ?? 0),
-          };
-          await append({ type: 'usage', data: usage });
+        case 'usage':
+          await onUsage(chunk);
           break;
-        }
         case 'done':
           outcome = chunk.error
             ? { finishReason: chunk.finishReason, error: chunk.error }
@@ -146,6 +160,13 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       }
       if (outcome) break;
     }
+    // Stopped: nothing more is shown, but the tokens the provider still reports count (quota, ledger).
+    if (signal.aborted && !outcome) {
+      for await (const chunk of stream.rest(deps.stopGraceMs ?? 2000)) {
+        if (chunk.type === 'usage') await onUsage(chunk);
+        if (chunk.type === 'done') break;
+      }
+    }
   } catch (err) {
     if (!signal.aborted) {
       outcome = { finishReason: 'error', error: publicMessage(err) };
@@ -154,6 +175,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       else if (err.detail) logger?.warn({ generationId, detail: err.detail }, 'generation failed');
     }
   } finally {
+    stream?.close();
     grant?.release();
   }
 
