@@ -81,7 +81,10 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     const live = page.locator('article.message-assistant[data-status="streaming"] .reasoning-body');
     await live.waitFor({ state: 'visible' });
     assert.ok(((await live.textContent()) ?? '').length > 0);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    // A DOM click, at once: Playwright's click() first waits for the button to hold still over animation
+    // frames while tokens stream in, which took 0.6 s unloaded (about 550 of the ~950 tokens the tiny
+    // model has room for) and, under load, long enough for the answer to end by itself (`complete`).
+    await page.getByRole('button', { name: 'Stop', exact: true }).dispatchEvent('click');
     await page.locator('article.message-assistant[data-status="cancelled"]').waitFor();
     assert.equal(await page.getByText('Stopped').count(), 1);
     // Folded once it stopped; opened by hand, it shows what streamed.
