@@ -128,6 +128,15 @@ describe('loadConfig', () => {
       () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_SIGNUP_POW_DIFFICULTY: '99' } }),
       /signupPow\.difficultyBits/,
     );
+    const hardened = loadConfig({
+      cwd: dirWithConfig(),
+      env: {
+        PONDER_FETCH_ALLOW_PRIVATE_HOSTS: 'mirror.internal, 10.1.0.0/16',
+        PONDER_UPSTREAM_MAX_EVENT_BYTES: '65536',
+      },
+    });
+    assert.deepEqual(hardened.fetch.allowPrivateHosts, ['mirror.internal', '10.1.0.0/16']);
+    assert.equal(hardened.upstreamMaxEventBytes, 65536);
   });
 
   test('invalid JSON in the file is a clear error', () => {

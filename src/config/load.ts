@@ -28,6 +28,8 @@ const ENV_KEYS: Record<string, { path: string[]; kind: EnvKind }> = {
   PONDER_TRUST_PROXY: { path: ['trustProxy'], kind: 'trust-proxy' },
   PONDER_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
   PONDER_ALLOWED_HOSTS: { path: ['allowedHosts'], kind: 'list' },
+  PONDER_FETCH_ALLOW_PRIVATE_HOSTS: { path: ['fetch', 'allowPrivateHosts'], kind: 'list' },
+  PONDER_UPSTREAM_MAX_EVENT_BYTES: { path: ['upstreamMaxEventBytes'], kind: 'int' },
   PONDER_ENGINE_SLOTS: { path: ['engine', 'slots'], kind: 'int' },
   PONDER_ENGINE_THREADS: { path: ['engine', 'threads'], kind: 'int' },
   PONDER_ENGINE_CONTEXT_SIZE: { path: ['engine', 'contextSize'], kind: 'int' },
