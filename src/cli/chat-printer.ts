@@ -63,6 +63,9 @@ export class ChatPrinter {
       case 'usage':
         this.usage = chunk;
         break;
+      case 'tool_call':
+        // The terminal chat offers no tools, so models are not asked to call any.
+        break;
       case 'done': {
         if (this.section === 'reasoning') this.closeReasoning();
         // After a stop, the notice already ended the line.

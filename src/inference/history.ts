@@ -35,7 +35,7 @@ export function splitInlineReasoning(content: string): { reasoning: string; text
 
 /**
  * Returns the messages to prompt with: every assistant message loses its reasoning unless
- * `keepReasoning` is set. Inline reasoning in an assistant `content` is moved out too (and, with
+ * `keepReasoning` is set or it called tools. Inline reasoning in an assistant `content` is moved out too (and, with
  * `keepReasoning`, into the `reasoning` field, so a provider formats it one way). Never mutates its input.
  */
 export function stripHistoricalReasoning(
@@ -49,10 +49,13 @@ export function stripHistoricalReasoning(
       return rest;
     }
     const inline = splitInlineReasoning(m.content);
-    if (!keep) return { role: m.role, content: inline.text };
+    const calls = m.toolCalls && m.toolCalls.length > 0 ? { toolCalls: m.toolCalls } : {};
+    // A turn that called tools keeps its reasoning: the model reasons across the calls of one answer,
+    // and DeepSeek's API wants that reasoning back with the calls.
+    if (!keep && !calls.toolCalls) return { role: m.role, content: inline.text };
     const reasoning = [m.reasoning ?? '', inline.reasoning].filter((r) => r !== '').join('\n\n');
     return reasoning === ''
-      ? { role: m.role, content: inline.text }
-      : { role: m.role, content: inline.text, reasoning };
+      ? { role: m.role, content: inline.text, ...calls }
+      : { role: m.role, content: inline.text, reasoning, ...calls };
   });
 }

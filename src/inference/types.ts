@@ -3,14 +3,54 @@
  * Types only: nothing here has effects.
  */
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** A call the model made to one of the request's tools. */
+export interface ToolCall {
+  /** Unique within the conversation; a `role: 'tool'` message answers it by this id. */
+  id: string;
+  name: string;
+  /** JSON text as the model wrote it (OpenAI's shape: a string, not an object; it may not even parse). */
+  arguments: string;
+}
 
 export interface ChatMessage {
   role: ChatRole;
+  /** For `tool`: the tool's result. For an assistant turn that only called tools: `''`. */
   content: string;
   /** The model's reasoning for an assistant turn. Stripped from earlier turns by the history policy. */
   reasoning?: string;
+  /** Assistant turns: the tool calls the model made, in order. */
+  toolCalls?: ToolCall[];
+  /** `tool` messages: the `ToolCall.id` this result answers. */
+  toolCallId?: string;
 }
+
+/** A function the model may call (OpenAI's `tools[].function`). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters?: Record<string, unknown>;
+  /** The arguments must match `parameters` exactly (OpenAI's structured outputs for tools). */
+  strict?: boolean;
+}
+
+/** `auto`: the model decides; `none`: no call; `required`: at least one call; `{ name }`: that tool. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  /** The answer is one JSON object (any shape). */
+  | { type: 'json_object' }
+  /** The answer is JSON matching `schema`; with `strict` exactly (no extra keys, all required present). */
+  | {
+      type: 'json_schema';
+      name: string;
+      schema: Record<string, unknown>;
+      strict?: boolean;
+      description?: string;
+    };
 
 export type ThinkingEffort = 'low' | 'medium' | 'high';
 
@@ -42,9 +82,28 @@ export interface ChatRequest {
   topP?: number;
   stop?: string[];
   seed?: number;
+  /** Functions the model may call; the caller runs them and sends results back as `tool` messages. */
+  tools?: ToolDefinition[];
+  /** Default `auto` when `tools` is non-empty. */
+  toolChoice?: ToolChoice;
+  /** Whether one turn may hold several calls. Default: the server's (OpenAI: true). */
+  parallelToolCalls?: boolean;
+  /** Default `{ type: 'text' }`. */
+  responseFormat?: ResponseFormat;
 }
 
-export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
+/** `tool_calls`: the turn ended with tool calls the caller is to run (see `ChatChunk` `tool_call`). */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'cancelled' | 'error';
+
+/** Whether a request asks for tool calling (tools offered and not switched off). */
+export function wantsTools(req: Pick<ChatRequest, 'tools' | 'toolChoice'>): boolean {
+  return (req.tools?.length ?? 0) > 0 && req.toolChoice !== 'none';
+}
+
+/** Whether a request asks for structured output (anything but plain text). */
+export function wantsResponseFormat(req: Pick<ChatRequest, 'responseFormat'>): boolean {
+  return req.responseFormat !== undefined && req.responseFormat.type !== 'text';
+}
 
 export interface UsageChunk {
   type: 'usage';
@@ -61,6 +120,13 @@ export type ChatChunk =
   /** `tokens`: how many reasoning tokens this chunk holds, where the provider knows (the embedded engine). */
   | { type: 'reasoning'; text: string; tokens?: number }
   | { type: 'text'; text: string }
+  /**
+   * A piece of a tool call, streamed like OpenAI's `delta.tool_calls[]`: calls are numbered by `index`
+   * from 0; the first chunk of an index carries its `id` and `name`, the following ones only further
+   * `arguments` text (concatenated per index they give the JSON arguments). Calls come after any
+   * reasoning, and a turn with calls ends `tool_calls`.
+   */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string }
   | UsageChunk
   | {
       type: 'done';
@@ -87,6 +153,13 @@ export interface ModelInfo {
   thinkingBudgets?: Record<ThinkingEffort, number>;
   /** The provider honours `ChatOptions.endThinking` for this model. */
   canEndThinking?: boolean;
+  /**
+   * The provider passes `tools` / `toolChoice` / `parallelToolCalls` and tool messages to this model and
+   * streams its calls back. Absent: requests asking for tool calls are refused before they reach it.
+   */
+  supportsTools?: boolean;
+  /** Likewise for a non-text `responseFormat`. */
+  supportsResponseFormat?: boolean;
 }
 
 export interface Health {

@@ -54,10 +54,15 @@ export interface RunnerDeps {
   now?: () => number;
 }
 
+/** Web turns offer no tools yet (issue 11 item 2), so they never end with `tool_calls`. */
+type TurnFinishReason = Exclude<FinishReason, 'tool_calls'>;
+
 interface Outcome {
-  finishReason: FinishReason;
+  finishReason: TurnFinishReason;
   error?: string;
 }
+
+const UNOFFERED_TOOL = 'The model tried to call a tool, but this chat offers none.';
 
 export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promise<void> {
   const { store, gateway, log, logger } = deps;
@@ -148,10 +153,13 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
         case 'usage':
           await onUsage(chunk);
           break;
+        case 'tool_call':
+          // No tools are sent with web turns, so no provider should call one; `done` then reports it.
+          break;
         case 'done':
-          outcome = chunk.error
-            ? { finishReason: chunk.finishReason, error: chunk.error }
-            : { finishReason: chunk.finishReason };
+          if (chunk.finishReason === 'tool_calls') outcome = { finishReason: 'error', error: UNOFFERED_TOOL };
+          else if (chunk.error) outcome = { finishReason: chunk.finishReason, error: chunk.error };
+          else outcome = { finishReason: chunk.finishReason };
           // The detail names internal hosts: the log gets it, the user's message and the DB do not.
           if (chunk.detail) logger?.warn({ generationId, detail: chunk.detail }, 'generation failed');
           break;
@@ -232,7 +240,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
 }
 
 function finalStatus(
-  finishReason: FinishReason,
+  finishReason: TurnFinishReason,
   reason: AbortReason | null,
 ): { messageStatus: MessageStatus; generationStatus: Exclude<GenerationStatus, 'running'> } {
   // Errors stay errors: an answer that failed on its own while the server drained did fail.

@@ -112,6 +112,9 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
         return { type: 'user', text };
       case 'assistant':
         return { type: 'model', response: [text] };
+      case 'tool':
+        // `validateRequest` refuses tool messages until the engine does tool calls (issue 11 item 4).
+        throw new Error('tool messages are not supported by the built-in engine yet');
       default:
         return m.role satisfies never;
     }

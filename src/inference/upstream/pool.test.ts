@@ -310,7 +310,15 @@ describe('upstream pool', () => {
       assert.equal(chunks.map((c) => (c.type === 'text' ? c.text : '')).join(''), 'B');
     }
     const models = await pool.models();
-    assert.deepEqual(models, [{ id: 'r1-test', provider: 'upstreams', state: 'ready' }]);
+    assert.deepEqual(models, [
+      {
+        id: 'r1-test',
+        provider: 'upstreams',
+        state: 'ready',
+        supportsTools: true,
+        supportsResponseFormat: true,
+      },
+    ]);
     a.server.setDown(false);
     await until(() => pool.members()[0]?.healthy === true, 'a back up');
     const health = await pool.health();

@@ -286,7 +286,7 @@ export function createUpstreamPool(
           yield chunk;
           return {};
         }
-        if (chunk.type === 'reasoning' || chunk.type === 'text') {
+        if (chunk.type === 'reasoning' || chunk.type === 'text' || chunk.type === 'tool_call') {
           if (!produced) {
             produced = true;
             state.yielded = true;
@@ -341,9 +341,11 @@ export function createUpstreamPool(
     const ids = [...new Set(members.flatMap((m) => m.models ?? []))];
     return ids.map((model) => {
       const ready = members.some((m) => m.serves(model) && m.healthy && m.admits);
+      // Every member speaks OpenAI's tool and response_format fields (see `wire.ts`).
+      const can = { supportsTools: true, supportsResponseFormat: true };
       return ready
-        ? { id: model, provider: id, state: 'ready' }
-        : { id: model, provider: id, state: 'unavailable', detail: noMemberMessage(model) };
+        ? { id: model, provider: id, state: 'ready', ...can }
+        : { id: model, provider: id, state: 'unavailable', detail: noMemberMessage(model), ...can };
     });
   }
 

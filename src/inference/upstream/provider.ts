@@ -134,7 +134,15 @@ export function createUpstreamProvider(
   }
 
   async function models(): Promise<ModelInfo[]> {
-    const toInfo = (m: string): ModelInfo => ({ id: m, provider: id, state: 'ready' });
+    // Tools and response_format go through in OpenAI's shapes (see `wire.ts`); a server that cannot
+    // serve them says so with a 400, which reaches the client.
+    const toInfo = (m: string): ModelInfo => ({
+      id: m,
+      provider: id,
+      state: 'ready',
+      supportsTools: true,
+      supportsResponseFormat: true,
+    });
     if (config.models) return config.models.map(toInfo);
     if (discovered && Date.now() - discovered.at < modelsTtlMs) return discovered.models.map(toInfo);
     const result = await probe();

@@ -5,13 +5,14 @@
 import type { DeltaNormaliser, OutputDelta, Segment } from '../reasoning-normaliser.ts';
 import type { ChatChunk, FinishReason, UsageChunk } from '../types.ts';
 import { classifySseLine, SseLineSplitter, SseLineTooLong } from './sse.ts';
+import { ToolCallDeltas } from './tool-call-deltas.ts';
 import { errorMessageOf, mapFinishReason, mapUsage, sanitiseDetail } from './wire.ts';
 
 export type DecodedEvent = ChatChunk;
 
 interface CompletionChoice {
-  delta?: OutputDelta;
-  message?: OutputDelta;
+  delta?: OutputDelta & { tool_calls?: unknown };
+  message?: OutputDelta & { tool_calls?: unknown };
   finish_reason?: unknown;
 }
 
@@ -23,6 +24,7 @@ export class StreamDecoder {
   private reasoningDeltas = 0;
   private eventName = '';
   private ended = false;
+  private readonly toolCalls = new ToolCallDeltas();
 
   constructor(
     private readonly normaliser: DeltaNormaliser,
@@ -35,7 +37,7 @@ export class StreamDecoder {
     this.lines = new SseLineSplitter(maxEventBytes);
   }
 
-  /** Whether any reasoning or text has been produced (a retry elsewhere is then no longer invisible). */
+  /** Whether any reasoning, text or tool call has been produced (a retry elsewhere is then no longer invisible). */
   get producedOutput(): boolean {
     return this.outputDeltas > 0;
   }
@@ -154,7 +156,12 @@ export class StreamDecoder {
     if (Array.isArray(obj.choices) && obj.choices.length > 0) {
       const choice = obj.choices[0] as CompletionChoice | null;
       const delta = choice?.delta ?? choice?.message;
-      if (delta && typeof delta === 'object') this.segments(this.normaliser.push(delta), out);
+      if (delta && typeof delta === 'object') {
+        this.segments(this.normaliser.push(delta), out);
+        const calls = this.toolCalls.push(delta.tool_calls);
+        if (calls.length > 0) this.outputDeltas++;
+        out.push(...calls);
+      }
       const finish = mapFinishReason(choice?.finish_reason);
       if (finish) this.finishReason = finish;
     }
@@ -200,7 +207,13 @@ export class StreamDecoder {
           }
         : undefined);
     if (usage) out.push(usage);
-    out.push(error === undefined ? { type: 'done', finishReason } : { type: 'done', finishReason, error });
+    // Some servers (older Ollama) end a turn that called tools with `stop`.
+    const reason = finishReason === 'stop' && this.toolCalls.count > 0 ? 'tool_calls' : finishReason;
+    out.push(
+      error === undefined
+        ? { type: 'done', finishReason: reason }
+        : { type: 'done', finishReason: reason, error },
+    );
     return out;
   }
 }

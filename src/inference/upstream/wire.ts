@@ -7,10 +7,15 @@ import type { ChatMessage, ChatRequest, FinishReason, UsageChunk } from '../type
 import { DEFAULT_TEMPERATURE, DEFAULT_TOP_P, effortToBudget } from '../types.ts';
 
 export interface WireMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  /** `null` on an assistant turn that only called tools, as OpenAI sends it (some servers refuse `''`). */
+  content: string | null;
   /** DeepSeek's prefix completion: the answer continues this (last, assistant) message. */
   prefix?: true;
+  tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+  tool_call_id?: string;
+  /** The reasoning of a turn that called tools, which DeepSeek's API wants back within a tool loop. */
+  reasoning_content?: string;
 }
 
 /**
@@ -43,11 +48,7 @@ function continuationMessage(m: ChatMessage): WireMessage {
  * `<think>…</think>`, because the DeepSeek API rejects `reasoning_content` in input messages.
  */
 export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<string, unknown> {
-  const messages: WireMessage[] = stripHistoricalReasoning(req.messages, { keepReasoning }).map((m) =>
-    m.role === 'assistant' && m.reasoning
-      ? { role: m.role, content: `<think>\n${m.reasoning}\n</think>\n\n${m.content}` }
-      : { role: m.role, content: m.content },
-  );
+  const messages = stripHistoricalReasoning(req.messages, { keepReasoning }).map(wireMessage);
   const last = req.messages.at(-1);
   const continuing = last?.role === 'assistant';
   if (continuing && last) messages[messages.length - 1] = continuationMessage(last);
@@ -65,6 +66,7 @@ export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<
     body.continue_final_message = true;
     body.add_generation_prompt = false;
   }
+  Object.assign(body, toolFields(req));
   if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
   if (req.stop && req.stop.length > 0) body.stop = req.stop;
   if (req.seed !== undefined) body.seed = req.seed;
@@ -84,6 +86,66 @@ export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<
     if (thinking.effort) body.reasoning_effort = thinking.effort;
   }
   return body;
+}
+
+function wireMessage(m: ChatMessage): WireMessage {
+  if (m.role === 'tool') return { role: 'tool', content: m.content, tool_call_id: m.toolCallId ?? '' };
+  if (m.role !== 'assistant') return { role: m.role, content: m.content };
+  if (m.toolCalls && m.toolCalls.length > 0) {
+    return {
+      role: 'assistant',
+      content: m.content === '' ? null : m.content,
+      tool_calls: m.toolCalls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+      })),
+      ...(m.reasoning ? { reasoning_content: m.reasoning } : {}),
+    };
+  }
+  return m.reasoning
+    ? { role: m.role, content: `<think>\n${m.reasoning}\n</think>\n\n${m.content}` }
+    : { role: m.role, content: m.content };
+}
+
+/**
+ * Tools, tool choice and structured output in OpenAI's shapes, which vLLM (with a tool parser), SGLang,
+ * llama-server (`--jinja`), Ollama and the DeepSeek API all read. Only what the request sets is sent.
+ */
+function toolFields(req: ChatRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (req.tools && req.tools.length > 0) {
+    out.tools = req.tools.map((t) => ({
+      type: 'function',
+      function: {
+        name: t.name,
+        ...(t.description === undefined ? {} : { description: t.description }),
+        ...(t.parameters === undefined ? {} : { parameters: t.parameters }),
+        ...(t.strict === undefined ? {} : { strict: t.strict }),
+      },
+    }));
+    if (req.parallelToolCalls !== undefined) out.parallel_tool_calls = req.parallelToolCalls;
+  }
+  const choice = req.toolChoice;
+  if (choice !== undefined && (out.tools || choice === 'none')) {
+    out.tool_choice =
+      typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+  }
+  const format = req.responseFormat;
+  if (format?.type === 'json_object') out.response_format = { type: 'json_object' };
+  else if (format?.type === 'json_schema') {
+    const { name, schema, strict, description } = format;
+    out.response_format = {
+      type: 'json_schema',
+      json_schema: {
+        name,
+        schema,
+        ...(strict === undefined ? {} : { strict }),
+        ...(description === undefined ? {} : { description }),
+      },
+    };
+  }
+  return out;
 }
 
 function count(value: unknown): number | undefined {
@@ -122,8 +184,11 @@ export function mapUsage(raw: unknown, reasoningEstimate: number): UsageChunk | 
 
 export function mapFinishReason(raw: unknown): FinishReason | undefined {
   if (raw === null || raw === undefined) return undefined;
-  // content_filter, tool_calls, function_call, eos…: the model stopped; only `length` is a truncation.
-  return raw === 'length' ? 'length' : 'stop';
+  if (raw === 'length') return 'length';
+  // `function_call` is OpenAI's legacy name for the same ending.
+  if (raw === 'tool_calls' || raw === 'function_call') return 'tool_calls';
+  // content_filter, eos…: the model stopped.
+  return 'stop';
 }
 
 /** Finds a human-readable message in an error payload: `{error:{message}}`, `{error:"…"}`, `{message}`, `{detail}`. */

@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OpenAiUsage } from '../../api/openai.ts';
-import type { FinishReason, UsageChunk } from '../../inference/types.ts';
+import type { ChatChunk, FinishReason, ToolCall, UsageChunk } from '../../inference/types.ts';
+
+type ToolCallChunk = Extract<ChatChunk, { type: 'tool_call' }>;
 
 export function completionId(): string {
   return `chatcmpl-${randomBytes(12).toString('base64url')}`;
@@ -28,8 +30,11 @@ export function toOpenAiUsage(u: UsageChunk): OpenAiUsage {
  * disconnected) or was cut by graceful shutdown: that gets DeepSeek's `insufficient_system_resource`
  * ("interrupted by the inference system"), so clients can tell a cut answer from a finished one.
  */
-export function toOpenAiFinish(reason: FinishReason): 'stop' | 'length' | 'insufficient_system_resource' {
+export function toOpenAiFinish(
+  reason: FinishReason,
+): 'stop' | 'length' | 'tool_calls' | 'insufficient_system_resource' {
   if (reason === 'cancelled') return 'insufficient_system_resource';
+  if (reason === 'tool_calls') return 'tool_calls';
   return reason === 'length' ? 'length' : 'stop';
 }
 
@@ -71,6 +76,16 @@ export class StreamEncoder {
     return this.#chunk({ content: text }, null);
   }
 
+  /** OpenAI's shape: the first piece of a call has `id`, `type` and `function.name`, later ones arguments only. */
+  toolCall(c: ToolCallChunk): object {
+    const fn = c.name === undefined ? { arguments: c.arguments } : { name: c.name, arguments: c.arguments };
+    const call =
+      c.id === undefined
+        ? { index: c.index, function: fn }
+        : { index: c.index, id: c.id, type: 'function', function: fn };
+    return this.#chunk({ tool_calls: [call] }, null);
+  }
+
   finish(reason: FinishReason): object {
     return this.#chunk({}, toOpenAiFinish(reason));
   }
@@ -90,8 +105,15 @@ export class StreamEncoder {
 
 export function completionObject(
   model: string,
-  result: { text: string; reasoning: string; finish: FinishReason; usage: UsageChunk | undefined },
+  result: {
+    text: string;
+    reasoning: string;
+    finish: FinishReason;
+    usage: UsageChunk | undefined;
+    toolCalls?: ToolCall[];
+  },
 ): object {
+  const calls = result.toolCalls ?? [];
   return {
     id: completionId(),
     object: 'chat.completion',
@@ -103,7 +125,17 @@ export function completionObject(
         index: 0,
         message: {
           role: 'assistant',
-          content: result.text,
+          // OpenAI sends `content: null` beside tool calls when the model wrote no text.
+          content: calls.length > 0 && result.text === '' ? null : result.text,
+          ...(calls.length > 0
+            ? {
+                tool_calls: calls.map((c) => ({
+                  id: c.id,
+                  type: 'function',
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
+            : {}),
           reasoning_content: result.reasoning || null,
           reasoning: result.reasoning || null,
         },

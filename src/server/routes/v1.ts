@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CompletionService } from '../../core/completions/completion-service.ts';
-import type { ChatChunk, FinishReason, UsageChunk } from '../../inference/types.ts';
+import type { ChatChunk, FinishReason, ToolCall, UsageChunk } from '../../inference/types.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, toHttpError } from '../errors.ts';
@@ -94,13 +94,20 @@ async function collect(
   let reasoning = '';
   let usage: UsageChunk | undefined;
   let finish: FinishReason = 'stop';
+  const toolCalls: ToolCall[] = [];
   try {
     for (let r = first; !r.done; r = await chunks.next()) {
       const c = r.value;
       if (c.type === 'text') text += c.text;
       else if (c.type === 'reasoning') reasoning += c.text;
       else if (c.type === 'usage') usage = c;
-      else if (c.type === 'done') {
+      else if (c.type === 'tool_call') {
+        // The first piece of a call names it; the rest add to its arguments.
+        if (c.id !== undefined && c.name !== undefined)
+          toolCalls[c.index] = { id: c.id, name: c.name, arguments: '' };
+        const call = toolCalls[c.index];
+        if (call) call.arguments += c.arguments;
+      } else if (c.type === 'done') {
         finish = c.finishReason;
         if (c.finishReason === 'error') {
           throw new HttpError(502, 'upstream_error', c.error ?? 'The generation failed.');
@@ -111,7 +118,7 @@ async function collect(
     controller.abort();
     throw toV1HttpError(err);
   }
-  return completionObject(model, { text, reasoning, finish, usage });
+  return completionObject(model, { text, reasoning, finish, usage, toolCalls: toolCalls.filter(Boolean) });
 }
 
 async function stream(
@@ -145,6 +152,9 @@ async function stream(
           break;
         case 'text':
           await data(encoder.text(c.text));
+          break;
+        case 'tool_call':
+          await data(encoder.toolCall(c));
           break;
         case 'usage':
           usage = c;
