@@ -15,6 +15,7 @@ import { createUpstreamPool } from '../src/inference/upstream/pool.ts';
 import { refusedBaseUrl, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { readSse, type SseEvent } from './conversations-helpers.ts';
+import { countingOpenAiClient } from './openai-counting.ts';
 
 const PLAN = {
   reasoningMessagesPerDay: 100,
@@ -291,16 +292,7 @@ describe('capacity on one server', () => {
     assert.equal(api.headers.get('x-should-retry'), 'false');
 
     // The official client with its default retries raises at once instead of sleeping towards midnight.
-    let requests = 0;
-    const client = new OpenAI({
-      baseURL: `${server.baseUrl}/v1`,
-      apiKey: key,
-      maxRetries: 2,
-      fetch: (url, init) => {
-        requests++;
-        return fetch(url, init);
-      },
-    });
+    const { client, requests } = countingOpenAiClient(server.baseUrl, key);
     await assert.rejects(
       client.chat.completions.create({
         model: 'tiny',
@@ -309,7 +301,7 @@ describe('capacity on one server', () => {
       }),
       (err: unknown) => err instanceof OpenAI.RateLimitError && err.code === 'insufficient_quota',
     );
-    assert.equal(requests, 1, 'a quota 429 is not retried');
+    assert.equal(requests(), 1, 'a quota 429 is not retried');
   });
 
   test('/metrics: loopback only (admins via /api/admin/metrics), with the capacity series', async () => {

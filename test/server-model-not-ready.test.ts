@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { countingOpenAiClient } from './openai-counting.ts';
 
 async function refusedSend(server: TestServer, cookie: string): Promise<Response> {
   const created = await server.request('/api/conversations', { method: 'POST', cookie, json: {} });
@@ -43,21 +44,12 @@ describe('no model at all', () => {
   test('/v1: the openai client raises at once instead of retrying', async () => {
     const keyRes = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'k' } });
     const { key } = (await keyRes.json()) as { key: string };
-    let requests = 0;
-    const client = new OpenAI({
-      baseURL: `${server.baseUrl}/v1`,
-      apiKey: key,
-      maxRetries: 2,
-      fetch: (url, init) => {
-        requests++;
-        return fetch(url, init);
-      },
-    });
+    const { client, requests } = countingOpenAiClient(server.baseUrl, key);
     await assert.rejects(
       client.chat.completions.create({ model: 'anything', messages: [{ role: 'user', content: 'hi' }] }),
       (err: unknown) => err instanceof OpenAI.APIError && err.status !== undefined,
     );
-    assert.equal(requests, 1);
+    assert.equal(requests(), 1);
   });
 });
 

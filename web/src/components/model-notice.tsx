@@ -3,13 +3,12 @@
  * loading, or missing. Users read plain words; admins also read the fix and a link to Admin → Models.
  * Polls only while the state can change by itself, and slowly while an admin has yet to add a model.
  */
-import { useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
 import type { ModelListEntry, ModelsResponse } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
 import type { ModelNotReadyState } from '../chat/chat-error.ts';
 import { type Translate, useT } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
+import { modelsChanging, useModels } from './use-models.ts';
 
 const FAST_POLL_MS = 3000;
 const SLOW_POLL_MS = 15_000;
@@ -38,25 +37,10 @@ function targetOf(data: ModelsResponse, chosen: string | undefined): ModelListEn
 export function ModelNotice({ chosen }: { chosen: string | undefined }) {
   const t = useT();
   const { user } = useApp();
-  const [data, setData] = useState<ModelsResponse | undefined>(undefined);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      const res = await api<ModelsResponse>('/api/models').catch(() => undefined);
-      if (stopped) return;
-      if (res) setData(res);
-      const anyReady = res?.models.some((m) => m.state === 'ready') ?? false;
-      const changing = res?.models.some((m) => m.state === 'downloading' || m.state === 'loading') ?? false;
-      if (changing) timer = setTimeout(load, FAST_POLL_MS);
-      else if (!anyReady) timer = setTimeout(load, SLOW_POLL_MS);
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, []);
+  const data = useModels((res) => {
+    if (modelsChanging(res)) return FAST_POLL_MS;
+    return res?.models.some((m) => m.state === 'ready') ? undefined : SLOW_POLL_MS;
+  });
   if (!data) return null;
   const target = targetOf(data, chosen);
   if (target?.state === 'ready') return null;

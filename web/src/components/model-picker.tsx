@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
-import type { ModelListEntry, ModelsResponse } from '../api/types.ts';
+import type { ModelListEntry } from '../api/types.ts';
 import { type Translate, useT } from '../i18n/index.ts';
+import { modelsChanging, useModels } from './use-models.ts';
 
 /** A model's state for people: 0–1 or 0–100 progress both show as a percentage. */
 export function modelStateLabel(m: Pick<ModelListEntry, 'state' | 'downloadProgress'>, t: Translate): string {
@@ -32,25 +31,8 @@ export function ModelPicker({
   onChange: (id: string) => void;
 }) {
   const t = useT();
-  const [data, setData] = useState<ModelsResponse | undefined>(undefined);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      const res = await api<ModelsResponse>('/api/models').catch(() => undefined);
-      if (stopped) return;
-      if (res) setData(res);
-      // Poll only while something is on its way, so the picker shows progress without idle traffic.
-      if (res?.models.some((m) => m.state === 'downloading' || m.state === 'loading')) {
-        timer = setTimeout(load, POLL_MS);
-      }
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, []);
+  // Poll only while something is on its way, so the picker shows progress without idle traffic.
+  const data = useModels((res) => (modelsChanging(res) ? POLL_MS : undefined));
   if (!data || data.models.length === 0) return null;
   const selected =
     value && data.models.some((m) => m.id === value) ? value : (data.defaultModel ?? data.models[0]?.id);
