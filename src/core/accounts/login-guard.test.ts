@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { PowGate, solvePow } from '../rate-limit/pow.ts';
+import { leadingZeroBits, PowGate, powHash, solvePow } from '../rate-limit/pow.ts';
 import type { AccountError } from './errors.ts';
 import { type LoginFixture, loginFixture, OWNER, OWNER_PASSWORD } from './login-fixture.ts';
 import { MemoryLoginThrottle } from './login-throttle.ts';
@@ -88,7 +88,7 @@ describe('login throttling (in-process)', () => {
     await assert.rejects(
       accounts.login(
         { email: OWNER, password: OWNER_PASSWORD },
-        { ip: '198.51.100.50', pow: { challenge: challenge.challenge, nonce: 'forged' } },
+        { ip: '198.51.100.50', pow: { challenge: challenge.challenge, nonce: unsolvedNonce(challenge) } },
       ),
       (err) => codeOf(err) === 'pow_required',
     );
@@ -122,3 +122,11 @@ describe('login throttling (in-process)', () => {
     assert.ok(results.some((r) => r.status === 'rejected' && codeOf(r.reason) === 'rate_limited'));
   });
 });
+
+/** A nonce that does not solve the challenge (at 4 bits a fixed string solves one challenge in 16). */
+function unsolvedNonce(c: { challenge: string; difficulty: number }): string {
+  for (let i = 0; ; i++) {
+    const nonce = `forged-${i}`;
+    if (leadingZeroBits(powHash(c.challenge, nonce)) < c.difficulty) return nonce;
+  }
+}

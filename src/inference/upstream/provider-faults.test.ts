@@ -240,7 +240,10 @@ describe('upstream provider faults', () => {
   });
 
   test('models(): configured, or discovered and cached; never a secret', async () => {
-    assert.deepEqual(await make({ models: ['a'] }).models(), [{ id: 'a', provider: 'up', state: 'ready' }]);
+    // Upstreams speak OpenAI's tool and response_format shapes, so their models say they support both.
+    assert.deepEqual(await make({ models: ['a'] }).models(), [
+      { id: 'a', provider: 'up', state: 'ready', supportsTools: true, supportsResponseFormat: true },
+    ]);
     const p = make();
     const before = up.requests.filter((r) => r.path === '/v1/models').length;
     const first = await p.models();
