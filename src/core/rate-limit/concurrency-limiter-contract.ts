@@ -50,6 +50,9 @@ export function concurrencyLimiterContract(
     withPair(make, async (la, lb) => {
       const a = new AdmissionController({ capacity: 4, limiter: la, sharedRetryMs: 20 });
       const b = new AdmissionController({ capacity: 4, limiter: lb, sharedRetryMs: 20 });
+      // The controllers' retry timers are unref'd (a queue never keeps a process alive); in a server the
+      // listening socket does that. Here nothing else would, and Node 20's runner then cancels the test.
+      const keepAlive = setInterval(() => {}, 1000);
       try {
         const plan = { maxConcurrency: 1, priority: 1 };
         const ta = await a.admit({ userId: 'user-adm', plan });
@@ -70,6 +73,7 @@ export function concurrencyLimiterContract(
         for (let i = 0; i < 100 && (await la.count('user-adm')) > 0; i++) await sleep(10);
         assert.equal(await la.count('user-adm'), 0);
       } finally {
+        clearInterval(keepAlive);
         a.close();
         b.close();
       }
