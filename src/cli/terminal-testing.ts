@@ -44,7 +44,10 @@ export function runInTerminal(
   deadlineMs = 90_000,
 ): TerminalRun {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PONDER_')));
-  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  // `script` runs the command through $SHELL -c; `exec` makes ponder the terminal's foreground
+  // process itself. Without it a shell that does not exec a lone command (dash, CI's /bin/sh)
+  // stays in between and dies of the Ctrl-C SIGINT meant for ponder, so `script` reports 130.
+  const command = `exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { ...clean, TERM: 'xterm', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
