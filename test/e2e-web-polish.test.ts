@@ -97,26 +97,35 @@ describe('web app polish in Chromium', { skip: skipWithoutChromium, timeout: 240
         if (status && status !== 'streaming' && !seen.includes('answer ended')) seen.push('answer ended');
       }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
     })()`);
-    await composer().fill(QUESTION);
-    await composer().press('Enter');
-    await page.locator('.conversation-item .conversation-title', { hasText: QUESTION }).waitFor();
-    await page.locator('.chat-title', { hasText: QUESTION }).waitFor();
+    // Both generation slots held by others: the answer is admitted and waits in line, its stream open
+    // (meta and title sent, Stop shown), until the test lets it run, however fast the tiny model is.
+    const admission = server.capacity?.capacity.admission;
+    assert.ok(admission);
+    const plan = { maxConcurrency: 1, priority: 1 };
+    const holders = [
+      await admission.admit({ userId: 'holder-1', plan }),
+      await admission.admit({ userId: 'holder-2', plan }),
+    ];
+    try {
+      await composer().fill(QUESTION);
+      await composer().press('Enter');
+      await page.locator('.conversation-item .conversation-title', { hasText: QUESTION }).waitFor();
+      await page.locator('.chat-title', { hasText: QUESTION }).waitFor();
 
-    // A second Enter while the answer streams: the text stays and the composer says why nothing was sent.
-    const stop = page.getByRole('button', { name: 'Stop' });
-    if (await stop.isVisible()) {
+      // A second Enter while the answer streams: the text stays and the composer says why nothing was sent.
+      await page.locator('article.message-assistant[data-status="streaming"]').waitFor();
+      await page.getByRole('button', { name: 'Stop' }).waitFor();
       await composer().fill('A follow-up typed too early');
       await composer().press('Enter');
       const hint = page.locator('.composer-hint[role="status"]');
-      await hint
-        .or(page.getByRole('button', { name: 'Send' }))
-        .first()
-        .waitFor();
-      if (await stop.isVisible()) {
-        await shot('enter-during-stream');
-        assert.match((await hint.textContent()) ?? '', /wait for it, or press Stop/);
-        assert.equal(await composer().inputValue(), 'A follow-up typed too early');
-      }
+      await hint.waitFor();
+      assert.match((await hint.textContent()) ?? '', /wait for it, or press Stop/);
+      assert.equal(await composer().inputValue(), 'A follow-up typed too early');
+      assert.equal(await page.locator('article.message-user').count(), 1, 'nothing more was sent');
+      assert.equal(await page.locator('article.message-assistant[data-status="streaming"]').count(), 1);
+      await shot('enter-during-stream');
+    } finally {
+      for (const h of holders) h.release();
     }
     // Let it finish: a stopped answer may carry no usage, and the next test needs one counted message.
     await page
