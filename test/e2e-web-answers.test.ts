@@ -97,11 +97,12 @@ describe('"Answer now" ends the reasoning and the answer follows', {
     await composer(page).fill('Think about entropy.');
     await composer(page).press('Enter');
     const live = page.locator('article.message-assistant[data-status="streaming"]');
-    // Medium effort on the tiny model: 1024 thinking tokens, a few seconds of reasoning.
+    // Medium effort on the tiny model: 1024 thinking tokens, a few seconds of reasoning (numbers grouped in
+    // the UI language: "1,024").
     await live.locator('.reasoning-body').waitFor();
     await live
       .locator('.reasoning-budget-used')
-      .getByText(/Thinking budget: \d+ of 1024 tokens/)
+      .getByText(/Thinking budget: [\d,]+ of 1,024 tokens/)
       .waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'answer-now-budget.png') });
     await live.getByRole('button', { name: 'Answer now' }).click();

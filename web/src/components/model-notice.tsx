@@ -7,6 +7,7 @@ import type { ModelListEntry, ModelsResponse } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
 import type { ModelNotReadyState } from '../chat/chat-error.ts';
 import { type Translate, useT } from '../i18n/index.ts';
+import { useFormat } from '../lib/format.ts';
 import { navigate } from '../lib/router.ts';
 import { modelsChanging, useModels } from './use-models.ts';
 
@@ -36,6 +37,7 @@ function targetOf(data: ModelsResponse, chosen: string | undefined): ModelListEn
 
 export function ModelNotice({ chosen }: { chosen: string | undefined }) {
   const t = useT();
+  const f = useFormat();
   const { user } = useApp();
   const data = useModels((res) => {
     if (modelsChanging(res)) return FAST_POLL_MS;
@@ -53,7 +55,7 @@ export function ModelNotice({ chosen }: { chosen: string | undefined }) {
       </p>
       {progress !== undefined ? (
         <progress className="meter" max={1} value={progress} aria-label={t('modelDownloadProgress')}>
-          {Math.round(progress * 100)} %
+          {f.percent(progress)}
         </progress>
       ) : null}
       {user.isAdmin && target?.detail && state !== 'downloading' ? (

@@ -1,9 +1,14 @@
 import type { ModelListEntry } from '../api/types.ts';
-import { type Translate, useT } from '../i18n/index.ts';
+import { type Lang, type Translate, useI18n } from '../i18n/index.ts';
+import { formatPercent } from '../lib/format.ts';
 import { modelsChanging, useModels } from './use-models.ts';
 
-/** A model's state for people: 0–1 or 0–100 progress both show as a percentage. */
-export function modelStateLabel(m: Pick<ModelListEntry, 'state' | 'downloadProgress'>, t: Translate): string {
+/** A model's state for people: 0–1 or 0–100 progress both show as a percentage in the UI language. */
+export function modelStateLabel(
+  m: Pick<ModelListEntry, 'state' | 'downloadProgress'>,
+  t: Translate,
+  lang: Lang,
+): string {
   switch (m.state) {
     case 'ready':
       return t('modelReady');
@@ -11,7 +16,7 @@ export function modelStateLabel(m: Pick<ModelListEntry, 'state' | 'downloadProgr
       return t('modelLoading');
     case 'downloading': {
       const p = m.downloadProgress ?? 0;
-      return t('modelDownloading', { pct: Math.round(p <= 1 ? p * 100 : p) });
+      return t('modelDownloading', { pct: formatPercent(p <= 1 ? p : p / 100, lang) });
     }
     case 'unavailable':
       return t('modelUnavailable');
@@ -30,7 +35,7 @@ export function ModelPicker({
   value: string | undefined;
   onChange: (id: string) => void;
 }) {
-  const t = useT();
+  const { t, lang } = useI18n();
   // Poll only while something is on its way, so the picker shows progress without idle traffic.
   const data = useModels((res) => (modelsChanging(res) ? POLL_MS : undefined));
   if (!data || data.models.length === 0) return null;
@@ -45,7 +50,7 @@ export function ModelPicker({
     >
       {data.models.map((m) => (
         <option key={m.id} value={m.id} disabled={m.state === 'unavailable'}>
-          {m.id} — {modelStateLabel(m, t)}
+          {m.id} — {modelStateLabel(m, t, lang)}
         </option>
       ))}
     </select>

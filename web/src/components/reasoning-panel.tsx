@@ -1,5 +1,6 @@
 import { memo, useEffect, useId, useState } from 'react';
 import { useT } from '../i18n/index.ts';
+import { useFormat } from '../lib/format.ts';
 import { reasoningOpen, setReasoningOpen } from '../lib/prefs.ts';
 
 export interface ReasoningPanelProps {
@@ -22,6 +23,7 @@ export interface ReasoningPanelProps {
 export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanelProps) {
   const { messageId, reasoning, streaming, answering, reasoningMs, budget, onAnswerNow } = props;
   const t = useT();
+  const f = useFormat();
   const bodyId = useId();
   const [stored, setStored] = useState(() => reasoningOpen(messageId));
   const thinking = streaming && !answering;
@@ -52,8 +54,8 @@ export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanel
         <div className="reasoning-budget">
           <span className="reasoning-budget-used">
             {budget.budget === undefined
-              ? t('thinkingTokens', { used: budget.used })
-              : t('thinkingBudget', { used: budget.used, budget: budget.budget })}
+              ? t('thinkingTokens', { used: f.num(budget.used) })
+              : t('thinkingBudget', { used: f.num(budget.used), budget: f.num(budget.budget) })}
           </span>
           {budget.canEnd && onAnswerNow ? (
             <button

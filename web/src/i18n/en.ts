@@ -61,7 +61,7 @@ export const en = {
   model: 'Model',
   modelReady: 'ready',
   modelLoading: 'loading',
-  modelDownloading: 'downloading {pct}%',
+  modelDownloading: 'downloading {pct}',
   modelUnavailable: 'unavailable',
   thinking: 'Thinking…',
   thoughtFor: 'Thought for {n} s',

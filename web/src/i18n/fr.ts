@@ -59,7 +59,7 @@ export const fr: Dictionary = {
   model: 'Modèle',
   modelReady: 'prêt',
   modelLoading: 'chargement',
-  modelDownloading: 'téléchargement {pct} %',
+  modelDownloading: 'téléchargement {pct}',
   modelUnavailable: 'indisponible',
   thinking: 'Réflexion…',
   thoughtFor: 'Réflexion pendant {n} s',

@@ -59,7 +59,7 @@ export const zh: Dictionary = {
   model: '模型',
   modelReady: '就绪',
   modelLoading: '加载中',
-  modelDownloading: '下载中 {pct}%',
+  modelDownloading: '下载中 {pct}',
   modelUnavailable: '不可用',
   thinking: '思考中…',
   thoughtFor: '已思考 {n} 秒',

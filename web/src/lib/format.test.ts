@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { formatDateTime, formatNumber, quotaMeter } from './format.ts';
+import { formatBytes, formatDateTime, formatNumber, formatPercent, quotaMeter } from './format.ts';
 
 // Intl may use a narrow no-break space (U+202F) or a no-break space (U+00A0) as the French group separator.
 const spaces = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -8,6 +8,27 @@ test('numbers get the UI language separators', () => {
   expect(formatNumber(195302, 'en')).toBe('195,302');
   expect(spaces(formatNumber(195302, 'fr'))).toBe('195 302');
   expect(formatNumber(200000, 'zh')).toBe('200,000');
+});
+
+test('sizes get the UI language units and decimal separator', () => {
+  expect(formatBytes(512, 'en')).toBe('512 bytes');
+  expect(formatBytes(1, 'en')).toBe('1 byte');
+  expect(formatBytes(1536, 'en')).toBe('1.5 kB');
+  expect(formatBytes(1_100_000_000, 'en')).toBe('1.1 GB');
+  expect(spaces(formatBytes(1_100_000_000, 'fr'))).toBe('1,1 Go');
+  expect(spaces(formatBytes(250_000_000, 'fr'))).toBe('250 Mo');
+  expect(formatBytes(1_100_000_000, 'zh')).toBe('1.1 GB');
+  // 999.96 MB would round to "1,000 MB": the next unit instead.
+  expect(formatBytes(999_960_000, 'en')).toBe('1 GB');
+  expect(formatBytes(2_500_000_000_000, 'en')).toBe('2.5 TB');
+  expect(formatBytes(0, 'en')).toBe('0 bytes');
+});
+
+test('percentages follow the UI language', () => {
+  expect(formatPercent(0.42, 'en')).toBe('42%');
+  expect(spaces(formatPercent(0.42, 'fr'))).toBe('42 %');
+  expect(formatPercent(0.425, 'zh')).toBe('43%');
+  expect(formatPercent(1, 'en')).toBe('100%');
 });
 
 test('dates follow the UI language, not US order', () => {

@@ -10,19 +10,8 @@ import type { AdminModel } from '../api/types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { modelStateLabel } from '../components/model-picker.tsx';
 import { useAsync } from '../components/use-async.ts';
-import { useT } from '../i18n/index.ts';
-
-function formatBytes(n: number | undefined): string {
-  if (n === undefined) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+import { useI18n } from '../i18n/index.ts';
+import { useFormat } from '../lib/format.ts';
 
 /** What the row offers: dismiss/cancel a pull, remove a file from the models folder, or nothing. */
 function removalOf(m: AdminModel): 'pull' | 'file' | 'none' {
@@ -32,7 +21,8 @@ function removalOf(m: AdminModel): 'pull' | 'file' | 'none' {
 }
 
 export function ModelsSection() {
-  const t = useT();
+  const { t, lang } = useI18n();
+  const f = useFormat();
   const { data, error, reload } = useAsync(() => api<{ models: AdminModel[] }>('/api/admin/models'));
   const [source, setSource] = useState('');
   const [note, setNote] = useState<string | undefined>(undefined);
@@ -87,7 +77,7 @@ export function ModelsSection() {
             <li key={m.pullId ?? m.id} className="list-row" data-model={m.id}>
               <span className="grow">
                 <strong>{title}</strong> <span className="muted">({m.provider})</span> —{' '}
-                {modelStateLabel(m, t)} {formatBytes(m.sizeBytes)}
+                {modelStateLabel(m, t, lang)} {m.sizeBytes === undefined ? '' : f.bytes(m.sizeBytes)}
                 {m.state === 'downloading' ? (
                   <progress className="meter" max={1} value={Math.min(1, m.downloadProgress ?? 0)} />
                 ) : null}
