@@ -80,6 +80,12 @@ describe('web app at capacity', { skip: skipWithoutChromium, timeout: 240_000 },
     return answer;
   }
 
+  /** The user's conversations as the server lists them. */
+  async function listConversations() {
+    const res = await server.request('/api/conversations', { cookie });
+    return ((await res.json()) as { conversations: { id: string; title: string }[] }).conversations;
+  }
+
   before(async () => {
     await ensureWebBuild();
     server = await startTestServer({
@@ -104,13 +110,14 @@ describe('web app at capacity', { skip: skipWithoutChromium, timeout: 240_000 },
     await server?.close();
   });
 
-  test('a full queue: "busy" with a countdown, the text stays, Retry after it sends', async () => {
+  test('a full queue: "busy" with a countdown, the text stays, no empty conversation is left, Retry after it sends', async () => {
     // One measured hold of about 1.5 s, so Retry-After (queue ahead ÷ drain rate) is a few seconds.
     const warm = await admission().admit({ userId: 'warm-up', plan });
     await new Promise((r) => setTimeout(r, 1500));
     warm.release();
     const leave = new AbortController();
     await onPage(true, async (page, holder) => {
+      const before = (await listConversations()).map((c) => c.id).sort();
       const waiter = admission().admit({ userId: 'waiter', plan, signal: leave.signal });
       const refused = page.waitForResponse(
         (r) => /\/messages$/.test(r.url()) && r.request().method() === 'POST',
@@ -133,6 +140,21 @@ describe('web app at capacity', { skip: skipWithoutChromium, timeout: 240_000 },
       await banner.getByRole('button', { name: 'Retry in 1 s' }).waitFor();
       assert.equal(await composer(page).inputValue(), 'Is there room?');
       assert.equal(await page.locator('article.message-user').count(), 0);
+      // No empty conversation is left by the refused send: the page deleted the one it made for it.
+      let left = await listConversations();
+      for (let i = 0; i < 50 && left.length !== before.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await listConversations();
+      }
+      assert.deepEqual(left.map((c) => c.id).sort(), before);
+      assert.deepEqual(
+        left.filter((c) => c.title === ''),
+        [],
+        'an untitled conversation is listed',
+      );
+      assert.equal(await page.locator('li.conversation-item', { hasText: 'New conversation' }).count(), 0);
+      assert.equal(await page.locator('li.conversation-item').count(), before.length);
+      assert.equal(new URL(page.url()).pathname, '/');
 
       // The slot frees; once the countdown is over, Retry sends the same text.
       holder?.release();

@@ -275,7 +275,17 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await page.waitForURL((url) => url.pathname === '/');
   });
 
-  test('over quota: a clear error with the reset time, and the text stays in the composer', async (t) => {
+  /** The user's conversations as the server lists them (the page's own session). */
+  const listConversations = () =>
+    page.evaluate(async () => {
+      const res = await fetch('/api/conversations');
+      const body = (await res.json()) as { conversations: { id: string; title: string }[] };
+      return body.conversations;
+    });
+
+  test('over quota: a clear error with the reset time, the text stays in the composer, no empty conversation is left', async (t) => {
+    const before = (await listConversations()).map((c) => c.id).sort();
+    const itemsBefore = await page.locator('li.conversation-item').count();
     await composer().fill('One more question');
     await composer().press('Enter');
     const banner = page.locator('.error-banner');
@@ -294,6 +304,21 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     assert.equal(await composer().inputValue(), 'One more question');
     assert.equal(await page.locator('article.message-user').count(), 0);
     await shot('quota-error-dark');
+    // The conversation made for the refused send is deleted again (the page does it as the refusal comes in).
+    let left = await listConversations();
+    for (let i = 0; i < 50 && left.length !== before.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await listConversations();
+    }
+    assert.deepEqual(left.map((c) => c.id).sort(), before);
+    assert.deepEqual(
+      left.filter((c) => c.title === ''),
+      [],
+      'an untitled conversation is listed',
+    );
+    assert.equal(await page.locator('li.conversation-item').count(), itemsBefore);
+    assert.equal(await page.locator('li.conversation-item', { hasText: 'New conversation' }).count(), 0);
+    assert.equal(new URL(page.url()).pathname, '/');
     await banner.getByRole('button', { name: 'Cancel' }).click();
     await composer().fill('');
   });
