@@ -324,6 +324,10 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
   });
 
   test('375 px: the sidebar is a drawer and nothing overflows', async () => {
+    // A conversation with answers, as the README's phone screenshot shows.
+    await page.locator('li.conversation-item .conversation-title').first().click();
+    await page.waitForURL(/\/c\/[^/]+$/);
+    await lastAssistant().waitFor();
     await page.setViewportSize({ width: 375, height: 740 });
     const sidebar = page.locator('nav.sidebar');
     assert.equal(await sidebar.isVisible(), false);
