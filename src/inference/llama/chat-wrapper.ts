@@ -9,6 +9,9 @@
  */
 import {
   type ChatHistoryItem,
+  type ChatModelFunctionCall,
+  type ChatModelFunctions,
+  type ChatModelResponse,
   type ChatWrapperGenerateContextStateOptions,
   type ChatWrapperGeneratedContextState,
   DeepSeekChatWrapper,
@@ -19,7 +22,12 @@ import {
 import { stripHistoricalReasoning } from '../history.ts';
 import type { ChatMessage } from '../types.ts';
 
-export type ThinkingMode = 'on' | 'off' | 'continue';
+/**
+ * `call`: like `continue`, and the prompt then opens a tool call (the wrapper's call prefix) with function
+ * calling engaged, so the model must write a tool's name and arguments: how `required` and named tool
+ * choices are forced.
+ */
+export type ThinkingMode = 'on' | 'off' | 'continue' | 'call';
 
 export class R1ChatWrapper extends DeepSeekChatWrapper {
   override readonly wrapperName = 'PonderR1';
@@ -39,6 +47,7 @@ export class R1ChatWrapper extends DeepSeekChatWrapper {
   /** Tokens injected after `<｜Assistant｜>`; counted as prompt tokens. */
   get assistantPrefix(): LlamaText {
     if (this.thinking === 'continue') return LlamaText([]);
+    if (this.thinking === 'call') return LlamaText(this.settings.functions.call.prefix);
     if (this.thinking === 'off') return LlamaText(new SpecialTokensText('<think>\n\n</think>\n\n'));
     return LlamaText(new SpecialTokensText('<think>\n'), neutraliseControlTokens(this.thoughtSoFar));
   }
@@ -52,6 +61,13 @@ export class R1ChatWrapper extends DeepSeekChatWrapper {
     // The prefilled turn already holds (or is inside) its `<think>` block; node-llama-cpp reopens an
     // unfinished thought segment from it, so the budget still applies.
     if (this.thinking === 'continue') return { contextText, stopGenerationTriggers };
+    if (this.thinking === 'call') {
+      return {
+        contextText: LlamaText([contextText, inject]),
+        stopGenerationTriggers,
+        functionCall: { initiallyEngaged: true, disengageInitiallyEngaged: [] },
+      };
+    }
     return {
       contextText,
       stopGenerationTriggers,
@@ -63,8 +79,11 @@ export class R1ChatWrapper extends DeepSeekChatWrapper {
   }
 
   /** The exact prompt tokens a generation over `history` evaluates, the injected assistant prefix included. */
-  promptTokens(history: ChatHistoryItem[], tokenizer: Tokenizer): number[] {
-    const { contextText } = super.generateContextState({ chatHistory: withOpenModelTurn(history) });
+  promptTokens(history: ChatHistoryItem[], tokenizer: Tokenizer, functions?: ChatModelFunctions): number[] {
+    const { contextText } = super.generateContextState({
+      chatHistory: withOpenModelTurn(history),
+      ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+    });
     return [...contextText.tokenize(tokenizer), ...this.assistantPrefix.tokenize(tokenizer)];
   }
 }
@@ -100,25 +119,82 @@ export function continuationTurn(m: ChatMessage): ChatHistoryItem {
 
 /**
  * Converts messages to node-llama-cpp history after the shared history policy (`../history.ts`) removed
- * earlier turns' reasoning, as the R1 template does.
+ * earlier turns' reasoning, as the R1 template does. An assistant turn's tool calls become function-call
+ * items of its model response, each with the result of the `tool` message that answers it (a turn whose
+ * results are still missing ends the history open, as the prefix to go on with).
  */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  return stripHistoricalReasoning(messages).map((m): ChatHistoryItem => {
+  const kept = stripHistoricalReasoning(messages);
+  const results = new Map<string, string>();
+  for (const m of kept)
+    if (m.role === 'tool' && m.toolCallId !== undefined) results.set(m.toolCallId, m.content);
+  const history: ChatHistoryItem[] = [];
+  for (const m of kept) {
     const text = neutraliseControlTokens(m.content);
     switch (m.role) {
       case 'system':
-        return { type: 'system', text };
+        history.push({ type: 'system', text });
+        break;
       case 'user':
-        return { type: 'user', text };
+        history.push({ type: 'user', text });
+        break;
       case 'assistant':
-        return { type: 'model', response: [text] };
+        history.push({ type: 'model', response: modelResponse(m, text, results) });
+        break;
       case 'tool':
-        // `validateRequest` refuses tool messages until the engine does tool calls (issue 11 item 4).
-        throw new Error('tool messages are not supported by the built-in engine yet');
+        // Its content went into the function call it answers.
+        break;
       default:
         return m.role satisfies never;
     }
-  });
+  }
+  return history;
+}
+
+function modelResponse(
+  m: ChatMessage,
+  text: string,
+  results: Map<string, string>,
+): ChatModelResponse['response'] {
+  const calls = m.toolCalls ?? [];
+  if (calls.length === 0) return [text];
+  const response: ChatModelResponse['response'] = [];
+  if (m.reasoning)
+    response.push({
+      type: 'segment',
+      segmentType: 'thought',
+      text: `\n${neutraliseControlTokens(m.reasoning)}`,
+      ended: true,
+    });
+  if (text !== '') response.push(text);
+  for (const call of calls) {
+    const item: ChatModelFunctionCall = {
+      type: 'functionCall',
+      name: call.name,
+      params: parseJsonOr(call.arguments, call.arguments),
+      result: neutraliseJson(parseJsonOr(results.get(call.id) ?? '', results.get(call.id) ?? '')),
+    };
+    response.push(item);
+  }
+  return response;
+}
+
+/** A tool result or arguments as JSON when they are JSON (rendered as such), else the text itself. */
+function parseJsonOr(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Tool output is untrusted text: its strings must not forge turn markers either. */
+function neutraliseJson(value: unknown): unknown {
+  if (typeof value === 'string') return neutraliseControlTokens(value);
+  if (Array.isArray(value)) return value.map(neutraliseJson);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, neutraliseJson(v)]));
+  return value;
 }
 
 /**

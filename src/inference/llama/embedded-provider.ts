@@ -142,6 +142,8 @@ class EmbeddedEngineClient implements EmbeddedProvider {
         // The same effort table and "answer now" as the engine's own listing.
         info.thinkingBudgets = await modelFileBudgets(id, path, this.config.thinkingBudgets);
         info.canEndThinking = true;
+        info.supportsTools = true;
+        info.supportsResponseFormat = true;
         return info;
       }),
     );

@@ -9,6 +9,7 @@ import { type ChatChunk, type ChatRequest, InferenceError } from '../types.ts';
 import { BatchStats } from './batch-stats.ts';
 import { generate, prepareRequest, validateRequest } from './generation.ts';
 import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
+import { patchJsonGrammar } from './json-grammar-patches.ts';
 import { ModelRegistry, type Slot } from './model-registry.ts';
 
 interface Running {
@@ -51,6 +52,7 @@ async function init(cfg: EngineConfig, models: Record<string, string>): Promise<
     send({ type: 'fatal', message: `llama.cpp could not start: ${toWire(err).message}` });
     process.exit(1);
   }
+  await patchJsonGrammar();
   registry = new ModelRegistry(llama, cfg, stats);
   for (const [id, path] of [...Object.entries(models), ...earlyModels]) registry.add(id, path);
   send({ type: 'ready' });

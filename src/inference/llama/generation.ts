@@ -5,9 +5,13 @@
  */
 import {
   type ChatHistoryItem,
+  type ChatModelFunctions,
+  type ChatModelResponse,
   LlamaChat,
   type LlamaChatResponseChunk,
+  type LlamaChatResponseFunctionCallParamsChunk,
   type LlamaModel,
+  LlamaText,
   TokenBias,
 } from 'node-llama-cpp';
 import {
@@ -28,6 +32,14 @@ import {
 } from './chat-wrapper.ts';
 import type { LoadedModel, Slot } from './model-registry.ts';
 import { commonPrefixLength } from './slot-scheduler.ts';
+import {
+  type AnswerPlan,
+  answerPlan,
+  chatFunctions,
+  responseFormatSchema,
+  ToolCallStreamer,
+  validateToolRequest,
+} from './tool-calling.ts';
 
 /** Room kept free for tokens node-llama-cpp injects itself (closing `</think>` when a budget runs out). */
 const INJECT_RESERVE = 8;
@@ -35,6 +47,9 @@ const INJECT_RESERVE = 8;
 export interface PreparedRequest {
   history: ChatHistoryItem[];
   wrapper: R1ChatWrapper;
+  /** The request's tools as node-llama-cpp functions, documented in the prompt; absent without tools. */
+  functions: ChatModelFunctions | undefined;
+  plan: AnswerPlan;
   promptTokens: number[];
   /** Cap on generated tokens: the request's, or what is left of the slot's context. */
   maxTokens: number;
@@ -50,14 +65,19 @@ export function validateRequest(req: ChatRequest): void {
   for (const [i, m] of req.messages.entries()) {
     if (m === null || typeof m !== 'object' || typeof m.content !== 'string')
       bad(`messages[${i}].content must be a string`);
-    if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant') {
-      bad(`messages[${i}].role must be system, user or assistant`);
+    if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant' && m.role !== 'tool') {
+      bad(`messages[${i}].role must be system, user, assistant or tool`);
     }
   }
   if (req.messages.some((m) => m.reasoning !== undefined && typeof m.reasoning !== 'string'))
     bad('messages[].reasoning must be a string');
-  if (req.messages.every((m) => m.content.trim() === '' && (m.reasoning ?? '').trim() === ''))
+  if (
+    req.messages.every(
+      (m) => m.content.trim() === '' && (m.reasoning ?? '').trim() === '' && (m.toolCalls?.length ?? 0) === 0,
+    )
+  )
     bad('the prompt is empty: every message has empty content');
+  validateToolRequest(req);
   if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens > 0)) {
     bad(`maxTokens must be a positive integer (got ${req.maxTokens})`);
   }
@@ -81,6 +101,7 @@ const wrappers: Record<ThinkingMode, R1ChatWrapper> = {
   on: new R1ChatWrapper('on'),
   off: new R1ChatWrapper('off'),
   continue: new R1ChatWrapper('continue'),
+  call: new R1ChatWrapper('call'),
 };
 
 /** Tokenizes the prompt and checks it fits. Throws `InferenceError('context_overflow')`. */
@@ -106,7 +127,8 @@ export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedR
     answerBegun && last
       ? [...toChatHistory(earlier), continuationTurn(last)]
       : withOpenModelTurn(toChatHistory(earlier));
-  const promptTokens = wrapper.promptTokens(history, loaded.model.tokenizer);
+  const functions = chatFunctions(req);
+  const promptTokens = wrapper.promptTokens(history, loaded.model.tokenizer, functions);
   // node-llama-cpp keeps one cell of a sequence free.
   const room = loaded.contextSize - 1 - INJECT_RESERVE - promptTokens.length;
   if (room < 1) {
@@ -118,6 +140,8 @@ export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedR
   return {
     history,
     wrapper,
+    functions,
+    plan: answerPlan(req),
     promptTokens,
     maxTokens: Math.min(req.maxTokens ?? room, room),
     thoughtBudget: mode === 'off' ? undefined : budget,
@@ -136,24 +160,44 @@ export interface GenerationOptions {
   ignoreEos: boolean;
 }
 
-/** Streams one completion; always ends with `usage` and `done` (errors become `done: error`). */
+/**
+ * Streams one completion; always ends with `usage` and `done` (errors become `done: error`).
+ *
+ * Free answers are one pass. A forced tool call or a `responseFormat` takes two: the first reasons
+ * (and may call a tool on its own) and is stopped where the answer would begin; the second continues
+ * the same model turn, on the same slot (its KV already holds the prompt and the reasoning), under the
+ * constraint: a tool call opened in the prompt, or the format's grammar.
+ */
 export async function generate(o: GenerationOptions): Promise<void> {
   const { slot, loaded, req, prepared, signal, emit } = o;
   const cachedPromptTokens = Math.min(
     commonPrefixLength(slot.sequence.contextTokens, prepared.promptTokens),
     prepared.promptTokens.length - 1,
   );
-  let completionTokens = 0;
-  let reasoningTokens = 0;
+  const counts = { completionTokens: 0, reasoningTokens: 0 };
   const thinkingOff = prepared.wrapper.thinking === 'off';
+  const constrained = prepared.plan !== 'free';
+  // Where the answer must be constrained, the first pass ends at its first answer token (dropped, and
+  // written again under the constraint by the second pass).
+  const firstPass = new AbortController();
+  const stopFirstPass = () => firstPass.abort();
+  signal.addEventListener('abort', stopFirstPass, { once: true });
+  let reasoning = '';
+  let answerReached = false;
   const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
-    completionTokens += chunk.tokens.length;
+    counts.completionTokens += chunk.tokens.length;
     if (chunk.type === 'segment' && chunk.segmentType === 'thought') {
-      reasoningTokens += chunk.tokens.length;
+      counts.reasoningTokens += chunk.tokens.length;
+      reasoning += chunk.text;
       // With thinking off the model could still open `<think>` on its own; its reasoning is not shown.
       if (!thinkingOff && chunk.text !== '')
         emit({ type: 'reasoning', text: chunk.text, tokens: chunk.tokens.length });
     } else if (chunk.text !== '') {
+      if (constrained) {
+        answerReached = true;
+        firstPass.abort();
+        return;
+      }
       emit({ type: 'text', text: chunk.text });
     }
   };
@@ -169,26 +213,73 @@ export async function generate(o: GenerationOptions): Promise<void> {
   // Asked before the slot was free: still open the block (one token) so the answer follows a closed one.
   if (o.endThinking?.aborted) budgets.thoughtTokens = Math.min(budgets.thoughtTokens, 1);
   else o.endThinking?.addEventListener('abort', endThinking, { once: true });
-  const chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: prepared.wrapper });
+  const calls = new ToolCallStreamer(emit);
+  const common = {
+    signal: firstPass.signal,
+    stopOnAbortSignal: true,
+    temperature: req.temperature ?? DEFAULT_TEMPERATURE,
+    topP: req.topP ?? DEFAULT_TOP_P,
+    seed: req.seed,
+    customStopTriggers: req.stop,
+    tokenBias: o.ignoreEos ? endOfGenerationBias(loaded.model) : undefined,
+  };
   let finishReason: FinishReason = 'stop';
   let error: string | undefined;
+  let chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: prepared.wrapper });
   loaded.lockstep.join(slot.member);
   try {
-    const res = await chat.generateResponse(prepared.history, {
+    let res = await chat.generateResponse(prepared.history, {
+      ...common,
       onResponseChunk,
-      signal,
-      stopOnAbortSignal: true,
       maxTokens: prepared.maxTokens,
-      temperature: req.temperature ?? DEFAULT_TEMPERATURE,
-      topP: req.topP ?? DEFAULT_TOP_P,
-      seed: req.seed,
-      customStopTriggers: req.stop,
       budgets,
-      tokenBias: o.ignoreEos ? endOfGenerationBias(loaded.model) : undefined,
+      ...(prepared.functions
+        ? {
+            functions: prepared.functions,
+            documentFunctionParams: true,
+            onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) => calls.push(c),
+          }
+        : {}),
     });
+    if (answerReached && !signal.aborted && prepared.plan !== 'free') {
+      chat.dispose({ disposeSequence: false });
+      const second = secondPass(prepared, reasoning);
+      chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: second.wrapper });
+      const grammar =
+        prepared.plan === 'format' && req.responseFormat
+          ? await loaded.model.llama.createGrammarForJsonSchema(
+              // The schema is only known at run time; the generic parameter types a literal schema.
+              responseFormatSchema(req.responseFormat) as { type: 'object' },
+            )
+          : undefined;
+      res = await chat.generateResponse(second.history, {
+        ...common,
+        signal,
+        onResponseChunk: (chunk) => {
+          counts.completionTokens += chunk.tokens.length;
+          if (chunk.text !== '' && chunk.type !== 'segment') emit({ type: 'text', text: chunk.text });
+        },
+        maxTokens: Math.max(1, prepared.maxTokens - counts.completionTokens),
+        ...(grammar
+          ? { grammar }
+          : {
+              functions: prepared.functions,
+              documentFunctionParams: true,
+              onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) => calls.push(c),
+            }),
+      });
+    }
+    for (const [i, call] of (res.functionCalls ?? []).entries()) {
+      calls.ensure(i, call.functionName, call.params);
+      // Call tokens do not pass through `onResponseChunk`: count them from the call's text.
+      counts.completionTokens += LlamaText.fromJSON(call.raw).tokenize(loaded.model.tokenizer).length;
+    }
     const reason = res.metadata.stopReason;
-    if (signal.aborted || reason === 'abort') finishReason = 'cancelled';
-    else if (reason === 'maxTokens') finishReason = 'length';
+    if (signal.aborted) finishReason = 'cancelled';
+    else if (calls.count > 0) finishReason = 'tool_calls';
+    else if (reason === 'abort') finishReason = 'cancelled';
+    else if (reason === 'maxTokens' || (answerReached === false && constrained && reason !== 'eogToken'))
+      finishReason = 'length';
   } catch (err) {
     if (signal.aborted) finishReason = 'cancelled';
     else {
@@ -196,6 +287,7 @@ export async function generate(o: GenerationOptions): Promise<void> {
       error = `generation failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   } finally {
+    signal.removeEventListener('abort', stopFirstPass);
     o.endThinking?.removeEventListener('abort', endThinking);
     loaded.lockstep.leave(slot.member);
     chat.dispose({ disposeSequence: false });
@@ -204,10 +296,40 @@ export async function generate(o: GenerationOptions): Promise<void> {
     type: 'usage',
     promptTokens: prepared.promptTokens.length,
     cachedPromptTokens: Math.max(0, cachedPromptTokens),
-    completionTokens,
-    reasoningTokens,
+    completionTokens: counts.completionTokens,
+    reasoningTokens: counts.reasoningTokens,
   });
   emit(error === undefined ? { type: 'done', finishReason } : { type: 'done', finishReason, error });
+}
+
+/**
+ * The second pass of a constrained answer: the same model turn, its reasoning now closed, ending where
+ * the answer begins (`continue`), or inside an opened tool call (`call`).
+ */
+function secondPass(
+  prepared: PreparedRequest,
+  reasoning: string,
+): { history: ChatHistoryItem[]; wrapper: R1ChatWrapper } {
+  const history = [...prepared.history];
+  const last = history.at(-1);
+  const earlier: ChatModelResponse['response'] = last?.type === 'model' ? last.response : [];
+  const mode = prepared.wrapper.thinking;
+  // A turn being continued already holds its closed thought; otherwise close the one just generated (or
+  // the empty one thinking-off renders) and start the answer after R1's blank line.
+  const opened: ChatModelResponse['response'] =
+    mode === 'continue'
+      ? []
+      : [
+          {
+            type: 'segment',
+            segmentType: 'thought',
+            text: mode === 'off' ? '\n\n' : `\n${reasoning}`,
+            ended: true,
+          },
+          '\n\n',
+        ];
+  history[history.length - 1] = { type: 'model', response: [...earlier, ...opened] };
+  return { history, wrapper: new R1ChatWrapper(prepared.plan === 'call' ? 'call' : 'continue') };
 }
 
 /** Bans every end-of-generation token so random-weight test models run until `maxTokens`. */

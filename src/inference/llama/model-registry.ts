@@ -79,6 +79,8 @@ export class ModelRegistry {
         contextSize: this.config.contextSize,
         thinkingBudgets: await this.thinkingBudgets(id, e.path),
         canEndThinking: true,
+        supportsTools: true,
+        supportsResponseFormat: true,
       };
       if (e.state === 'loading') info.state = 'loading';
       else if (e.state === 'idle') {
