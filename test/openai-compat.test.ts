@@ -179,12 +179,8 @@ describe('OpenAI compatibility (/v1)', () => {
 
   test('parameters Ponder does not implement are a 400 naming them, never ignored', async () => {
     const base = { model: 'tiny', messages: [{ role: 'user' as const, content: 'hi' }] };
-    const tools = [
-      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
-    ];
     const cases: Array<[string, object]> = [
-      ['tools', { tools }],
-      ['response_format', { response_format: { type: 'json_object' } }],
+      ['functions', { functions: [{ name: 'get_weather', parameters: { type: 'object' } }] }],
       ['logprobs', { logprobs: true }],
       ['frequency_penalty', { frequency_penalty: 1 }],
       ['made_up', { made_up: true }],

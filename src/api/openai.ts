@@ -17,11 +17,59 @@ export const openAiMessageSchema = z.looseObject({
   /** Reasoning sent back by clients (vLLM / Ollama style); accepted and stripped. */
   reasoning: z.string().nullish(),
   name: z.string().optional(),
+  /** Assistant turns: the calls the model made (sent back with their results in `tool` messages). */
+  tool_calls: z
+    .array(
+      z.looseObject({
+        id: z.string().min(1).max(256),
+        type: z.literal('function'),
+        function: z.looseObject({ name: z.string().min(1).max(64), arguments: z.string().max(1_000_000) }),
+      }),
+    )
+    .max(128)
+    .nullish(),
+  /** `tool` messages: the call this result answers. */
+  tool_call_id: z.string().min(1).max(256).optional(),
   /** DeepSeek's prefix completion: continue this (last, assistant) message. */
   prefix: z.boolean().optional(),
 });
 
 const effort = z.enum(['none', 'minimal', 'low', 'medium', 'high']);
+
+/** A JSON Schema object; its content is checked where it is compiled (the engine, or the upstream). */
+const jsonSchema = z.record(z.string(), z.unknown());
+
+export const openAiToolSchema = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().min(1).max(64),
+    description: z.string().max(100_000).nullish(),
+    parameters: jsonSchema.nullish(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({
+    type: z.literal('function'),
+    function: z.looseObject({ name: z.string().min(1).max(64) }),
+  }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().min(1).max(64),
+      description: z.string().max(100_000).nullish(),
+      schema: jsonSchema.nullish(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
 
 export const chatCompletionRequestSchema = z.looseObject({
   model: z.string().min(1).max(256),
@@ -51,6 +99,10 @@ export const chatCompletionRequestSchema = z.looseObject({
   chat_template_kwargs: z
     .strictObject({ enable_thinking: z.boolean().optional(), thinking: z.boolean().optional() })
     .nullish(),
+  tools: z.array(openAiToolSchema).max(128).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: responseFormat.nullish(),
   /** vLLM's prefix completion of the last (assistant) message. */
   continue_final_message: z.boolean().nullish(),
   add_generation_prompt: z.boolean().nullish(),

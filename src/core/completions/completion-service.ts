@@ -11,6 +11,8 @@ import {
   effortToBudget,
   InferenceError,
   type ModelInfo,
+  wantsResponseFormat,
+  wantsTools,
 } from '../../inference/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
@@ -116,6 +118,10 @@ export class CompletionService {
         `max_tokens ${req.maxTokens} is larger than the model's context of ${model.contextSize} tokens.`,
       );
     }
+    if (wantsTools(req) && !model.supportsTools)
+      throw new InferenceError('invalid_request', `Model "${model.id}" does not support tool calling.`);
+    if (wantsResponseFormat(req) && !model.supportsResponseFormat)
+      throw new InferenceError('invalid_request', `Model "${model.id}" does not support response_format.`);
     const request: ChatRequest = {
       ...req,
       model: model.id,

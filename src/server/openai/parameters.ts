@@ -1,7 +1,7 @@
 /**
  * The `/v1/chat/completions` parameters Ponder implements, and the ones it does not: those answer 400
  * naming the parameter, unless they carry the value that means "off" (what clients send by default),
- * so a client never believes it got tool calls, logprobs or a JSON object it did not get.
+ * so a client never believes it got logprobs or penalties it did not get.
  */
 import { HttpError } from '../errors.ts';
 
@@ -31,6 +31,10 @@ const IMPLEMENTED = new Set([
   'chat_template_kwargs',
   'continue_final_message',
   'add_generation_prompt',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
   // Identifies the end user for abuse monitoring; it changes no output.
   'user',
 ]);
@@ -46,20 +50,10 @@ const UNSUPPORTED: Record<
   string,
   { off: (v: unknown, body: Record<string, unknown>) => boolean; what: string }
 > = {
-  tools: { off: isEmpty, what: 'Tool calling is not supported yet' },
-  tool_choice: {
-    off: (v, body) => isEmpty(v) || v === 'none' || (v === 'auto' && isEmpty(body.tools)),
-    what: 'Tool calling is not supported yet',
-  },
-  parallel_tool_calls: {
-    off: (v, body) => isEmpty(v) || isEmpty(body.tools),
-    what: 'Tool calling is not supported yet',
-  },
-  functions: { off: isEmpty, what: 'Function calling is not supported yet' },
-  function_call: { off: (v) => isEmpty(v) || v === 'none', what: 'Function calling is not supported yet' },
-  response_format: {
-    off: (v) => isEmpty(v) || (v as { type?: unknown }).type === 'text',
-    what: 'Structured output (response_format) is not supported yet',
+  functions: { off: isEmpty, what: 'The deprecated functions parameter is not supported: use tools' },
+  function_call: {
+    off: (v) => isEmpty(v) || v === 'none',
+    what: 'The deprecated function_call parameter is not supported: use tool_choice',
   },
   logprobs: { off: (v) => isEmpty(v) || v === false, what: 'Log probabilities are not supported' },
   top_logprobs: { off: (v) => isEmpty(v) || v === 0, what: 'Log probabilities are not supported' },

@@ -20,13 +20,8 @@ function paramOf(body: unknown): string | null | undefined {
 
 test('every unimplemented parameter with a real value is a 400 naming it', () => {
   const cases: Array<[string, unknown]> = [
-    ['tools', [tool]],
-    ['tool_choice', 'required'],
-    ['tool_choice', { type: 'function', function: { name: 'get_weather' } }],
     ['functions', [tool.function]],
     ['function_call', 'auto'],
-    ['response_format', { type: 'json_object' }],
-    ['response_format', { type: 'json_schema', json_schema: { name: 'x', schema: {} } }],
     ['logprobs', true],
     ['top_logprobs', 3],
     ['logit_bias', { '42': 10 }],
@@ -45,7 +40,6 @@ test('every unimplemented parameter with a real value is a 400 naming it', () =>
   for (const [key, value] of cases) {
     assert.equal(paramOf({ ...base, [key]: value }), key, `${key}: ${JSON.stringify(value)}`);
   }
-  assert.equal(paramOf({ ...base, tools: [tool], parallel_tool_calls: false }), 'tools');
   assert.equal(paramOf({ ...base, n: 2 }), 'n');
 });
 
@@ -71,23 +65,69 @@ test('the values clients send by default are accepted: they change nothing', () 
   assert.equal(paramOf({ ...base, tool_choice: 'auto' }), undefined);
 });
 
-test('message fields: tool calls and tool results are refused by name; echoed empty fields are fine', () => {
-  const withCalls = {
-    ...base,
-    messages: [
-      { role: 'user', content: 'weather?' },
-      {
-        role: 'assistant',
-        content: null,
-        tool_calls: [{ id: 'c1', type: 'function', function: tool.function }],
-      },
-      { role: 'user', content: 'and?' },
-    ],
-  };
-  assert.equal(paramOf(withCalls), 'messages[1].tool_calls');
+test('tools, tool_choice, parallel_tool_calls and response_format are read into the request', () => {
+  const request = (extra: object) => parseCompletionBody({ ...base, ...extra }).request;
+  const withTools = request({
+    tools: [{ type: 'function', function: { ...tool.function, description: 'Weather', strict: true } }],
+    tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    parallel_tool_calls: false,
+  });
+  assert.deepEqual(withTools.tools, [
+    { name: 'get_weather', description: 'Weather', parameters: { type: 'object' }, strict: true },
+  ]);
+  assert.deepEqual(withTools.toolChoice, { name: 'get_weather' });
+  assert.equal(withTools.parallelToolCalls, false);
+  assert.equal(request({ tools: [tool], tool_choice: 'required' }).toolChoice, 'required');
+  assert.deepEqual(request({ response_format: { type: 'json_object' } }).responseFormat, {
+    type: 'json_object',
+  });
+  const schema = { type: 'object', properties: { a: { type: 'string' } } };
+  assert.deepEqual(
+    request({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } })
+      .responseFormat,
+    { type: 'json_schema', name: 'x', schema, strict: true },
+  );
+  // Wrong shapes and names that point nowhere are refused by name.
   assert.equal(
-    paramOf({ ...base, messages: [{ role: 'tool', content: '{}', tool_call_id: 'c1' }] }),
-    'messages[0].role',
+    paramOf({ ...base, tools: [tool], tool_choice: { type: 'function', function: { name: 'x' } } }),
+    'tool_choice',
+  );
+  assert.equal(paramOf({ ...base, tool_choice: 'required' }), 'tool_choice');
+  assert.equal(paramOf({ ...base, tools: [{ type: 'web', name: 'x' }] }), 'tools[0].type');
+  assert.equal(paramOf({ ...base, response_format: { type: 'yaml' } }), 'response_format.type');
+  assert.equal(paramOf({ ...base, response_format: { type: 'json_schema' } }), 'response_format.json_schema');
+});
+
+test('message fields: tool calls and tool results are read; misplaced ones are refused by name', () => {
+  const messages = [
+    { role: 'user', content: 'weather?' },
+    {
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'Look it up.',
+      tool_calls: [
+        { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' } },
+      ],
+    },
+    { role: 'tool', content: '{"temp":12}', tool_call_id: 'c1' },
+  ];
+  assert.deepEqual(parseCompletionBody({ ...base, messages, tools: [tool] }).request.messages.slice(1), [
+    {
+      role: 'assistant',
+      content: '',
+      reasoning: 'Look it up.',
+      toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Lyon"}' }],
+    },
+    { role: 'tool', content: '{"temp":12}', toolCallId: 'c1' },
+  ]);
+  assert.equal(paramOf({ ...base, messages: [{ role: 'tool', content: '{}' }] }), 'messages[0].tool_call_id');
+  assert.equal(
+    paramOf({ ...base, messages: [{ role: 'user', content: 'x', tool_call_id: 'c1' }] }),
+    'messages[0].tool_call_id',
+  );
+  assert.equal(
+    paramOf({ ...base, messages: [{ role: 'user', content: 'x', tool_calls: messages[1]?.tool_calls }] }),
+    'messages[0].tool_calls',
   );
   const echoed = {
     ...base,

@@ -40,21 +40,38 @@ export function parseCompletionBody(body: unknown): ParsedCompletion {
   if (b.top_p != null) request.topP = b.top_p;
   if (b.seed != null) request.seed = b.seed;
   if (b.stop != null) request.stop = typeof b.stop === 'string' ? [b.stop] : b.stop;
+  Object.assign(request, toolOptions(b));
   return { request, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true };
 }
 
 /** Message fields Ponder reads; `name` only labels a participant, so it changes nothing; `prefix`: see `continuation`. */
-const MESSAGE_FIELDS = new Set(['role', 'content', 'reasoning_content', 'reasoning', 'name', 'prefix']);
+const MESSAGE_FIELDS = new Set([
+  'role',
+  'content',
+  'reasoning_content',
+  'reasoning',
+  'name',
+  'prefix',
+  'tool_calls',
+  'tool_call_id',
+]);
 
 function toMessages(b: ChatCompletionRequest): ChatMessage[] {
   return b.messages.map((m, i): ChatMessage => {
-    if (m.role === 'tool') throw invalid('Tool messages are not supported yet.', `messages[${i}].role`);
     for (const [key, value] of Object.entries(m)) {
-      // `refusal: null` and `tool_calls: []` are what some clients echo back from an earlier answer.
+      // `refusal: null` and `annotations: []` are what some clients echo back from an earlier answer.
       if (MESSAGE_FIELDS.has(key) || isEmpty(value)) continue;
-      const what = key === 'tool_calls' ? 'Tool calls are not supported yet' : `'${key}' is not supported`;
-      throw invalid(`${what} (messages[${i}].${key}).`, `messages[${i}].${key}`);
+      throw invalid(`'${key}' is not supported (messages[${i}].${key}).`, `messages[${i}].${key}`);
     }
+    if (m.tool_call_id !== undefined && m.role !== 'tool')
+      throw invalid('tool_call_id belongs on role tool messages.', `messages[${i}].tool_call_id`);
+    if (!isEmpty(m.tool_calls) && m.role !== 'assistant')
+      throw invalid('tool_calls belong on assistant messages.', `messages[${i}].tool_calls`);
+    if (m.role === 'tool' && m.tool_call_id === undefined)
+      throw invalid(
+        'A tool message needs the tool_call_id of the call it answers.',
+        `messages[${i}].tool_call_id`,
+      );
     let content = '';
     if (typeof m.content === 'string') content = m.content;
     else if (Array.isArray(m.content)) {
@@ -77,9 +94,55 @@ function toMessages(b: ChatCompletionRequest): ChatMessage[] {
     // continued: cut off while thinking, it goes on thinking from there.
     const role = m.role === 'developer' ? 'system' : m.role;
     const reasoning = m.reasoning_content ?? m.reasoning;
+    if (role === 'tool') return { role, content, toolCallId: m.tool_call_id as string };
+    const toolCalls = (m.tool_calls ?? []).map((c) => ({
+      id: c.id,
+      name: c.function.name,
+      arguments: c.function.arguments,
+    }));
+    // A turn that called tools keeps its reasoning, as DeepSeek's API wants it sent back (design §11).
+    if (toolCalls.length > 0)
+      return reasoning ? { role, content, reasoning, toolCalls } : { role, content, toolCalls };
     if (role === 'assistant' && i === b.messages.length - 1 && reasoning) return { role, content, reasoning };
     return { role, content };
   });
+}
+
+/** `tools`, `tool_choice`, `parallel_tool_calls` and `response_format` in Ponder's terms. */
+function toolOptions(b: ChatCompletionRequest): Partial<ChatRequest> {
+  const out: Partial<ChatRequest> = {};
+  if (b.tools && b.tools.length > 0) {
+    out.tools = b.tools.map((t) => ({
+      name: t.function.name,
+      ...(t.function.description ? { description: t.function.description } : {}),
+      ...(t.function.parameters ? { parameters: t.function.parameters } : {}),
+      ...(t.function.strict != null ? { strict: t.function.strict } : {}),
+    }));
+  }
+  const choice = b.tool_choice;
+  if (choice != null) {
+    const named = typeof choice === 'object' ? choice.function.name : undefined;
+    if (named !== undefined && !out.tools?.some((t) => t.name === named))
+      throw invalid(`tool_choice names '${named}', which is not among tools.`, 'tool_choice');
+    if (choice === 'required' && !out.tools)
+      throw invalid('tool_choice required needs tools.', 'tool_choice');
+    out.toolChoice = named !== undefined ? { name: named } : (choice as 'none' | 'auto' | 'required');
+  }
+  if (b.parallel_tool_calls != null) out.parallelToolCalls = b.parallel_tool_calls;
+  const format = b.response_format;
+  if (format?.type === 'json_object') out.responseFormat = { type: 'json_object' };
+  else if (format?.type === 'json_schema') {
+    const { name, schema, strict, description } = format.json_schema;
+    out.responseFormat = {
+      type: 'json_schema',
+      name,
+      // OpenAI treats a missing schema as "any JSON object".
+      schema: schema ?? { type: 'object' },
+      ...(strict != null ? { strict } : {}),
+      ...(description ? { description } : {}),
+    };
+  }
+  return out;
 }
 
 /**

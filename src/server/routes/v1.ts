@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CompletionService } from '../../core/completions/completion-service.ts';
-import type { ChatChunk, FinishReason, ToolCall, UsageChunk } from '../../inference/types.ts';
+import type { ChatChunk, FinishReason, ModelInfo, ToolCall, UsageChunk } from '../../inference/types.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, toHttpError } from '../errors.ts';
@@ -49,14 +49,33 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
     }
   });
 
+  const modelObject = (m: ModelInfo) => ({
+    id: m.id,
+    object: 'model',
+    created: Math.floor(ctx.startedAt.getTime() / 1000),
+    owned_by: m.provider,
+    state: m.state,
+    ...(m.contextSize !== undefined ? { context_length: m.contextSize } : {}),
+    supports_tools: m.supportsTools === true,
+    supports_response_format: m.supportsResponseFormat === true,
+  });
+
   app.get('/v1/models', async (request) => {
     requireUser(request);
     const { models } = await gateway.listModels();
-    const created = Math.floor(ctx.startedAt.getTime() / 1000);
-    return {
-      object: 'list',
-      data: models.map((m) => ({ id: m.id, object: 'model', created, owned_by: m.provider, state: m.state })),
-    };
+    return { object: 'list', data: models.map(modelObject) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/models/:id', async (request) => {
+    requireUser(request);
+    const { models } = await gateway.listModels();
+    const model = models.find((m) => m.id === request.params.id);
+    if (!model) {
+      throw new HttpError(404, 'model_not_found', `The model '${request.params.id}' does not exist.`, {
+        details: { param: 'model' },
+      });
+    }
+    return modelObject(model);
   });
 
   app.post('/v1/chat/completions', async (request, reply) => {
