@@ -38,18 +38,23 @@ export const exportQuerySchema = z.object({
   format: z.enum(['json', 'markdown']).default('json'),
 });
 
+/** Names of Ponder's own tools (`GET /api/tools`) the model may call in this turn; none by default. */
+const toolNamesSchema = z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(64);
+
 export const sendMessageBodySchema = z.strictObject({
   content: z.string().min(1).max(MAX_MESSAGE_CHARS),
   /** The message to answer after; `null` starts a new root (editing a first message). Default: the latest message. */
   parentId: id.nullable().optional(),
   model: z.string().min(1).max(200).optional(),
   thinking: thinkingSchema.optional(),
+  tools: toolNamesSchema.optional(),
 });
 
 export const regenerateBodySchema = z
   .strictObject({
     model: z.string().min(1).max(200).optional(),
     thinking: thinkingSchema.optional(),
+    tools: toolNamesSchema.optional(),
   })
   .optional();
 
@@ -83,12 +88,55 @@ export interface MessageUsage {
   reasoningTokens: number;
 }
 
+/**
+ * One tool call of an answer and its result: the timeline of a turn is its reasoning split at each
+ * call's `reasoningOffset`, with the calls in between.
+ */
+export interface ToolStep {
+  /** The call's id (`call_…`). */
+  id: string;
+  name: string;
+  /** JSON text, as the model wrote it. */
+  arguments: string;
+  /** Length of the answer's reasoning when the call was made: where the call sits in the timeline. */
+  reasoningOffset: number;
+  /** Milliseconds from the generation's start to the call. */
+  at: number;
+  /** Absent while the tool runs (or when the answer was cut before it ended). */
+  result?: ToolStepResult;
+}
+
+export interface ToolStepResult {
+  /** What the tool returned (the model saw the same), capped in size. */
+  content: string;
+  /** The tool failed, timed out or refused its arguments; `content` says why. */
+  isError: boolean;
+  /** How long the tool ran. */
+  ms: number;
+}
+
+/** A tool the web app can offer (`GET /api/tools`). */
+export interface ToolInfo {
+  name: string;
+  /** A human label. */
+  title: string;
+  description: string;
+  /** It only reads; tools that change things ask the user first (issue 12). */
+  readOnly: boolean;
+}
+
+export interface ToolsResponse {
+  tools: ToolInfo[];
+}
+
 export interface Message {
   id: string;
   parentId: string | null;
   role: MessageRole;
   content: string;
   reasoning: string;
+  /** The tool calls made while answering, in order (assistant messages; absent when none). */
+  toolSteps?: ToolStep[];
   status: MessageStatus;
   model: string | null;
   createdAt: string;
@@ -158,6 +206,10 @@ export interface GenerationEventDataMap {
   /** `tokens`: reasoning tokens of this answer so far, where the model server reports them. */
   reasoning: { text: string; tokens?: number };
   text: { text: string };
+  /** A tool call the model made (complete: name and arguments), about to run. */
+  tool_call: Omit<ToolStep, 'result'>;
+  /** The result of the call `id`. */
+  tool_result: ToolStepResult & { id: string };
   usage: MessageUsage;
   done: { finishReason: FinishReasonBody; error?: string };
 }
@@ -186,6 +238,8 @@ export interface ModelListEntry {
   state: 'ready' | 'loading' | 'downloading' | 'unavailable';
   downloadProgress?: number;
   detail?: string;
+  /** The model can call tools (the composer's Tools menu applies to it). */
+  supportsTools?: boolean;
 }
 
 export interface ModelsResponse {

@@ -77,6 +77,9 @@ export class ChatPrinter {
         if (why) this.status(why);
         break;
       }
+      case 'tool_result':
+        // The terminal chat offers no tools of Ponder's, so no turn of it runs one.
+        break;
       default:
         chunk satisfies never;
     }

@@ -127,6 +127,11 @@ export type ChatChunk =
    * reasoning, and a turn with calls ends `tool_calls`.
    */
   | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string }
+  /**
+   * The result of a call Ponder ran itself (its own tools; a turn pipeline produces these, providers
+   * never do): the turn then goes on with the model reading it.
+   */
+  | { type: 'tool_result'; id: string; name: string; content: string; isError: boolean; ms: number }
   | UsageChunk
   | {
       type: 'done';

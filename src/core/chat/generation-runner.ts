@@ -154,6 +154,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
           await onUsage(chunk);
           break;
         case 'tool_call':
+        case 'tool_result':
           // No tools are sent with web turns, so no provider should call one; `done` then reports it.
           break;
         case 'done':

@@ -14,6 +14,7 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       models: models.map((m) => {
         const entry: ModelListEntry = { id: m.id, provider: m.provider, state: m.state };
         if (m.downloadProgress !== undefined) entry.downloadProgress = m.downloadProgress;
+        if (m.supportsTools) entry.supportsTools = true;
         // Providers' details name file paths and upstream addresses: admins only (the admin pages have more).
         if (m.detail !== undefined) entry.detail = user.isAdmin ? m.detail : userDetail(m.state);
         return entry;

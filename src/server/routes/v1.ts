@@ -187,6 +187,9 @@ async function stream(
             if (includeUsage) await data(encoder.usage(usage));
           }
           break;
+        case 'tool_result':
+          // /v1 tools are the client's: it runs them, so no result comes from Ponder.
+          break;
         default:
           c satisfies never;
       }

@@ -44,7 +44,7 @@ export function applyEvents(
   timing: StreamTiming,
   now: number,
 ): Message {
-  let { content, reasoning, status, usage, error, reasoningMs, finishReason } = msg;
+  let { content, reasoning, status, usage, error, reasoningMs, finishReason, toolSteps } = msg;
   for (const ev of events) {
     switch (ev.type) {
       case 'reasoning':
@@ -71,6 +71,14 @@ export function applyEvents(
           reasoningMs = now - timing.reasoningStartedAt;
         }
         break;
+      case 'tool_call':
+        toolSteps = [...(toolSteps ?? []).filter((s) => s.id !== ev.data.id), { ...ev.data }];
+        break;
+      case 'tool_result': {
+        const { id, ...result } = ev.data;
+        toolSteps = (toolSteps ?? []).map((s) => (s.id === id ? { ...s, result } : s));
+        break;
+      }
       case 'meta':
       case 'queued':
         break;
@@ -78,5 +86,15 @@ export function applyEvents(
         ev satisfies never;
     }
   }
-  return { ...msg, content, reasoning, status, usage, error, reasoningMs, finishReason };
+  return {
+    ...msg,
+    content,
+    reasoning,
+    status,
+    usage,
+    error,
+    reasoningMs,
+    finishReason,
+    ...(toolSteps ? { toolSteps } : {}),
+  };
 }
