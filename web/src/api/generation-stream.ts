@@ -7,7 +7,16 @@ export type GenerationEvent = {
   [K in GenerationEventType]: { id: number; type: K; data: GenerationEventDataMap[K] };
 }[GenerationEventType];
 
-const KNOWN = new Set<string>(['meta', 'queued', 'reasoning', 'text', 'usage', 'done']);
+const KNOWN = new Set<string>([
+  'meta',
+  'queued',
+  'reasoning',
+  'text',
+  'tool_call',
+  'tool_result',
+  'usage',
+  'done',
+]);
 
 function toEvent(id: string, event: string, data: string): GenerationEvent | undefined {
   if (!KNOWN.has(event)) return undefined;
@@ -31,6 +40,8 @@ export interface SendOptions {
   parentId?: string | null;
   model?: string;
   thinking?: ThinkingOption;
+  /** Names of Ponder's tools (`GET /api/tools`) the model may call in this turn; none when absent. */
+  tools?: string[];
 }
 
 const SSE_HEADERS = { accept: 'text/event-stream' };
@@ -54,7 +65,7 @@ export async function sendMessage(
 export function regenerate(
   conversationId: string,
   messageId: string,
-  body: { model?: string; thinking?: ThinkingOption },
+  body: { model?: string; thinking?: ThinkingOption; tools?: string[] },
   signal: AbortSignal,
 ): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
   return messageAction(conversationId, messageId, 'regenerate', body, signal);

@@ -22,6 +22,10 @@ export type {
   ModelsResponse,
   SearchResponse,
   SearchResult,
+  ToolInfo,
+  ToolStep,
+  ToolStepResult,
+  ToolsResponse,
 } from '../../../src/api/conversations.ts';
 export type { ApiErrorBody } from '../../../src/api/errors.ts';
 

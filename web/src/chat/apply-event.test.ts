@@ -58,3 +58,61 @@ test('a cut-off answer keeps its finish reason; thinking tokens come from the se
     ]),
   ).toBe(4);
 });
+
+const call = {
+  id: 'call_1',
+  name: 'current_time',
+  arguments: '{"tz":"UTC"}',
+  reasoningOffset: 5,
+  at: 900,
+} as const;
+
+test('tool_call then tool_result: the step gets its result attached', () => {
+  let m = applyEvents(
+    base,
+    [
+      { id: 2, type: 'reasoning', data: { text: 'Time?' } },
+      { id: 3, type: 'tool_call', data: call },
+    ],
+    {},
+    0,
+  );
+  expect(m.toolSteps).toEqual([call]);
+  m = applyEvents(
+    m,
+    [{ id: 4, type: 'tool_result', data: { id: 'call_1', content: '10:00', isError: false, ms: 3 } }],
+    {},
+    0,
+  );
+  expect(m.toolSteps).toEqual([{ ...call, result: { content: '10:00', isError: false, ms: 3 } }]);
+  // A result for a call never seen is dropped, not invented.
+  const orphan = applyEvents(
+    base,
+    [{ id: 2, type: 'tool_result', data: { id: 'x', content: '', isError: true, ms: 1 } }],
+    {},
+    0,
+  );
+  expect(orphan.toolSteps).toEqual([]);
+});
+
+test('replaying the same tool events is idempotent: no duplicates, results and order kept', () => {
+  const second = { ...call, id: 'call_2', reasoningOffset: 9, at: 1500 };
+  const events = [
+    { id: 3, type: 'tool_call', data: call },
+    { id: 4, type: 'tool_result', data: { id: 'call_1', content: 'a', isError: false, ms: 3 } },
+    { id: 5, type: 'tool_call', data: second },
+    { id: 6, type: 'tool_result', data: { id: 'call_2', content: 'oops', isError: true, ms: 7 } },
+  ] as const;
+  const once = applyEvents(base, events, {}, 0);
+  const twice = applyEvents(once, events, {}, 0);
+  expect(twice.toolSteps).toEqual(once.toolSteps);
+  expect(once.toolSteps?.map((s) => [s.id, s.result?.content])).toEqual([
+    ['call_1', 'a'],
+    ['call_2', 'oops'],
+  ]);
+  // Only the calls replayed (a reattach that started over): each keeps its place and its result.
+  const calls = applyEvents(once, [events[0], events[2]], {}, 0);
+  expect(calls.toolSteps).toEqual(once.toolSteps);
+  // A message without tool events has no toolSteps field.
+  expect('toolSteps' in applyEvents(base, [{ id: 1, type: 'text', data: { text: 'x' } }], {}, 0)).toBe(false);
+});

@@ -71,9 +71,15 @@ export function applyEvents(
           reasoningMs = now - timing.reasoningStartedAt;
         }
         break;
-      case 'tool_call':
-        toolSteps = [...(toolSteps ?? []).filter((s) => s.id !== ev.data.id), { ...ev.data }];
+      case 'tool_call': {
+        // A replayed call (reattach) keeps its place and any result it already has.
+        const call = ev.data;
+        const known = toolSteps?.some((s) => s.id === call.id);
+        toolSteps = known
+          ? (toolSteps ?? []).map((s) => (s.id === call.id ? { ...s, ...call } : s))
+          : [...(toolSteps ?? []), { ...call }];
         break;
+      }
       case 'tool_result': {
         const { id, ...result } = ev.data;
         toolSteps = (toolSteps ?? []).map((s) => (s.id === id ? { ...s, result } : s));
