@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { en } from './en.ts';
-import { detectLang, dictionaries, translator } from './index.ts';
+import { detectLang, dictionaries, pluralKey, translator } from './index.ts';
 
 test('every language has every key, non-empty, with the same placeholders', () => {
   const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -21,4 +21,18 @@ test('detectLang follows navigator.languages and falls back to English', () => {
 
 test('translator fills placeholders', () => {
   expect(translator('en')('queuedEta', { position: 3, seconds: 20 })).toBe('#3 in line, about 20 s');
+});
+
+test('plural keys follow each language: French 0 and 1 are singular, Chinese has one form', () => {
+  const calls = (lang: 'en' | 'fr' | 'zh', n: number) =>
+    translator(lang)(pluralKey(lang, 'toolCalls', n), { n });
+  expect(calls('en', 1)).toBe('1 tool call');
+  expect(calls('en', 0)).toBe('0 tool calls');
+  expect(calls('en', 2)).toBe('2 tool calls');
+  expect(calls('fr', 0)).toBe("0 appel d'outil");
+  expect(calls('fr', 1)).toBe("1 appel d'outil");
+  expect(calls('fr', 3)).toBe("3 appels d'outils");
+  expect(calls('fr', 1_000_000)).toBe("1000000 appels d'outils");
+  expect(calls('zh', 1)).toBe('1 次工具调用');
+  expect(calls('zh', 5)).toBe('5 次工具调用');
 });

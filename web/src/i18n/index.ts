@@ -32,6 +32,19 @@ export function translator(lang: Lang): Translate {
   };
 }
 
+/** Base names of the keys that come in plural forms: `{base}_one` and `{base}_other`. */
+export type PluralKey = {
+  [K in MessageKey]: K extends `${infer B}_one` ? (`${B}_other` extends MessageKey ? B : never) : never;
+}[MessageKey];
+
+/**
+ * The key of the plural form for `n` in `lang` (CLDR rules through `Intl.PluralRules`): French reads 0 and 1
+ * as singular, Chinese has one form. Forms other than `one` (French `many`) use `_other`.
+ */
+export function pluralKey(lang: Lang, base: PluralKey, n: number): MessageKey {
+  return new Intl.PluralRules(lang).select(n) === 'one' ? `${base}_one` : `${base}_other`;
+}
+
 export interface I18n {
   lang: Lang;
   t: Translate;
