@@ -157,7 +157,7 @@ function AssistantMessage(props: MessageRowProps) {
   const cutOff = message.status === 'complete' && message.finishReason === 'length';
   const continuable = cutOff || message.status === 'cancelled' || message.status === 'interrupted';
   const streaming = message.status === 'streaming';
-  const showReasoning = message.reasoning.length > 0;
+  const showReasoning = message.reasoning.length > 0 || (message.toolSteps?.length ?? 0) > 0;
   return (
     <>
       {queued && streaming && !message.reasoning && !message.content ? <Queued queued={queued} /> : null}
@@ -165,6 +165,7 @@ function AssistantMessage(props: MessageRowProps) {
         <ReasoningPanel
           messageId={message.id}
           reasoning={message.reasoning}
+          toolSteps={message.toolSteps}
           streaming={streaming}
           answering={message.content.length > 0}
           reasoningMs={message.reasoningMs}
@@ -172,7 +173,7 @@ function AssistantMessage(props: MessageRowProps) {
         />
       ) : null}
       {message.content ? <Markdown text={message.content} /> : null}
-      {streaming && !message.content && !message.reasoning && !queued ? (
+      {streaming && !message.content && !showReasoning && !queued ? (
         <span className="typing" role="status" aria-label={t('loading')} />
       ) : null}
       <StatusNote message={message} />

@@ -1,11 +1,16 @@
 import { memo, useEffect, useId, useState } from 'react';
-import { useT } from '../i18n/index.ts';
+import type { ToolStep } from '../api/types.ts';
+import { reasoningSummary, splitTimeline, withToolCalls } from '../chat/timeline.ts';
+import { useI18n } from '../i18n/index.ts';
 import { useFormat } from '../lib/format.ts';
 import { reasoningOpen, setReasoningOpen } from '../lib/prefs.ts';
+import { ToolStepCard } from './tool-step-card.tsx';
 
 export interface ReasoningPanelProps {
   messageId: string;
   reasoning: string;
+  /** The tool calls made while thinking, placed in the reasoning at their `reasoningOffset`. */
+  toolSteps?: readonly ToolStep[];
   /** The message is still being generated. */
   streaming: boolean;
   /** The answer has started (the model stopped thinking). */
@@ -17,12 +22,13 @@ export interface ReasoningPanelProps {
 }
 
 /**
- * The model's chain of thought: open and live while it thinks, folded to "Thought for N s" once the answer
- * starts. A user's explicit open/close is remembered per message.
+ * The model's chain of thought: open and live while it thinks, folded to "Thought for N s · 2 tool calls"
+ * once the answer starts. With tool calls it reads as a timeline: reasoning, a call's card, reasoning…
+ * A user's explicit open/close is remembered per message.
  */
 export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanelProps) {
-  const { messageId, reasoning, streaming, answering, reasoningMs, budget, onAnswerNow } = props;
-  const t = useT();
+  const { messageId, reasoning, toolSteps, streaming, answering, reasoningMs, budget, onAnswerNow } = props;
+  const { t, lang } = useI18n();
   const f = useFormat();
   const bodyId = useId();
   const [stored, setStored] = useState(() => reasoningOpen(messageId));
@@ -30,9 +36,15 @@ export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanel
   const open = stored ?? thinking;
   const elapsed = useElapsed(thinking);
   const seconds = Math.max(1, Math.round((reasoningMs ?? elapsed) / 1000));
+  const calls = toolSteps?.length ?? 0;
   const label = thinking
-    ? `${t('thinking')}${elapsed >= 1000 ? ` ${Math.floor(elapsed / 1000)} s` : ''}`
-    : t('thoughtFor', { n: seconds });
+    ? withToolCalls(
+        `${t('thinking')}${elapsed >= 1000 ? ` ${Math.floor(elapsed / 1000)} s` : ''}`,
+        t,
+        lang,
+        calls,
+      )
+    : reasoningSummary(t, lang, seconds, calls);
   return (
     <div className={`reasoning${thinking ? ' reasoning-live' : ''}`} data-open={open}>
       <button
@@ -70,7 +82,17 @@ export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanel
         </div>
       ) : null}
       <div id={bodyId} className="reasoning-body" hidden={!open}>
-        {reasoning}
+        {calls === 0
+          ? reasoning
+          : splitTimeline(reasoning, toolSteps).map((item) =>
+              item.kind === 'reasoning' ? (
+                <div key={item.key} className="reasoning-segment">
+                  {item.text}
+                </div>
+              ) : (
+                <ToolStepCard key={item.key} step={item.step} streaming={streaming} />
+              ),
+            )}
       </div>
     </div>
   );
