@@ -26,6 +26,8 @@ import { type ChatState, EMPTY, fromDetail, mergeDetail, streamingGeneration } f
 export interface TurnSettings {
   model?: string;
   thinking: ThinkingOption;
+  /** Ponder's tools the model may call in this turn (sent only when some are chosen). */
+  tools?: string[];
 }
 
 export interface UseChatOptions {
@@ -350,8 +352,8 @@ export function useChat(opts: UseChatOptions) {
           selection: selectSibling(st.selection, parentId, tempUserId),
         };
       });
-      const { model, thinking } = optsRef.current.settings();
-      const body: SendOptions = { content, model, thinking };
+      const { model, thinking, tools } = optsRef.current.settings();
+      const body: SendOptions = { content, model, thinking, ...(tools?.length ? { tools } : {}) };
       if (parentId !== null || explicitParent) body.parentId = parentId;
       const id = convId;
       lastAction.current = () => void startSend(content, parentId, explicitParent);
@@ -401,10 +403,11 @@ export function useChat(opts: UseChatOptions) {
       const s = stateRef.current;
       if (s.busy || !s.conversationId) return;
       const convId = s.conversationId;
-      const { model, thinking } = optsRef.current.settings();
+      const { model, thinking, tools } = optsRef.current.settings();
+      const body = { model, thinking, ...(tools?.length ? { tools } : {}) };
       lastAction.current = () => void regenerate(assistantId);
       await runStream(
-        (signal) => regenerateRequest(convId, assistantId, { model, thinking }, signal),
+        (signal) => regenerateRequest(convId, assistantId, body, signal),
         { mode: 'regenerate' },
         new AbortController(),
       );

@@ -1,7 +1,8 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
-import type { Effort } from '../api/types.ts';
+import type { Effort, ToolInfo } from '../api/types.ts';
 import { useT } from '../i18n/index.ts';
 import { ModelPicker } from './model-picker.tsx';
+import { ToolsMenu } from './tools-menu.tsx';
 
 export interface ComposerProps {
   busy: boolean;
@@ -13,6 +14,10 @@ export interface ComposerProps {
   onEffort: (e: Effort) => void;
   model: string | undefined;
   onModel: (id: string) => void;
+  /** Tools the chosen model may call (the Tools control is hidden when there are none). */
+  tools: readonly ToolInfo[];
+  selectedTools: readonly string[];
+  onTools: (names: string[]) => void;
 }
 
 /** The message box: Enter sends, Shift+Enter adds a line, text comes back if the turn could not start. */
@@ -101,6 +106,9 @@ export function Composer(props: ComposerProps) {
             <option value="medium">{t('effortMedium')}</option>
             <option value="high">{t('effortHigh')}</option>
           </select>
+        ) : null}
+        {props.tools.length > 0 ? (
+          <ToolsMenu tools={props.tools} selected={props.selectedTools} onChange={props.onTools} />
         ) : null}
         <ModelPicker value={props.model} onChange={props.onModel} />
         <span className="spacer" />

@@ -1,11 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Effort } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
+import { useToolChoice } from '../chat/tool-choice.ts';
 import { useChat } from '../chat/use-chat.ts';
 import { ChatErrorBanner } from '../components/chat-error-banner.tsx';
 import { Composer } from '../components/composer.tsx';
 import { MessageRow } from '../components/message-row.tsx';
 import { ModelNotice } from '../components/model-notice.tsx';
+import { modelsChanging, useModels } from '../components/use-models.ts';
+import { toolsFor, useTools } from '../components/use-tools.ts';
 import { useT } from '../i18n/index.ts';
 import { readPref, writePref } from '../lib/prefs.ts';
 import { navigate } from '../lib/router.ts';
@@ -29,6 +32,7 @@ function useStoredState<T extends string>(key: string, initial: T, valid: (v: st
 const isEffort = (v: string): v is Effort => v === 'low' || v === 'medium' || v === 'high';
 const isBool = (v: string): v is 'on' | 'off' => v === 'on' || v === 'off';
 const isAny = (v: string): v is string => v.length > 0;
+const MODELS_POLL_MS = 3000;
 
 export function ChatPage({ conversationId }: { conversationId: string | undefined }) {
   const t = useT();
@@ -36,12 +40,22 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   const [deepThink, setDeepThink] = useStoredState<'on' | 'off'>('deepThink', 'on', isBool);
   const [effort, setEffort] = useStoredState<Effort>('effort', 'medium', isEffort);
   const [model, setModel] = useStoredState<string>('model', '', isAny);
-  const settingsRef = useRef({ deepThink, effort, model });
-  settingsRef.current = { deepThink, effort, model };
+  // Tools: offered when the model can call them; the choice is per conversation, none by default.
+  const models = useModels((res) => (modelsChanging(res) ? MODELS_POLL_MS : undefined));
+  const toolList = useTools();
+  const offeredTools = useMemo(
+    () => toolsFor(models, model || undefined, toolList),
+    [models, model, toolList],
+  );
+  const [toolChoice, setToolChoice, adoptToolChoice] = useToolChoice(conversationId);
+  const tools = toolChoice.filter((name) => offeredTools.some((tool) => tool.name === name));
+  const settingsRef = useRef({ deepThink, effort, model, tools });
+  settingsRef.current = { deepThink, effort, model, tools };
 
   const chat = useChat({
     conversationId,
     onCreated: (id) => {
+      adoptToolChoice(id);
       navigate(`/c/${encodeURIComponent(id)}`, { replace: !conversationId });
       refreshConversations();
     },
@@ -51,6 +65,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
       return {
         model: s.model || undefined,
         thinking: s.deepThink === 'on' ? { enabled: true, effort: s.effort } : { enabled: false },
+        ...(s.tools.length > 0 ? { tools: s.tools } : {}),
       };
     },
   });
@@ -71,7 +86,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   useEffect(() => {
     const el = scroller.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [last?.content, last?.reasoning, path.length]);
+  }, [last?.content, last?.reasoning, last?.toolSteps, path.length]);
 
   useEffect(() => {
     document.title = state.title ? `${state.title} — Ponder` : 'Ponder';
@@ -183,6 +198,9 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         onEffort={setEffort}
         model={model || undefined}
         onModel={setModel}
+        tools={offeredTools}
+        selectedTools={toolChoice}
+        onTools={setToolChoice}
       />
     </main>
   );
