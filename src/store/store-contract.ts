@@ -1,13 +1,14 @@
 /**
  * The one contract suite every Store implementation passes (design §3): SQLite and PostgreSQL run the
  * same tests through `runStoreContract`. Functional behaviour lives here; encryption, isolation,
- * cascade and key handling in store-contract-security.ts.
+ * cascade and key handling in store-contract-security.ts; tool steps in store-contract-tool-steps.ts.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { StoreError, StoreValidationError } from './errors.ts';
 import { securityContract } from './store-contract-security.ts';
+import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
 
 /** What a dialect's test file provides: a fresh, private database and raw access to it. */
@@ -52,6 +53,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     const env: ContractEnv = { h: () => harness, store: () => store };
     functionalContract(env);
     securityContract(env);
+    toolStepsContract(env);
   });
 }
 

@@ -6,7 +6,8 @@
  * - Records are camelCase; timestamps are `Date`; ids are random URL-safe strings (never sequential).
  * - Every read or write that takes a row id also takes the owner's user id: another user's id behaves
  *   exactly like an unknown id (`null` / `false`), so the server can answer 404 without a second check.
- * - Message content, reasoning and conversation titles are encrypted at rest; records carry plaintext.
+ * - Message content, reasoning, tool steps and conversation titles are encrypted at rest; records carry
+ *   plaintext.
  * - Bad input (NUL bytes in plaintext columns, oversize values) raises `StoreValidationError`; an
  *   unknown/foreign parent raises `StoreError` with code `not_found`; a duplicate unique value raises
  *   `StoreError` with code `conflict`. Nothing else is thrown for user input.
@@ -97,6 +98,31 @@ export interface MessageUsage {
   reasoningTokens: number;
 }
 
+/**
+ * One tool call of an answer and its result. The same shape as the web API's `ToolStep`
+ * (src/api/conversations.ts; the store imports nothing but config, so it keeps its own copy).
+ */
+export interface ToolStep {
+  /** The call's id (`call_…`). */
+  id: string;
+  name: string;
+  /** JSON text, as the model wrote it. */
+  arguments: string;
+  /** Length of the answer's reasoning when the call was made. */
+  reasoningOffset: number;
+  /** Milliseconds from the generation's start to the call. */
+  at: number;
+  /** Absent while the tool runs (or when the answer was cut before it ended). */
+  result?: ToolStepResult;
+}
+
+export interface ToolStepResult {
+  content: string;
+  isError: boolean;
+  /** How long the tool ran. */
+  ms: number;
+}
+
 export interface MessageRecord {
   id: string;
   conversationId: string;
@@ -108,6 +134,8 @@ export interface MessageRecord {
   content: string;
   /** Decrypted reasoning ('' when none). */
   reasoning: string;
+  /** Decrypted tool calls and their results, in call order (`[]` when none). */
+  toolSteps: ToolStep[];
   status: MessageStatus;
   model: string | null;
   error: string | null;
@@ -237,6 +265,8 @@ export interface CreateMessageInput {
   role: MessageRole;
   content: string;
   reasoning?: string;
+  /** Default `[]`. */
+  toolSteps?: ToolStep[];
   /** Default `complete`. */
   status?: MessageStatus;
   model?: string | null;
@@ -247,6 +277,8 @@ export interface CreateMessageInput {
 export interface UpdateMessageInput {
   content?: string;
   reasoning?: string;
+  /** Replaces the whole list (`[]` clears it). */
+  toolSteps?: ToolStep[];
   status?: MessageStatus;
   /** Stored as given; NUL bytes are replaced (diagnostic text from upstreams). */
   error?: string | null;

@@ -1,7 +1,7 @@
 /**
  * Conversation exports: JSON (the whole tree, lossless) and Markdown (the latest branch, for reading).
  */
-import type { ConversationDetail, Message } from '../../api/conversations.ts';
+import type { ConversationDetail, Message, ToolStep } from '../../api/conversations.ts';
 import { pathTo } from './mapping.ts';
 
 export interface ExportFile {
@@ -47,9 +47,7 @@ export function exportMarkdown(detail: ConversationDetail): ExportFile {
     const who = m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Assistant' : 'System';
     const model = m.role === 'assistant' && m.model ? ` (${m.model})` : '';
     lines.push(`## ${who}${model}`, '');
-    if (m.reasoning) {
-      lines.push('<details><summary>Reasoning</summary>', '', m.reasoning, '', '</details>', '');
-    }
+    lines.push(...reasoningBlock(m));
     lines.push(m.content, '');
     if (m.status !== 'complete') lines.push(`_(${m.status}${m.error ? `: ${oneLine(m.error)}` : ''})_`, '');
   }
@@ -58,6 +56,56 @@ export function exportMarkdown(detail: ConversationDetail): ExportFile {
     contentType: 'text/markdown; charset=utf-8',
     body: lines.join('\n'),
   };
+}
+
+/** Argument and result text are folded to one line and cut to these many characters. */
+const TOOL_ARGS_CHARS = 200;
+const TOOL_RESULT_CHARS = 300;
+
+/**
+ * The reasoning panel with the tool calls at their place in it (each call's `reasoningOffset`); calls of
+ * an answer without reasoning come as lines of their own before the answer.
+ */
+function reasoningBlock(m: Message): string[] {
+  const steps = m.toolSteps ?? [];
+  if (!m.reasoning) return steps.length > 0 ? [...steps.map(toolLine), ''] : [];
+  const out = ['<details><summary>Reasoning</summary>', ''];
+  let at = 0;
+  for (const step of steps) {
+    const cut = Math.min(Math.max(at, step.reasoningOffset), m.reasoning.length);
+    const part = m.reasoning.slice(at, cut).trim();
+    if (part) out.push(part, '');
+    out.push(toolLine(step), '');
+    at = cut;
+  }
+  const rest = m.reasoning.slice(at).trim();
+  if (rest) out.push(rest, '');
+  out.push('</details>', '');
+  return out;
+}
+
+/** `> Tool call: `name(arguments)` → result`, folded and truncated. */
+function toolLine(step: ToolStep): string {
+  const call = codeSpan(`${oneLine(step.name)}(${truncate(oneLine(step.arguments), TOOL_ARGS_CHARS)})`);
+  const r = step.result;
+  if (!r) return `> Tool call: ${call} → _(no result)_`;
+  const text = truncate(oneLine(r.content), TOOL_RESULT_CHARS).replace(/</g, '&lt;') || '_(empty)_';
+  const result = r.isError ? `error: ${text}` : text;
+  return `> Tool call: ${call} → ${result}`;
+}
+
+/** Inline code that survives backticks in the text (CommonMark: a longer fence, padded). */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** At most `max` characters (code points), with `…` when cut. */
+function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 /** `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987). */

@@ -22,6 +22,7 @@ export function toMessage(m: MessageRecord): Message {
     model: m.model,
     createdAt: m.createdAt.toISOString(),
   };
+  if (m.toolSteps.length > 0) out.toolSteps = m.toolSteps;
   if (m.generationId) out.generationId = m.generationId;
   if (m.reasoningMs !== null) out.reasoningMs = m.reasoningMs;
   if (m.error) out.error = m.error;

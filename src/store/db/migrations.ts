@@ -236,10 +236,27 @@ const messageFinishReason: Migration = {
   },
 };
 
+/** An answer's tool calls and results: one encrypted JSON array per message, `null` when none. */
+function messageToolSteps(dialect: StoreDialect): Migration {
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('messages').addColumn('tool_steps', bytes).execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.alterTable('messages').dropColumn('tool_steps').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(dialect), '0002_message_finish_reason': messageFinishReason };
+      return {
+        '0001_initial': initial(dialect),
+        '0002_message_finish_reason': messageFinishReason,
+        '0003_message_tool_steps': messageToolSteps(dialect),
+      };
     },
   };
 }

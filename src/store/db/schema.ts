@@ -75,6 +75,8 @@ export interface MessagesTable {
   reasoning_tokens: NullableInt;
   /** Added by migration 0002. */
   finish_reason: string | null;
+  /** Added by migration 0003: the encrypted JSON array of tool steps; `null` when none. */
+  tool_steps: Buffer | null;
   generation_id: string | null;
   created_at: Millis;
   updated_at: Millis;

@@ -125,6 +125,7 @@ export function generationStore(ctx: RepoContext): GenerationStore {
         role: 'assistant',
         content: keys.encrypt(contentContext(messageId, input.userId), ''),
         reasoning: keys.encrypt(reasoningContext(messageId, input.userId), ''),
+        tool_steps: null,
         status: 'streaming',
         model,
         error: null,

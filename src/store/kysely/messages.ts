@@ -14,6 +14,7 @@ import type {
 } from '../types.ts';
 import { type Db, inTransaction, nowMs, type RepoContext, toDate, toNumberOrNull } from './context.ts';
 import { reindex } from './search.ts';
+import { openToolSteps, sealToolSteps } from './tool-steps.ts';
 import { count, countOrNull, diagnostic, isRowId, plainOrNull, secret } from './validate.ts';
 
 const ROLES: readonly MessageRole[] = ['user', 'assistant', 'system'];
@@ -55,6 +56,7 @@ export function toMessage(row: Selectable<MessagesTable>, keys: UserKeys): Messa
     role: row.role as MessageRole,
     content: keys.decrypt(contentContext(row.id, row.user_id), row.content),
     reasoning: keys.decrypt(reasoningContext(row.id, row.user_id), row.reasoning),
+    toolSteps: openToolSteps(keys, row.id, row.user_id, row.tool_steps),
     status: row.status as MessageStatus,
     model: row.model,
     error: row.error,
@@ -145,6 +147,7 @@ export function messageStore(ctx: RepoContext): MessageStore {
         role,
         content: keys.encrypt(contentContext(id, input.userId), content),
         reasoning: keys.encrypt(reasoningContext(id, input.userId), reasoning),
+        tool_steps: sealToolSteps(keys, id, input.userId, input.toolSteps),
         status,
         model,
         error: null,
@@ -224,6 +227,7 @@ export function messageStore(ctx: RepoContext): MessageStore {
       if (patch.reasoning !== undefined) {
         set.reasoning = keys.encrypt(reasoningContext(id, userId), secret('reasoning', patch.reasoning));
       }
+      if (patch.toolSteps !== undefined) set.tool_steps = sealToolSteps(keys, id, userId, patch.toolSteps);
       if (patch.status !== undefined) set.status = checkStatus(patch.status);
       if (patch.error !== undefined) set.error = diagnostic(patch.error);
       if (patch.reasoningMs !== undefined) set.reasoning_ms = countOrNull('reasoningMs', patch.reasoningMs);
