@@ -59,7 +59,9 @@ export const regenerateBodySchema = z
   .optional();
 
 /** `POST …/messages/:messageId/continue`: the thinking settings for the rest of the answer. */
-export const continueBodySchema = z.strictObject({ thinking: thinkingSchema.optional() }).optional();
+export const continueBodySchema = z
+  .strictObject({ thinking: thinkingSchema.optional(), tools: toolNamesSchema.optional() })
+  .optional();
 
 export type ThinkingBody = z.infer<typeof thinkingSchema>;
 export type ContinueBody = z.infer<typeof continueBodySchema>;

@@ -18,6 +18,7 @@ import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/types.ts';
 import { AdmissionError } from '../admission/errors.ts';
 import { type AcquireHook, InferenceGateway } from '../inference-gateway.ts';
+import { testPipeline } from '../turns/testing.ts';
 import { ChatService } from './chat-service.ts';
 import { MemoryGenerationEventLog } from './event-log.ts';
 
@@ -48,7 +49,10 @@ function service(acquire?: AcquireHook) {
   });
   const gateway = new InferenceGateway({ providers: [provider], ...(acquire ? { acquire } : {}) });
   const log = new MemoryGenerationEventLog();
-  return { chat: new ChatService({ store, gateway, log, persistIntervalMs: 50 }), log };
+  return {
+    chat: new ChatService({ store, pipeline: testPipeline(gateway), log, persistIntervalMs: 50 }),
+    log,
+  };
 }
 
 async function events(log: MemoryGenerationEventLog, generationId: string): Promise<GenerationEvent[]> {

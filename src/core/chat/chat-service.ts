@@ -15,12 +15,12 @@ import type { MessageRecord, Store } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
 import { pathTo } from '../conversations/mapping.ts';
 import type { RunningGenerations } from '../conversations/service.ts';
-import type { InferenceGateway } from '../inference-gateway.ts';
+import type { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { autoTitle } from './auto-title.ts';
 import { admitEarly } from './early-admission.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
-import { continuable, shownBudget, turnRequest } from './turn-request.ts';
+import { continuable, shownBudget, turnMessages, turnThinking } from './turn-request.ts';
 
 export interface ChatUser {
   id: string;
@@ -29,15 +29,12 @@ export interface ChatUser {
 
 export interface ChatServiceOptions {
   store: Store;
-  gateway: InferenceGateway;
+  /** Model, plan limits, admission and the stream with Ponder's tools: the same turn pipeline as `/v1`. */
+  pipeline: TurnPipeline;
   log: GenerationEventLog;
   logger?: ChatLogger;
   /** Cap on generated tokens (reasoning and answer) per turn. Default: the model's remaining context. */
   maxTokens?: number;
-  /** Caps a requested thinking budget (e.g. from the user's plan). Default: no cap. */
-  maxThinkingBudget?: (user: ChatUser) => number | undefined;
-  /** Keep earlier turns' reasoning in the prompt (history policy). Default `false`. */
-  keepReasoning?: boolean;
   /** Partial-output write interval. Default 500 ms. */
   persistIntervalMs?: number;
 }
@@ -151,6 +148,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       body: {
         ...(target.model ? { model: target.model } : {}),
         ...(body?.thinking ? { thinking: body.thinking } : {}),
+        ...(body?.tools ? { tools: body.tools } : {}),
       },
       history: pathTo(tree, question.id),
       newUserMessage: null,
@@ -266,7 +264,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     user: ChatUser,
     conversationId: string,
     turn: {
-      body: { model?: string; thinking?: ThinkingBody };
+      body: { model?: string; thinking?: ThinkingBody; tools?: string[] };
       history: MessageRecord[];
       newUserMessage: { content: string; parentId: string | null } | null;
       /** The answer this turn continues (same message) instead of a new one. */
@@ -278,28 +276,23 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     if (this.#closing) {
       throw new ConversationError('conflict', 'The server is shutting down; try again in a moment.');
     }
-    const { store, gateway, log } = this.#o;
-    const { model } = await gateway.resolve(turn.body.model);
-    const controller = new AbortController();
-    const cap = this.#o.maxThinkingBudget?.(user);
-    const request = (history: MessageRecord[]) =>
-      turnRequest({
-        model,
-        history,
-        ...(turn.continues ? { continues: turn.continues } : {}),
-        ...(turn.body.thinking ? { thinking: turn.body.thinking } : {}),
-        ...(cap === undefined ? {} : { cap }),
-        keepReasoning: this.#o.keepReasoning ?? false,
+    const { store, pipeline, log } = this.#o;
+    // The model, its capabilities and the plan's limits first: a refusal is answered before anything is stored.
+    const prepared = await pipeline.prepare(
+      { userId: user.id, plan: user.plan },
+      {
+        model: turn.body.model ?? '',
+        messages: [],
+        thinking: turnThinking(turn.body.thinking),
         ...(this.#o.maxTokens === undefined ? {} : { maxTokens: this.#o.maxTokens }),
-      });
+      },
+      { ponderTools: turn.body.tools ?? [] },
+    );
+    const { model } = prepared;
+    const controller = new AbortController();
 
     // Admission first: a refusal known now is answered as an error, before anything is stored.
-    const admission = await admitEarly(
-      gateway,
-      { userId: user.id, plan: user.plan, reasoning: turn.body.thinking?.enabled !== false },
-      controller.signal,
-      log,
-    );
+    const admission = await admitEarly((wait) => pipeline.admit(prepared, wait), controller.signal, log);
     const { grant } = admission;
 
     try {
@@ -328,7 +321,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         model: model.id,
         ...(turn.continues ? { continueMessageId: turn.continues.id } : {}),
       });
-      const req = request(history);
+      const req = { ...prepared.request, messages: turnMessages(history, turn.continues) };
       const budget = shownBudget(req);
       const meta: MetaEventData = {
         generationId: id,
@@ -369,7 +362,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           userId: user.id,
           conversationId,
           assistantMessageId: message.id,
-          request: req,
+          turn: { ...prepared, request: req },
           grant,
           controller,
           endThinking: running.endThinking.signal,
@@ -380,7 +373,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         },
         {
           store,
-          gateway,
+          pipeline,
           log,
           ...(this.#o.logger ? { logger: this.#o.logger } : {}),
           ...(this.#o.persistIntervalMs === undefined

@@ -17,6 +17,7 @@ import {
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/types.ts';
 import { InferenceGateway } from '../inference-gateway.ts';
+import { testPipeline } from '../turns/testing.ts';
 import { ChatService } from './chat-service.ts';
 import { MemoryGenerationEventLog } from './event-log.ts';
 
@@ -38,7 +39,11 @@ before(async () => {
     baseUrl: upstream.baseUrl,
     reasoningFormat: 'auto',
   });
-  chat = new ChatService({ store, gateway: new InferenceGateway({ providers: [provider] }), log });
+  chat = new ChatService({
+    store,
+    pipeline: testPipeline(new InferenceGateway({ providers: [provider] })),
+    log,
+  });
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
  * positions reported before the generation has an event log are kept until it has one.
  */
 
-import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { AdmissionGrant } from '../inference-gateway.ts';
 import type { GenerationEventLog } from './event-log.ts';
 
 export interface EarlyAdmission {
@@ -14,8 +14,10 @@ export interface EarlyAdmission {
 
 /** Resolves once admitted or queued (rejects when refused at once). */
 export async function admitEarly(
-  gateway: InferenceGateway,
-  subject: { userId: string; plan: string; reasoning: boolean },
+  acquire: (wait: {
+    signal: AbortSignal;
+    onQueued: (position: number, etaMs?: number) => void;
+  }) => Promise<AdmissionGrant>,
   signal: AbortSignal,
   log: GenerationEventLog,
 ): Promise<EarlyAdmission> {
@@ -25,7 +27,7 @@ export async function admitEarly(
   const queued = new Promise<void>((resolve) => {
     signalQueued = resolve;
   });
-  const grant = gateway.acquire(subject, {
+  const grant = acquire({
     signal,
     onQueued: (position, etaMs) => {
       const q = etaMs === undefined ? { position } : { position, etaMs };

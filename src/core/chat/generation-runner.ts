@@ -3,15 +3,11 @@
  * event log, persists the partial answer (coalesced), and writes the final status, usage and ledger entry.
  * Only its AbortController stops it: a stop request, the conversation or account being deleted, or shutdown.
  */
-import type { GenerationEventInput, MessageUsage } from '../../api/conversations.ts';
-import {
-  type ChatChunk,
-  type ChatRequest,
-  type FinishReason,
-  InferenceError,
-} from '../../inference/types.ts';
+import type { GenerationEventInput, MessageUsage, ToolStep } from '../../api/conversations.ts';
+import { type ChatChunk, type FinishReason, InferenceError } from '../../inference/types.ts';
 import type { GenerationStatus, MessageRecord, MessageStatus, Store } from '../../store/types.ts';
-import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { AdmissionGrant } from '../inference-gateway.ts';
+import type { PreparedTurn, TurnPipeline } from '../turns/turn-pipeline.ts';
 import { AbortableStream } from './abortable-stream.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { PartialWriter } from './partial-writer.ts';
@@ -30,7 +26,8 @@ export interface GenerationJob {
   userId: string;
   conversationId: string;
   assistantMessageId: string;
-  request: ChatRequest;
+  /** The prepared turn: its request, model and provider, and the tools Ponder runs in it. */
+  turn: PreparedTurn;
   /** Resolves when admission control lets the generation run. */
   grant: Promise<AdmissionGrant>;
   controller: AbortController;
@@ -44,7 +41,7 @@ export interface GenerationJob {
 
 export interface RunnerDeps {
   store: Store;
-  gateway: InferenceGateway;
+  pipeline: TurnPipeline;
   log: GenerationEventLog;
   logger?: ChatLogger;
   /** Partial-output write interval. Default 500 ms. */
@@ -54,7 +51,7 @@ export interface RunnerDeps {
   now?: () => number;
 }
 
-/** Web turns offer no tools yet (issue 11 item 2), so they never end with `tool_calls`. */
+/** Ponder runs a web turn's tools itself, so the turn never ends with `tool_calls`. */
 type TurnFinishReason = Exclude<FinishReason, 'tool_calls'>;
 
 interface Outcome {
@@ -62,16 +59,18 @@ interface Outcome {
   error?: string;
 }
 
-const UNOFFERED_TOOL = 'The model tried to call a tool, but this chat offers none.';
+const UNOFFERED_TOOL = 'The model called a tool this chat does not offer.';
 
 export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promise<void> {
-  const { store, gateway, log, logger } = deps;
+  const { store, pipeline, log, logger } = deps;
   const now = deps.now ?? Date.now;
   const { generationId, userId, controller } = job;
   const signal = controller.signal;
   const before = job.continues;
   let reasoning = before?.reasoning ?? '';
   let text = before?.content ?? '';
+  const toolSteps: ToolStep[] = [...(before?.toolSteps ?? [])];
+  const startedAt = now();
   // Set in `onUsage` (a closure), so typed by assertion: flow analysis would narrow a plain `null` for good.
   let usage = null as MessageUsage | null;
   /** This generation's own tokens, for the ledger (a continued message's `usage` covers all of it). */
@@ -107,7 +106,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
   };
   const writer = new PartialWriter({
     write: (patch) => store.messages.update(job.assistantMessageId, userId, patch),
-    snapshot: () => ({ content: text, reasoning }),
+    snapshot: () => ({ content: text, reasoning, toolSteps }),
     // The rows are gone (conversation or account deleted): stop generating into nothing.
     onGone: () => controller.abort('deleted' satisfies AbortReason),
     onError: (err) => logger?.warn({ generationId, err: errName(err) }, 'partial write failed'),
@@ -122,7 +121,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       ...(job.endThinking ? { endThinking: job.endThinking } : {}),
     };
     // A stop ends the loop at once, whatever the provider still has in flight (see AbortableStream).
-    stream = new AbortableStream(gateway.chat(job.request, opts), signal);
+    stream = new AbortableStream(pipeline.run(job.turn, opts), signal);
     for (let chunk = await stream.next(); chunk !== undefined; chunk = await stream.next()) {
       switch (chunk.type) {
         case 'queued':
@@ -153,10 +152,28 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
         case 'usage':
           await onUsage(chunk);
           break;
-        case 'tool_call':
-        case 'tool_result':
-          // No tools are sent with web turns, so no provider should call one; `done` then reports it.
+        case 'tool_call': {
+          // The pipeline hands over each call of Ponder's tools whole, just before running it.
+          const step: ToolStep = {
+            id: chunk.id ?? '',
+            name: chunk.name ?? '',
+            arguments: chunk.arguments,
+            reasoningOffset: reasoning.length,
+            at: now() - startedAt,
+          };
+          toolSteps.push(step);
+          writer.markDirty();
+          await append({ type: 'tool_call', data: step });
           break;
+        }
+        case 'tool_result': {
+          const result = { content: chunk.content, isError: chunk.isError, ms: chunk.ms };
+          const step = toolSteps.find((s) => s.id === chunk.id);
+          if (step) step.result = result;
+          writer.markDirty();
+          await append({ type: 'tool_result', data: { id: chunk.id, ...result } });
+          break;
+        }
         case 'done':
           if (chunk.finishReason === 'tool_calls') outcome = { finishReason: 'error', error: UNOFFERED_TOOL };
           else if (chunk.error) outcome = { finishReason: chunk.finishReason, error: chunk.error };
@@ -220,11 +237,11 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
           store.usage.record({
             userId,
             generationId,
-            model: job.request.model,
+            model: job.turn.request.model,
             promptTokens: u.promptTokens,
             completionTokens: u.completionTokens,
             reasoningTokens: u.reasoningTokens,
-            reasoning: job.request.thinking?.enabled !== false,
+            reasoning: job.turn.request.thinking?.enabled !== false,
           }),
         );
       }

@@ -9,7 +9,7 @@ export interface PartialWriterOptions {
   /** Writes the patch; resolves `false` when the row no longer exists. */
   write: (patch: UpdateMessageInput) => Promise<boolean>;
   /** Current content of the message. */
-  snapshot: () => { content: string; reasoning: string };
+  snapshot: () => Pick<UpdateMessageInput, 'content' | 'reasoning' | 'toolSteps'>;
   onGone: () => void;
   onError: (err: unknown) => void;
   /** Interval between partial writes. Default 500 ms (the contract asks for at least one a second). */

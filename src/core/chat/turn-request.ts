@@ -1,68 +1,79 @@
 /**
- * The provider request of one chat turn: history after the history policy, the thinking budget (explicit,
- * else the effort's in the model's own table, else the defaults; capped by the plan), and for "Continue"
- * the answer being continued as the trailing assistant message, its reasoning kept.
+ * The messages and thinking of one chat turn. History goes to the provider whole (reasoning included):
+ * the provider applies its model's history policy (`inference/history.ts`), in one place. An answer that
+ * called tools becomes what the model saw: each round's reasoning with its calls, the results as `tool`
+ * messages, then the rest of the answer. For "Continue" the answer being continued is the trailing
+ * assistant message, its reasoning kept. The plan's cap on the budget is the turn pipeline's.
  */
-import type { ThinkingBody } from '../../api/conversations.ts';
-import { stripHistoricalReasoning } from '../../inference/history.ts';
-import {
-  type ChatMessage,
-  type ChatRequest,
-  effortToBudget,
-  type ModelInfo,
-  type ThinkingOptions,
-} from '../../inference/types.ts';
+import type { ThinkingBody, ToolStep } from '../../api/conversations.ts';
+import type { ChatMessage, ThinkingOptions } from '../../inference/types.ts';
 import type { MessageRecord } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
 
-export interface TurnRequestOptions {
-  model: ModelInfo;
-  /** Earlier messages, oldest first, ending with the user message being answered. */
-  history: MessageRecord[];
-  /** The answer to go on with ("Continue"). */
-  continues?: MessageRecord;
-  thinking?: ThinkingBody;
-  /** The user's plan cap on the budget. */
-  cap?: number;
-  keepReasoning: boolean;
-  maxTokens?: number;
-}
-
-export function turnRequest(o: TurnRequestOptions): ChatRequest {
-  const messages: ChatMessage[] = o.history.map((m) =>
-    m.role === 'assistant' && m.reasoning
-      ? { role: m.role, content: m.content, reasoning: m.reasoning }
-      : { role: m.role, content: m.content },
+/** `history`: earlier messages, oldest first, ending with the user message being answered. */
+export function turnMessages(history: MessageRecord[], continues?: MessageRecord): ChatMessage[] {
+  const messages = history.flatMap((m) =>
+    m.role === 'assistant' ? answerMessages(m) : [{ role: m.role, content: m.content }],
   );
-  const { thinking, cap } = o;
-  const options: ThinkingOptions = { enabled: thinking?.enabled ?? true };
-  if (thinking?.effort) options.effort = thinking.effort;
-  const budget = effortToBudget(
-    options.enabled
-      ? { ...options, ...(thinking?.budgetTokens ? { budgetTokens: thinking.budgetTokens } : {}) }
-      : undefined,
-    o.model.thinkingBudgets,
-  );
-  if (budget !== undefined || cap !== undefined) {
-    options.budgetTokens = Math.min(budget ?? Number.POSITIVE_INFINITY, cap ?? Number.POSITIVE_INFINITY);
-  }
-  const prompt = stripHistoricalReasoning(messages, { keepReasoning: o.keepReasoning });
-  if (o.continues) {
+  if (continues) {
     // The answer being continued keeps its reasoning: cut off while thinking, the model thinks on from it.
-    const c = o.continues;
-    prompt.push(
+    const c = continues;
+    messages.push(
       c.reasoning === ''
         ? { role: 'assistant', content: c.content }
         : { role: 'assistant', content: c.content, reasoning: c.reasoning },
     );
   }
-  const req: ChatRequest = { model: o.model.id, messages: prompt, thinking: options };
-  if (o.maxTokens !== undefined) req.maxTokens = o.maxTokens;
-  return req;
+  return messages;
+}
+
+/** An answer as the model produced it: rounds of reasoning and calls, their results, then the answer. */
+function answerMessages(m: MessageRecord): ChatMessage[] {
+  const steps = (m.toolSteps ?? []).filter(
+    (s): s is ToolStep & { result: NonNullable<ToolStep['result']> } => !!s.result,
+  );
+  if (steps.length === 0)
+    return [
+      m.reasoning
+        ? { role: 'assistant', content: m.content, reasoning: m.reasoning }
+        : { role: 'assistant', content: m.content },
+    ];
+  const out: ChatMessage[] = [];
+  let from = 0;
+  for (let i = 0; i < steps.length; ) {
+    // Calls made at the same point of the reasoning were one round.
+    const offset = Math.min(steps[i]?.reasoningOffset ?? 0, m.reasoning.length);
+    const round = steps.slice(i).filter((s, j) => j === 0 || s.reasoningOffset === steps[i]?.reasoningOffset);
+    const reasoning = m.reasoning.slice(from, offset);
+    out.push({
+      role: 'assistant',
+      content: '',
+      ...(reasoning ? { reasoning } : {}),
+      toolCalls: round.map((s) => ({ id: s.id, name: s.name, arguments: s.arguments })),
+    });
+    for (const s of round) out.push({ role: 'tool', toolCallId: s.id, content: s.result.content });
+    from = offset;
+    i += round.length;
+  }
+  const rest = m.reasoning.slice(from);
+  out.push(
+    rest
+      ? { role: 'assistant', content: m.content, reasoning: rest }
+      : { role: 'assistant', content: m.content },
+  );
+  return out;
+}
+
+/** What the user asked of the thinking; the model's effort table and the plan's cap apply later. */
+export function turnThinking(thinking: ThinkingBody | undefined): ThinkingOptions {
+  const options: ThinkingOptions = { enabled: thinking?.enabled ?? true };
+  if (thinking?.effort) options.effort = thinking.effort;
+  if (options.enabled && thinking?.budgetTokens) options.budgetTokens = thinking.budgetTokens;
+  return options;
 }
 
 /** The budget to show while the answer thinks: a finite one the request carries. */
-export function shownBudget(req: ChatRequest): number | undefined {
+export function shownBudget(req: { thinking?: ThinkingOptions }): number | undefined {
   const b = req.thinking?.enabled === false ? undefined : req.thinking?.budgetTokens;
   return b !== undefined && Number.isFinite(b) ? b : undefined;
 }

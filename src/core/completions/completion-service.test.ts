@@ -17,6 +17,7 @@ import {
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/types.ts';
 import { type AcquireHook, InferenceGateway } from '../inference-gateway.ts';
+import { testPipeline } from '../turns/testing.ts';
 import { CompletionService, SHUTDOWN_INTERRUPTED } from './completion-service.ts';
 
 let dir: string;
@@ -46,7 +47,7 @@ function service(acquire?: AcquireHook): CompletionService {
     reasoningFormat: 'auto',
   });
   const gateway = new InferenceGateway({ providers: [provider], ...(acquire ? { acquire } : {}) });
-  return new CompletionService({ gateway, store });
+  return new CompletionService({ pipeline: testPipeline(gateway), store });
 }
 
 /** An upstream answer that streams its first reasoning delta, then waits for `gate`. */

@@ -5,17 +5,10 @@
  * Graceful shutdown drains them like web generations: running completions may finish within the grace
  * period; then each is cut and still ends with a `done` chunk, so the HTTP layer can end its protocol.
  */
-import {
-  type ChatChunk,
-  type ChatRequest,
-  effortToBudget,
-  InferenceError,
-  type ModelInfo,
-  wantsResponseFormat,
-  wantsTools,
-} from '../../inference/types.ts';
+import { type ChatChunk, type ChatRequest, InferenceError } from '../../inference/types.ts';
 import type { Store } from '../../store/types.ts';
-import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { AdmissionGrant } from '../inference-gateway.ts';
+import type { TurnPipeline } from '../turns/turn-pipeline.ts';
 
 export interface CompletionCaller {
   userId: string;
@@ -25,10 +18,9 @@ export interface CompletionCaller {
 }
 
 export interface CompletionServiceOptions {
-  gateway: InferenceGateway;
+  /** Model, plan limits, admission and the stream: the same turn pipeline as the web chat. */
+  pipeline: TurnPipeline;
   store: Pick<Store, 'usage'>;
-  /** The plan's cap on reasoning tokens, applied to every request of that plan. */
-  maxThinkingBudget?: (plan: string) => number | undefined;
 }
 
 /** The `done` error of a completion cut by graceful shutdown. */
@@ -110,38 +102,21 @@ export class CompletionService {
     signal: AbortSignal,
     shutdown: AbortSignal,
   ): AsyncGenerator<ChatChunk> {
-    const { gateway, store } = this.#o;
-    const { model } = await gateway.resolve(req.model);
-    if (req.maxTokens !== undefined && model.contextSize !== undefined && req.maxTokens > model.contextSize) {
-      throw new InferenceError(
-        'invalid_request',
-        `max_tokens ${req.maxTokens} is larger than the model's context of ${model.contextSize} tokens.`,
-      );
-    }
-    if (wantsTools(req) && !model.supportsTools)
-      throw new InferenceError('invalid_request', `Model "${model.id}" does not support tool calling.`);
-    if (wantsResponseFormat(req) && !model.supportsResponseFormat)
-      throw new InferenceError('invalid_request', `Model "${model.id}" does not support response_format.`);
-    const request: ChatRequest = {
-      ...req,
-      model: model.id,
-      thinking: this.#clampThinking(caller, req, model),
-    };
+    const { pipeline, store } = this.#o;
+    // The client runs its own tools: their calls stream back to it as they come.
+    const turn = await pipeline.prepare(caller, req);
+    const request = turn.request;
+    const model = turn.model;
 
     const queued: ChatChunk[] = [];
     let wake: (() => void) | undefined;
-    const grantPromise = gateway.acquire(
-      { userId: caller.userId, plan: caller.plan, reasoning: request.thinking?.enabled !== false },
-      {
-        signal,
-        onQueued: (position, etaMs) => {
-          queued.push(
-            etaMs === undefined ? { type: 'queued', position } : { type: 'queued', position, etaMs },
-          );
-          wake?.();
-        },
+    const grantPromise = pipeline.admit(turn, {
+      signal,
+      onQueued: (position, etaMs) => {
+        queued.push(etaMs === undefined ? { type: 'queued', position } : { type: 'queued', position, etaMs });
+        wake?.();
       },
-    );
+    });
     let grant: AdmissionGrant | undefined;
     void grantPromise.then(
       (g) => {
@@ -168,7 +143,7 @@ export class CompletionService {
     }
     let ended = false;
     try {
-      for await (const chunk of gateway.chat(request, { signal })) {
+      for await (const chunk of pipeline.run(turn, { signal })) {
         if (chunk.type === 'usage' && (chunk.promptTokens > 0 || chunk.completionTokens > 0)) {
           await store.usage.record({
             userId: caller.userId,
@@ -197,15 +172,5 @@ export class CompletionService {
     }
     if (!ended && shutdown.aborted)
       yield { type: 'done', finishReason: 'cancelled', error: SHUTDOWN_INTERRUPTED };
-  }
-
-  #clampThinking(caller: CompletionCaller, req: ChatRequest, model: ModelInfo): ChatRequest['thinking'] {
-    const thinking = req.thinking ?? { enabled: true };
-    const cap = this.#o.maxThinkingBudget?.(caller.plan);
-    if (!thinking.enabled || cap === undefined) return thinking;
-    // A plan's cap bounds every request of that plan, including ones that asked for no budget at all.
-    // An effort means the model's own budget for it (embedded models are sized for the machine).
-    const asked = effortToBudget(thinking, model.thinkingBudgets);
-    return { ...thinking, budgetTokens: Math.min(asked ?? cap, cap) };
   }
 }

@@ -89,9 +89,10 @@ function toMessages(b: ChatCompletionRequest): ChatMessage[] {
     } else if (m.role !== 'assistant') {
       throw invalid('Message content is required.', `messages[${i}].content`);
     }
-    // `developer` is OpenAI's newer name for `system`. Reasoning sent back by clients is dropped here
-    // (the history policy strips earlier turns' reasoning anyway, design §3), except on a message being
-    // continued: cut off while thinking, it goes on thinking from there.
+    // `developer` is OpenAI's newer name for `system`. Reasoning sent back by clients is passed on: the
+    // provider applies its model's history policy (design §3) — earlier turns' reasoning is dropped
+    // unless the model keeps it, a tool-call turn keeps its own, and a message being continued goes on
+    // thinking from where it was cut off.
     const role = m.role === 'developer' ? 'system' : m.role;
     const reasoning = m.reasoning_content ?? m.reasoning;
     if (role === 'tool') return { role, content, toolCallId: m.tool_call_id as string };

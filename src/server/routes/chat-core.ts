@@ -13,6 +13,9 @@ import {
 } from '../../core/chat/index.ts';
 import { ConversationError, ConversationService } from '../../core/conversations/index.ts';
 import { type AcquireHook, GatewayError, InferenceGateway } from '../../core/inference-gateway.ts';
+import { builtinTools } from '../../core/turns/builtin-tools.ts';
+import { ToolRegistry } from '../../core/turns/tool-registry.ts';
+import { TurnPipeline } from '../../core/turns/turn-pipeline.ts';
 import { InferenceError, type ModelInfo } from '../../inference/types.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, modelNotReadyError } from '../errors.ts';
@@ -47,6 +50,8 @@ declare module '../context.ts' {
 
 export interface ChatCore {
   gateway: InferenceGateway;
+  /** The one turn pipeline of the web chat and `/v1`. */
+  pipeline: TurnPipeline;
   eventLog: GenerationEventLog;
   chat: ChatService;
   conversations: ConversationService;
@@ -75,13 +80,12 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
       ...(acquire ? { acquire } : {}),
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
-  const plans = ctx.config.plans;
+  const pipeline = new TurnPipeline({ gateway, plans: ctx.plans, tools: new ToolRegistry(builtinTools()) });
   const chat = new ChatService({
     store: ctx.store,
-    gateway,
+    pipeline,
     log: eventLog,
     logger: ctxLogger(ctx),
-    maxThinkingBudget: (user) => plans[user.plan]?.maxThinkingBudget,
     ...(deps.maxTokens === undefined ? {} : { maxTokens: deps.maxTokens }),
     ...(deps.persistIntervalMs === undefined ? {} : { persistIntervalMs: deps.persistIntervalMs }),
   });
@@ -109,7 +113,7 @@ export function chatCoreFor(ctx: AppContext): ChatCore {
     await chat.shutdown(5000);
     if (!deps.eventLog) await eventLog[Symbol.asyncDispose]();
   });
-  const core: ChatCore = { gateway, eventLog, chat, conversations, ssePingMs: deps.ssePingMs };
+  const core: ChatCore = { gateway, pipeline, eventLog, chat, conversations, ssePingMs: deps.ssePingMs };
   cores.set(ctx, core);
   return core;
 }

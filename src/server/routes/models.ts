@@ -1,12 +1,25 @@
 /** `GET /api/models`: every model the providers serve, with its state, and the default model. */
 import type { FastifyInstance } from 'fastify';
-import type { ModelListEntry, ModelsResponse } from '../../api/conversations.ts';
+import type { ModelListEntry, ModelsResponse, ToolsResponse } from '../../api/conversations.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { chatCoreFor } from './chat-core.ts';
 
 export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { gateway } = chatCoreFor(ctx);
+  const { gateway, pipeline } = chatCoreFor(ctx);
+  app.get('/api/tools', async (request, reply) => {
+    requireUser(request);
+    const body: ToolsResponse = {
+      tools: pipeline.tools.list().map((t) => ({
+        name: t.definition.name,
+        title: t.title,
+        description: t.definition.description ?? '',
+        readOnly: t.readOnly,
+      })),
+    };
+    return reply.header('cache-control', 'no-store').send(body);
+  });
+
   app.get('/api/models', async (request, reply) => {
     const user = requireUser(request);
     const { models, defaultModel } = await gateway.listModels();

@@ -20,13 +20,8 @@ const KEY_QUERY_PARAMS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 
 export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   ctx.errorFormats.add('/v1', openAiErrorFormatter);
-  const { gateway } = chatCoreFor(ctx);
-  const plans = ctx.config.plans;
-  const completions = new CompletionService({
-    gateway,
-    store: ctx.store,
-    maxThinkingBudget: (plan) => plans[plan]?.maxThinkingBudget,
-  });
+  const { gateway, pipeline } = chatCoreFor(ctx);
+  const completions = new CompletionService({ pipeline, store: ctx.store });
   // Like web generations: running completions (streamed or not) may finish within the grace period;
   // then they are cut and still end properly for their protocol (finish_reason, usage, `[DONE]`) before
   // the app closes their connections.

@@ -1,0 +1,221 @@
+/**
+ * One turn, whatever the surface (web chat, `/v1`, later the Responses and Messages APIs and eval):
+ * the model is resolved once, the request is checked against what the model can do, the plan's limits
+ * apply (through the plan catalogue), admission relays queue positions, and the turn streams — for
+ * Ponder's own tools as a loop: reason → tool calls → results → reason … → answer, bounded in rounds
+ * and time. Surfaces only encode what comes out.
+ */
+import {
+  type ChatChunk,
+  type ChatMessage,
+  type ChatOptions,
+  type ChatRequest,
+  effortToBudget,
+  InferenceError,
+  type ModelInfo,
+  type Provider,
+  type ThinkingOptions,
+  type ToolCall,
+  type UsageChunk,
+  wantsResponseFormat,
+  wantsTools,
+} from '../../inference/types.ts';
+import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
+import type { PlanCatalog } from '../quotas/plans.ts';
+import type { ToolRegistry } from './tool-registry.ts';
+
+export interface TurnCaller {
+  userId: string;
+  plan: string;
+}
+
+export interface PreparedTurn {
+  caller: TurnCaller;
+  /** The request as the provider gets it: the resolved model id, the plan's thinking limit applied. */
+  request: ChatRequest;
+  model: ModelInfo;
+  provider: Provider;
+  /** Ponder runs the calls itself (its registry's tools); otherwise they go back to the caller. */
+  runsTools: boolean;
+}
+
+export interface TurnPipelineOptions {
+  gateway: InferenceGateway;
+  plans: PlanCatalog;
+  tools: ToolRegistry;
+  /** Tool rounds in one turn; after the last the model must answer. Default 8. */
+  maxToolRounds?: number;
+  /** Time all tool runs of one turn may take together, in ms; then the model must answer. Default 120 000. */
+  maxToolTimeMs?: number;
+}
+
+export interface PrepareOptions {
+  /** Names of Ponder's tools this turn offers (web turns); their calls run here. */
+  ponderTools?: readonly string[];
+}
+
+export class TurnPipeline {
+  readonly #o: TurnPipelineOptions;
+
+  constructor(options: TurnPipelineOptions) {
+    this.#o = options;
+  }
+
+  /** Ponder's own tools, for listing. */
+  get tools(): ToolRegistry {
+    return this.#o.tools;
+  }
+
+  /**
+   * Resolves the model (once), applies the plan's limits and checks the request against the model.
+   * Throws `InferenceError` (unknown model, not ready, a capability it lacks, a token cap above its context).
+   */
+  async prepare(caller: TurnCaller, req: ChatRequest, options: PrepareOptions = {}): Promise<PreparedTurn> {
+    const { provider, model } = await this.#o.gateway.resolve(req.model || undefined);
+    const ponderTools = options.ponderTools ?? [];
+    let request: ChatRequest = {
+      ...req,
+      model: model.id,
+      thinking: this.#thinking(caller, req.thinking, model),
+    };
+    if (ponderTools.length > 0) {
+      if (req.tools?.length)
+        throw new InferenceError('invalid_request', 'A turn offers either its own tools or Ponder’s.');
+      let tools: ChatRequest['tools'];
+      try {
+        tools = this.#o.tools.definitions(ponderTools);
+      } catch (err) {
+        throw new InferenceError('invalid_request', (err as Error).message);
+      }
+      request = { ...request, tools };
+    }
+    if (wantsTools(request) && !model.supportsTools)
+      throw new InferenceError('invalid_request', `Model "${model.id}" does not support tool calling.`);
+    if (wantsResponseFormat(request) && !model.supportsResponseFormat)
+      throw new InferenceError('invalid_request', `Model "${model.id}" does not support response_format.`);
+    if (req.maxTokens !== undefined && model.contextSize !== undefined && req.maxTokens > model.contextSize) {
+      throw new InferenceError(
+        'invalid_request',
+        `max_tokens ${req.maxTokens} is larger than the model's context of ${model.contextSize} tokens.`,
+      );
+    }
+    return { caller, request, model, provider, runsTools: ponderTools.length > 0 };
+  }
+
+  /** Admission for the turn; `onQueued` hears the queue position while it waits. */
+  admit(
+    turn: PreparedTurn,
+    wait: { signal: AbortSignal; onQueued?: (position: number, etaMs?: number) => void },
+  ): Promise<AdmissionGrant> {
+    return this.#o.gateway.acquire(
+      {
+        userId: turn.caller.userId,
+        plan: turn.caller.plan,
+        reasoning: turn.request.thinking?.enabled !== false,
+      },
+      wait,
+    );
+  }
+
+  /**
+   * Streams the turn (after admission). Calls to Ponder's tools run here: each comes out as one complete
+   * `tool_call` chunk, then its `tool_result`, and the model goes on; the turn ends with one `usage`
+   * (all rounds together) and one `done`. A caller's own tool calls stream through as the provider sends them.
+   */
+  async *run(turn: PreparedTurn, opts: ChatOptions): AsyncGenerator<ChatChunk> {
+    if (!turn.runsTools) {
+      yield* turn.provider.chat(turn.request, opts);
+      return;
+    }
+    const maxRounds = this.#o.maxToolRounds ?? 8;
+    const toolTime = { left: this.#o.maxToolTimeMs ?? 120_000 };
+    let messages = turn.request.messages;
+    const usage: UsageChunk = {
+      type: 'usage',
+      promptTokens: 0,
+      cachedPromptTokens: 0,
+      completionTokens: 0,
+      reasoningTokens: 0,
+    };
+    let sawUsage = false;
+    for (let round = 0; ; round++) {
+      // Out of rounds or tool time: this round must answer.
+      const mustAnswer = round >= maxRounds || toolTime.left <= 0;
+      const request: ChatRequest = {
+        ...turn.request,
+        messages,
+        ...(mustAnswer ? { toolChoice: 'none' } : {}),
+      };
+      const calls: ToolCall[] = [];
+      let reasoning = '';
+      let text = '';
+      let done: Extract<ChatChunk, { type: 'done' }> | undefined;
+      for await (const chunk of turn.provider.chat(request, opts)) {
+        switch (chunk.type) {
+          case 'tool_call': {
+            const call = (calls[chunk.index] ??= {
+              id: chunk.id ?? '',
+              name: chunk.name ?? '',
+              arguments: '',
+            });
+            if (chunk.id) call.id = chunk.id;
+            if (chunk.name) call.name = chunk.name;
+            call.arguments += chunk.arguments;
+            break;
+          }
+          case 'usage':
+            sawUsage = true;
+            usage.promptTokens += chunk.promptTokens;
+            usage.cachedPromptTokens += chunk.cachedPromptTokens;
+            usage.completionTokens += chunk.completionTokens;
+            usage.reasoningTokens += chunk.reasoningTokens;
+            break;
+          case 'done':
+            done = chunk;
+            break;
+          default:
+            if (chunk.type === 'reasoning') reasoning += chunk.text;
+            else if (chunk.type === 'text') text += chunk.text;
+            yield chunk;
+        }
+      }
+      const called = calls.filter((c) => c.name !== '');
+      if (done?.finishReason !== 'tool_calls' || called.length === 0 || opts.signal.aborted) {
+        if (sawUsage) yield usage;
+        yield done ?? { type: 'done', finishReason: 'error', error: 'the model stream ended unexpectedly' };
+        return;
+      }
+      const results: ChatMessage[] = [];
+      for (const call of called) {
+        yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments };
+        const outcome = await this.#o.tools.execute(call, {
+          userId: turn.caller.userId,
+          signal: opts.signal,
+        });
+        toolTime.left -= outcome.ms;
+        yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
+        results.push({ role: 'tool', toolCallId: call.id, content: outcome.content });
+      }
+      // The calls and their results go back to the model with this round's reasoning (tool-call turns
+      // keep theirs), so an engine slot continues the same turn.
+      messages = [
+        ...messages,
+        { role: 'assistant', content: text, ...(reasoning ? { reasoning } : {}), toolCalls: called },
+        ...results,
+      ];
+    }
+  }
+
+  /**
+   * The thinking a request gets: an effort means the model's own budget for it (embedded models are
+   * sized for the machine), and the plan's cap bounds every request of the plan, even one that asked
+   * for no budget at all.
+   */
+  #thinking(caller: TurnCaller, asked: ThinkingOptions | undefined, model: ModelInfo): ThinkingOptions {
+    const thinking = asked ?? { enabled: true };
+    if (!thinking.enabled) return thinking;
+    const cap = this.#o.plans.resolve(caller.plan).maxThinkingBudget;
+    const budget = effortToBudget(thinking, model.thinkingBudgets);
+    return { ...thinking, budgetTokens: Math.min(budget ?? cap, cap) };
+  }
+}
