@@ -162,7 +162,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
         ['user', 'assistant', 'tool', 'assistant', 'user'],
       );
       assert.equal(sent.messages[1]?.reasoning_content, reasoningBefore);
-      assert.equal((sent.messages[1]?.tool_calls as Array<{ id: string }>)[0]?.id, 'call_t1');
+      assert.equal(((sent.messages[1]?.tool_calls ?? []) as Array<{ id: string }>)[0]?.id, 'call_t1');
       assert.equal(sent.messages[2]?.tool_call_id, 'call_t1');
       assert.equal(sent.messages[3]?.content, 'Today is the day.');
       assert.equal(sent.tools, undefined, 'no tools were chosen for this turn');

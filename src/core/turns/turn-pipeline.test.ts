@@ -145,7 +145,7 @@ test('two tool rounds, then the answer: calls run, results go back with the reas
   const sent = upstream.chatRequests.slice(before).map((r) => r.body as Record<string, unknown>);
   assert.equal(sent.length, 3);
   assert.deepEqual(
-    (sent[0]?.tools as Array<{ function: { name: string } }>).map((t) => t.function.name),
+    ((sent[0]?.tools ?? []) as Array<{ function: { name: string } }>).map((t) => t.function.name),
     ['current_time'],
   );
   // The third request carries both rounds: each call with its reasoning, each result by id.
@@ -155,7 +155,7 @@ test('two tool rounds, then the answer: calls run, results go back with the reas
     ['user', 'assistant', 'tool', 'assistant', 'tool'],
   );
   assert.equal(messages[1]?.reasoning_content, 'Check the time in Europe/Paris.');
-  assert.equal((messages[1]?.tool_calls as Array<{ id: string }>)[0]?.id, 'call_a');
+  assert.equal(((messages[1]?.tool_calls ?? []) as Array<{ id: string }>)[0]?.id, 'call_a');
   assert.equal(messages[2]?.tool_call_id, 'call_a');
   assert.match(String(messages[4]?.content), /Asia\/Tokyo/);
 });

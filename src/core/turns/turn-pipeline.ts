@@ -153,11 +153,8 @@ export class TurnPipeline {
       for await (const chunk of turn.provider.chat(request, opts)) {
         switch (chunk.type) {
           case 'tool_call': {
-            const call = (calls[chunk.index] ??= {
-              id: chunk.id ?? '',
-              name: chunk.name ?? '',
-              arguments: '',
-            });
+            const call = calls[chunk.index] ?? { id: '', name: '', arguments: '' };
+            calls[chunk.index] = call;
             if (chunk.id) call.id = chunk.id;
             if (chunk.name) call.name = chunk.name;
             call.arguments += chunk.arguments;
