@@ -12,6 +12,11 @@ export interface ContractSubject {
   provider: Provider;
   /** A model id the provider serves. */
   model: string;
+  /**
+   * The backend really runs tools and formats (a real engine, or a Ponder in front of one), so the tool
+   * and structured-output cases run; a scripted wire-format stand-in leaves them out.
+   */
+  tools?: boolean;
   close(): Promise<void>;
 }
 
@@ -120,6 +125,85 @@ export function runProviderContract(name: string, makeProvider: () => Promise<Co
         ),
         (err: unknown) => err instanceof InferenceError && err.code === 'model_not_found',
       );
+    });
+
+    const toolTest = (name: string, fn: () => Promise<void>) =>
+      test(name, async (t) => {
+        if (!s.tools) {
+          t.skip('the backend is a scripted stand-in, not an engine');
+          return;
+        }
+        await fn();
+      });
+    const schema = {
+      type: 'object',
+      properties: {
+        city: { type: 'string', maxLength: 16 },
+        days: { type: 'integer' },
+        unit: { enum: ['c', 'f'] },
+      },
+      required: ['city', 'days', 'unit'],
+      additionalProperties: false,
+    };
+    const isValid = (v: unknown): boolean => {
+      const o = v as Record<string, unknown>;
+      return (
+        typeof o === 'object' &&
+        o !== null &&
+        Object.keys(o).sort().join() === 'city,days,unit' &&
+        typeof o.city === 'string' &&
+        o.city.length <= 16 &&
+        Number.isInteger(o.days) &&
+        (o.unit === 'c' || o.unit === 'f')
+      );
+    };
+
+    toolTest(
+      'a forced tool call streams as tool_call chunks with schema-valid arguments, ending tool_calls',
+      async () => {
+        const [info] = (await s.provider.models()).filter((m) => m.id === s.model);
+        assert.equal(info?.supportsTools, true, 'the model says it supports tools');
+        const chunks = await collect(
+          s.provider.chat(
+            req({
+              maxTokens: 200,
+              thinking: { enabled: true, budgetTokens: 6 },
+              tools: [{ name: 'forecast', description: 'Weather', parameters: schema }],
+              toolChoice: 'required',
+            }),
+            { signal: AbortSignal.timeout(60_000) },
+          ),
+        );
+        assertWellFormed(chunks);
+        const done = chunks.at(-1);
+        assert.ok(done?.type === 'done');
+        assert.equal(done.finishReason, 'tool_calls', done.error);
+        const calls = chunks.filter((c) => c.type === 'tool_call');
+        const first = calls[0];
+        assert.ok(first && first.type === 'tool_call' && first.index === 0, 'calls start at index 0');
+        assert.match(first.id ?? '', /\S/, 'the first chunk carries the id');
+        assert.equal(first.name, 'forecast');
+        const args = calls.map((c) => (c.type === 'tool_call' ? c.arguments : '')).join('');
+        assert.ok(isValid(JSON.parse(args)), args);
+        const lastReasoning = chunks.findLastIndex((c) => c.type === 'reasoning');
+        assert.ok(lastReasoning < chunks.indexOf(first), 'reasoning comes before the call');
+      },
+    );
+
+    toolTest('a json_schema response format gives an answer that parses and validates', async () => {
+      const chunks = await collect(
+        s.provider.chat(
+          req({
+            maxTokens: 300,
+            thinking: { enabled: true, budgetTokens: 6 },
+            responseFormat: { type: 'json_schema', name: 'forecast', schema, strict: true },
+          }),
+          { signal: AbortSignal.timeout(60_000) },
+        ),
+      );
+      assertWellFormed(chunks);
+      const text = chunks.map((c) => (c.type === 'text' ? c.text : '')).join('');
+      assert.ok(isValid(JSON.parse(text)), text);
     });
 
     test('health() is ok', async () => {

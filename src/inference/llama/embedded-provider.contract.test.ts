@@ -12,5 +12,5 @@ runProviderContract('embedded', async () => {
     ignoreEos: true,
     threads: 1,
   });
-  return { provider, model: 'tiny', close: () => provider[Symbol.asyncDispose]() };
+  return { provider, model: 'tiny', tools: true, close: () => provider[Symbol.asyncDispose]() };
 });
