@@ -13,6 +13,7 @@ import { DeepSeekChatWrapper, getLlama, LlamaChatSession } from 'node-llama-cpp'
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../src/inference/llama/index.ts';
 import type { ChatMessage } from '../src/inference/types.ts';
+import { benchToolCalls } from './tool-calls.ts';
 
 const TOKENS = Number(process.env.PONDER_BENCH_TOKENS ?? 64);
 const THREADS = Number(process.env.PONDER_BENCH_THREADS ?? 2);
@@ -144,6 +145,7 @@ async function benchProvider(model: string) {
       { role: 'user', content: 'And what follows from that?' },
     ];
     const reused = await providerStream(provider, followUp, 'conv');
+    const tools = await benchToolCalls(provider, MODEL_ID, ROUNDS);
     await provider[Symbol.asyncDispose]();
 
     const cold = make(1);
@@ -151,7 +153,7 @@ async function benchProvider(model: string) {
     await providerStream(cold, [{ role: 'user', content: 'warm up' }], 'warm');
     const notReused = await providerStream(cold, followUp, 'other');
     await cold[Symbol.asyncDispose]();
-    return { prefill, decode, batches, reused, notReused };
+    return { prefill, decode, batches, reused, notReused, tools };
   } catch (err) {
     await provider[Symbol.asyncDispose]();
     throw err;
@@ -267,6 +269,19 @@ async function main(): Promise<void> {
     `${ours.reused.cached} / ${ours.notReused.cached}`,
     '',
     '',
+  ]);
+  const t = ours.tools;
+  rows.push([
+    `forced tool call, 5-field schema (~${t.callTokens} tokens): ms/token call / free text`,
+    `${fmt(t.callMsPerToken, 1)} / ${fmt(t.freeMsPerToken, 1)}`,
+    '',
+    fmt(t.callMsPerToken / t.freeMsPerToken, 2),
+  ]);
+  rows.push([
+    'after a tool result: cached / prompt tokens',
+    `${t.resultCached} / ${t.resultPrompt}`,
+    '',
+    fmt(t.resultCached / t.resultPrompt, 3),
   ]);
 
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

@@ -9,6 +9,11 @@ export const upstreamSchema = z.strictObject({
   models: z.array(z.string().min(1)).optional(),
   reasoningFormat: z.enum(['auto', 'reasoning_content', 'reasoning', 'think-tags']).default('auto'),
   maxConcurrent: z.int().positive().optional(),
+  /**
+   * History policy for this upstream's models: send earlier turns' reasoning back (for models trained
+   * with it). Default false: only turns that called tools keep theirs.
+   */
+  keepReasoning: z.boolean().optional(),
 });
 
 export const planSchema = z.strictObject({

@@ -79,7 +79,7 @@ export function createUpstreamProvider(
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const modelsTtlMs = options.modelsTtlMs ?? 60_000;
-  const keepReasoning = options.keepReasoning ?? false;
+  const keepReasoning = options.keepReasoning ?? config.keepReasoning ?? false;
   const log = options.logger;
   const id = config.id;
   // `user:pass@` in the base URL: fetch refuses URLs with credentials, so they go in a Basic header instead.
