@@ -40,7 +40,9 @@ describe('attack: internal upstream details never reach users', () => {
       ],
       { healthCheckIntervalMs: 0 },
     );
-    server = await startTestServer({ deps: { providers: [pool], defaultModel: 'dead-r1' } });
+    server = await startTestServer({
+      deps: { providers: [pool], upstreamPools: [pool], defaultModel: 'dead-r1' },
+    });
     admin = (await server.signup()).cookie;
     user = (await server.signup()).cookie;
     const res = await server.request('/api/keys', { method: 'POST', cookie: user, json: { name: 'k' } });

@@ -80,7 +80,9 @@ describe('attack: an upstream that sends a 16 MB SSE line', () => {
           healthCheckIntervalMs: 0,
           ...(variant.maxEventBytes ? { maxEventBytes: variant.maxEventBytes } : {}),
         });
-        server = await startTestServer({ deps: { providers: [pool], defaultModel: 'r1-test' } });
+        server = await startTestServer({
+          deps: { providers: [pool], upstreamPools: [pool], defaultModel: 'r1-test' },
+        });
         const { cookie } = await server.signup();
         const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'flood' } });
         key = ((await res.json()) as { key: string }).key;

@@ -53,6 +53,7 @@ before(async () => {
     capacity: { slots: 2 },
     deps: {
       providers: [engine],
+      engine,
       defaultModel: 'tiny',
       modelStatus: () => ({ state: 'ready', model: 'tiny' }),
       chat: { maxTokens: 40, persistIntervalMs: 100 },
@@ -415,7 +416,10 @@ describe('upstream pool metrics', () => {
       ],
       { healthCheckIntervalMs: 0 },
     );
-    const s = await startTestServer({ deps: { providers: [pool], defaultModel: 'r1-test' }, capacity: true });
+    const s = await startTestServer({
+      deps: { providers: [pool], upstreamPools: [pool], defaultModel: 'r1-test' },
+      capacity: true,
+    });
     try {
       await pool.checkHealth();
       const res = await fetch(`${s.baseUrl}/metrics`);

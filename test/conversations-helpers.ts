@@ -117,6 +117,7 @@ export async function startChatServer(
       config: { logLevel: options.logLevel ?? 'info' },
       deps: {
         providers: [engine],
+        engine,
         defaultModel: 'tiny',
         modelStatus: () => ({ state: 'ready', model: 'tiny' }),
         chat: { maxTokens: options.maxTokens ?? 300, persistIntervalMs: 100 },

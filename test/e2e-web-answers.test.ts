@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { ChatDeps } from '../src/server/routes/chat-core.ts';
+import type { ChatDeps } from '../src/server/context.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 

@@ -29,7 +29,7 @@ describe('Ponder B → Ponder A (upstream over HTTP)', () => {
       [{ id: 'ponder-a', baseUrl: `${a.baseUrl}/v1`, apiKey: upstreamKey, reasoningFormat: 'auto' }],
       { healthCheckIntervalMs: 0 },
     );
-    b = await startTestServer({ deps: { providers: [pool], defaultModel: 'tiny' } });
+    b = await startTestServer({ deps: { providers: [pool], upstreamPools: [pool], defaultModel: 'tiny' } });
     client = new OpenAI({ baseURL: `${b.baseUrl}/v1`, apiKey: await apiKeyFor(b), maxRetries: 0 });
   });
   after(async () => {

@@ -26,7 +26,7 @@ describe('admin: models and upstreams', () => {
       ],
       { healthCheckIntervalMs: 0 },
     );
-    server = await startTestServer({ deps: { providers: [pool] } });
+    server = await startTestServer({ deps: { providers: [pool], upstreamPools: [pool] } });
     await mkdir(join(server.config.dataDir, 'models'), { recursive: true });
     await copyFile(await ensureTestModel('tiny'), join(server.config.dataDir, 'models', 'mini.gguf'));
     admin = (await server.signup()).cookie;

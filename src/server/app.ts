@@ -18,10 +18,9 @@ import {
 import { quotaRecordingUsage } from '../core/admission/gateway-hook.ts';
 import { PlanCatalog, QuotaService } from '../core/quotas/index.ts';
 import { PowGate } from '../core/rate-limit/index.ts';
-import type { UpstreamPool } from '../inference/upstream/pool.ts';
 import { installAuth } from './auth/plugin.ts';
 import { storeWithUsage } from './capacity.ts';
-import type { AppContext, AppDeps, ModelStatus } from './context.ts';
+import type { AppContext, AppDeps, AppFoundation, ModelStatus } from './context.ts';
 import { ErrorFormats, HttpError, notFound, sendError } from './errors.ts';
 import {
   clientErrorHandler,
@@ -35,10 +34,11 @@ import { installSecurityHeaders, securityHeaders } from './security/headers.ts';
 import { installHostCheck } from './security/host.ts';
 import { createLogger, installRequestLogging, requestChildLogger, requestIdFor } from './security/logging.ts';
 import { installOriginCheck } from './security/origin.ts';
+import { buildServices } from './services.ts';
 import { ShutdownHooks } from './shutdown.ts';
 import { installWebApp } from './web-static.ts';
 
-export type { AppContext, AppDeps, ModelStatus } from './context.ts';
+export type { AppContext, AppDeps, AppServices, ChatDeps, ModelStatus } from './context.ts';
 
 /** A registered route as seen by `onRoute` (the route walker in tests uses these). */
 export interface RegisteredRoute {
@@ -74,9 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       )
     : deps.store;
   const metrics = deps.metrics ?? new ServerMetrics();
-  const pools = (deps.providers ?? []).filter(
-    (p): p is UpstreamPool => typeof (p as Partial<UpstreamPool>).members === 'function',
-  );
+  const pools = deps.upstreamPools ?? [];
   metrics.attach({
     ...(capacity ? { admission: () => capacity.admission.stats() } : {}),
     upstreams: () => pools.flatMap((p) => p.members()),
@@ -119,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.throttle ? { throttle: deps.throttle } : {}),
   });
   const missing: ModelStatus = { state: 'missing' };
-  const ctx: AppContext = {
+  const foundation: AppFoundation = {
     deps,
     config,
     store,
@@ -138,6 +136,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     startedAt: new Date(),
     lifecycle: { draining: false },
   };
+  // The composition root of the chat, conversation and completion services: built once, here.
+  const ctx: AppContext = { ...foundation, services: buildServices(foundation) };
   app.decorate('ponder', ctx);
   app.decorate('ponderRoutes', [] as RegisteredRoute[]);
   app.addHook('onRoute', (route) => {

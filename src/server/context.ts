@@ -1,7 +1,7 @@
 /**
- * What route plugins receive: the dependencies `buildApp` was given and the services built from them.
- * Other route owners add their own optional dependencies to `AppDeps` (keep them optional so tests and
- * `ponder serve` can build an app without them).
+ * What route plugins receive: the dependencies `buildApp` was given and the services built from them
+ * (once, in `buildServices`). New dependencies go in `AppDeps` as optional fields, so tests and
+ * `ponder serve` can build an app without them.
  */
 import type { Logger } from 'pino';
 import type { ApiAdminStatus } from '../api/auth.ts';
@@ -17,9 +17,16 @@ import type {
   ThrottleRules,
 } from '../core/accounts/index.ts';
 import type { Capacity } from '../core/admission/index.ts';
+import type { ChatService, GenerationEventLog } from '../core/chat/index.ts';
+import type { CompletionService } from '../core/completions/completion-service.ts';
+import type { ConversationService } from '../core/conversations/index.ts';
+import type { AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
+import type { ModelRegistryTarget } from '../core/models/model-admin.ts';
 import type { PlanCatalog, QuotaService } from '../core/quotas/index.ts';
 import type { PowGate } from '../core/rate-limit/index.ts';
+import type { TurnPipeline } from '../core/turns/turn-pipeline.ts';
 import type { ModelState, Provider } from '../inference/types.ts';
+import type { UpstreamPool } from '../inference/upstream/pool.ts';
 import type { Store } from '../store/types.ts';
 import type { GenerationStopBus } from './capacity.ts';
 import type { ErrorFormats } from './errors.ts';
@@ -37,13 +44,43 @@ export interface ModelStatus {
   detail?: string;
 }
 
+/** Options of the chat services (`AppDeps.chat`). */
+export interface ChatDeps {
+  /** Routes model ids to providers. Default: a gateway over `AppDeps.providers`. */
+  gateway?: InferenceGateway;
+  /**
+   * Admission control for the default gateway (ignored when `gateway` is given). Default: the
+   * capacity's admission (`AppDeps.capacity`), else admit at once.
+   * E.g. `(s, w) => controller.request({ userId: s.userId, plan: plans[s.plan], signal: w.signal,
+   * onQueued: (u) => w.onQueued?.(u.position, u.etaMs) }).ticket`.
+   */
+  acquire?: AcquireHook;
+  /** Where generation events are kept for reattaching. Default: in memory (one instance). */
+  eventLog?: GenerationEventLog;
+  /** Cap on generated tokens per turn. Default: the model's remaining context. */
+  maxTokens?: number;
+  /** Partial-output write interval. Default 500 ms. */
+  persistIntervalMs?: number;
+  /** Interval of `: ping` comments on SSE streams. Default 15 000 ms. */
+  ssePingMs?: number;
+}
+
 export interface AppDeps {
   config: PonderConfig;
   store: Store;
   /** Default: a pino logger at `config.logLevel` writing JSON to stdout. */
   logger?: Logger;
-  /** Inference providers (embedded engine, upstream pools), for the chat and model routes. Default none. */
+  /** Inference providers (embedded engine, upstream pools), for the gateway. Default none. */
   providers?: Provider[];
+  /**
+   * The embedded engine's model registry (usually also one of `providers`): the admin pages register
+   * pulled models with it and unload removed ones. Default none.
+   */
+  engine?: ModelRegistryTarget;
+  /** Upstream pools (usually also in `providers`), for `/api/admin/upstreams` and `/metrics`. Default none. */
+  upstreamPools?: UpstreamPool[];
+  /** Inference and chat wiring (see `ChatDeps`). */
+  chat?: ChatDeps;
   /** Model id chat uses when a request names none. */
   defaultModel?: string;
   /**
@@ -91,8 +128,25 @@ export interface AppDeps {
   generationStop?: GenerationStopBus;
 }
 
+/** The chat, conversation and completion services, built once per app by `buildServices`. */
+export interface AppServices {
+  gateway: InferenceGateway;
+  /** The one turn pipeline of the web chat and `/v1` (its `tools`: Ponder's own tool registry). */
+  pipeline: TurnPipeline;
+  eventLog: GenerationEventLog;
+  chat: ChatService;
+  conversations: ConversationService;
+  /** `/v1/chat/completions`. */
+  completions: CompletionService;
+}
+
 /** Handed to every route plugin. */
-export interface AppContext {
+export interface AppContext extends AppFoundation {
+  services: AppServices;
+}
+
+/** What the services are built from: the app's context before its services. */
+export interface AppFoundation {
   deps: AppDeps;
   config: PonderConfig;
   store: Store;

@@ -24,7 +24,7 @@ import {
 } from '../inference/llama/pull.ts';
 import { ALTERNATIVES } from '../inference/llama/pull-source.ts';
 import type { Provider } from '../inference/types.ts';
-import { createUpstreamPool } from '../inference/upstream/pool.ts';
+import { createUpstreamPool, type UpstreamPool } from '../inference/upstream/pool.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { type AppDeps, buildApp, type ModelStatus } from './app.ts';
@@ -102,13 +102,14 @@ export async function startServer(
     });
     providers.push(embedded);
     // One pool: several upstreams serving the same model share its load and fail over to each other.
+    const upstreamPools: UpstreamPool[] = [];
     if (config.upstreams.length > 0) {
-      providers.push(
-        createUpstreamPool(config.upstreams, {
-          logger: logger.child({ component: 'upstream' }),
-          maxEventBytes: config.upstreamMaxEventBytes,
-        }),
-      );
+      const pool = createUpstreamPool(config.upstreams, {
+        logger: logger.child({ component: 'upstream' }),
+        maxEventBytes: config.upstreamMaxEventBytes,
+      });
+      upstreamPools.push(pool);
+      providers.push(pool);
     }
     const model = new DefaultModel(embedded, logger);
     const defaultModel = await model.setUp(config, modelsDir, {
@@ -154,6 +155,8 @@ export async function startServer(
       store,
       logger,
       providers,
+      engine: embedded,
+      upstreamPools,
       ...(defaultModel ? { defaultModel } : {}),
       modelStatus: () => model.status,
       shutdownHooks,

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { ApiUser } from '../api/auth.ts';
 import { configSchema, type PonderConfig } from '../config/schema.ts';
+import type { EmbeddedProvider } from '../inference/llama/index.ts';
 import type { Provider } from '../inference/types.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
@@ -133,7 +134,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     });
     cleanups.push(() => store.close());
 
-    let provider: Provider | undefined;
+    let provider: EmbeddedProvider | undefined;
     let defaultModel: string | undefined;
     if (options.withModel) {
       const { ensureTestModel } = await import('../inference/gguf/test-model.ts');
@@ -177,7 +178,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       throttle: { signupPerIp: { limit: 10_000, windowMs: 60_000 } },
       // Tests sign up faster than any real flood; the gate has its own test.
       powGate: null,
-      ...(provider ? { providers: [provider], defaultModel } : {}),
+      ...(provider ? { providers: [provider], engine: provider, defaultModel } : {}),
       ...(provider ? { modelStatus: () => ({ state: 'ready' as const, model: defaultModel }) } : {}),
       ...capacityDeps,
       ...options.deps,

@@ -4,13 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ModelAdmin, ModelAdminError, type ModelRegistryTarget } from '../../core/models/model-admin.ts';
+import { ModelAdmin, ModelAdminError } from '../../core/models/model-admin.ts';
 import { modelsDirOf } from '../../inference/llama/model-files.ts';
-import type { Provider } from '../../inference/types.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { parseWith } from '../validation.ts';
-import { chatCoreFor } from './chat-core.ts';
 
 const pullBody = z.strictObject({ source: z.string().trim().min(3).max(2048) });
 const nameParams = z.object({ name: z.string().min(1).max(200) });
@@ -23,32 +21,10 @@ function removalError(err: ModelAdminError): HttpError {
     : new HttpError(404, 'not_found', err.message);
 }
 
-interface PoolLike {
-  members(): Array<{
-    id: string;
-    baseUrl: string;
-    models: readonly string[];
-    healthy: boolean;
-    outstanding: number;
-    maxConcurrent: number | null;
-    circuit: string;
-    lastError?: string;
-  }>;
-}
-
-function isEngine(p: Provider): p is Provider & ModelRegistryTarget {
-  return p.id === 'embedded' && typeof (p as Partial<ModelRegistryTarget>).addModel === 'function';
-}
-
-function isPool(p: Provider): p is Provider & PoolLike {
-  return typeof (p as Partial<PoolLike>).members === 'function';
-}
-
 export async function adminModelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const adminRoute = { config: { admin: true } };
-  const providers = ctx.deps.providers ?? [];
-  const { gateway } = chatCoreFor(ctx);
-  const engine = providers.find(isEngine);
+  const { gateway } = ctx.services;
+  const engine = ctx.deps.engine;
   const models = new ModelAdmin({
     modelsDir: modelsDirOf(ctx.config.dataDir),
     ...(engine ? { engine } : {}),
@@ -104,7 +80,7 @@ export async function adminModelRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   app.get('/api/admin/upstreams', adminRoute, async () => ({
-    upstreams: providers.filter(isPool).flatMap((pool) =>
+    upstreams: (ctx.deps.upstreamPools ?? []).flatMap((pool) =>
       pool.members().map((m) => ({
         id: m.id,
         baseUrl: m.baseUrl,

@@ -14,14 +14,13 @@ import {
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { parseWith } from '../validation.ts';
-import { chatCoreFor, streamGeneration, withChatErrors } from './chat-core.ts';
+import { streamGeneration, withChatErrors } from './chat-core.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const messageParams = z.object({ id: z.string().min(1).max(100), messageId: z.string().min(1).max(100) });
 
 export async function conversationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const core = chatCoreFor(ctx);
-  const { conversations, chat } = core;
+  const { conversations, chat } = ctx.services;
 
   app.get('/api/conversations', async (request) => {
     const user = requireUser(request);

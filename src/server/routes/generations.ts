@@ -8,7 +8,7 @@ import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { parseWith } from '../validation.ts';
-import { chatCoreFor, endThinking, stopGeneration, streamGeneration } from './chat-core.ts';
+import { endThinking, stopGeneration, streamGeneration } from './chat-core.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
@@ -22,9 +22,6 @@ export function lastEventId(request: FastifyRequest): number {
 }
 
 export async function generationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  // Built now, so the stop channel is subscribed before the first request.
-  chatCoreFor(ctx);
-
   app.get('/api/generations/:id/events', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseWith(idParams, request.params, 'id');

@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ModelListEntry, ModelsResponse, ToolsResponse } from '../../api/conversations.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
-import { chatCoreFor } from './chat-core.ts';
 
 export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { gateway, pipeline } = chatCoreFor(ctx);
+  const { gateway, pipeline } = ctx.services;
   app.get('/api/tools', async (request, reply) => {
     requireUser(request);
     const body: ToolsResponse = {

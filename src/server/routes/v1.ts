@@ -1,10 +1,9 @@
 /**
  * The OpenAI/DeepSeek-compatible API (design §5): `GET /v1/models` and `POST /v1/chat/completions`,
  * authenticated by API key (`Authorization: Bearer` or `x-api-key`). Stateless: a client that
- * disconnects cancels its generation at once; graceful shutdown drains running ones (shutdown hook).
+ * disconnects cancels its generation at once; graceful shutdown drains running ones (see `../services.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CompletionService } from '../../core/completions/completion-service.ts';
 import type { ChatChunk, FinishReason, ModelInfo, ToolCall, UsageChunk } from '../../inference/types.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
@@ -13,23 +12,14 @@ import { completionObject, StreamEncoder } from '../openai/encode.ts';
 import { openAiErrorFormatter, toV1HttpError } from '../openai/errors.ts';
 import { parseCompletionBody } from '../openai/request.ts';
 import { SseStream } from '../sse.ts';
-import { chatCoreFor } from './chat-core.ts';
 
 /** Query parameters some clients use for keys: refused, so keys never end up in URLs and logs. */
 const KEY_QUERY_PARAMS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 
 export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   ctx.errorFormats.add('/v1', openAiErrorFormatter);
-  const { gateway, pipeline } = chatCoreFor(ctx);
-  const completions = new CompletionService({ pipeline, store: ctx.store });
-  // Like web generations: running completions (streamed or not) may finish within the grace period;
-  // then they are cut and still end properly for their protocol (finish_reason, usage, `[DONE]`) before
-  // the app closes their connections.
-  ctx.shutdownHooks.add('v1', async ({ deadline }) => {
-    completions.closeForNewCompletions();
-    await completions.drain(deadline);
-    await completions.shutdown(5000);
-  });
+  // Their graceful shutdown (running completions finish within the grace period) is wired with them.
+  const { gateway, completions } = ctx.services;
 
   // Runs before authentication so a key in the URL is refused even when it is valid.
   app.addHook('onRequest', async (request) => {

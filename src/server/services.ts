@@ -1,0 +1,118 @@
+/**
+ * The composition root of the HTTP services: `buildServices` builds, once per app and before any route
+ * plugin runs, the inference gateway, the turn pipeline with Ponder's tools, the chat, conversation and
+ * completion services and the generation event log, and wires them to the stop bus, the account hooks
+ * and graceful shutdown. Route plugins receive the result as `ctx.services`.
+ */
+import { AdmissionError } from '../core/admission/errors.ts';
+import { capacityAcquireHook } from '../core/admission/gateway-hook.ts';
+import { ChatService, MemoryGenerationEventLog } from '../core/chat/index.ts';
+import { CompletionService } from '../core/completions/completion-service.ts';
+import { ConversationService } from '../core/conversations/index.ts';
+import { type AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
+import { builtinTools } from '../core/turns/builtin-tools.ts';
+import { ToolRegistry } from '../core/turns/tool-registry.ts';
+import { TurnPipeline } from '../core/turns/turn-pipeline.ts';
+import type { ModelInfo } from '../inference/types.ts';
+import type { AppFoundation, AppServices } from './context.ts';
+
+/** On the stop bus: every generation of the user (account deleted). Never a generation id. */
+export const ALL_OF_USER = '*';
+/** On the stop bus, before a generation id: "answer now" rather than stop. */
+export const ANSWER_NOW = 'answer-now:';
+
+export function buildServices(ctx: AppFoundation): AppServices {
+  const deps = ctx.deps.chat ?? {};
+  const acquire =
+    deps.acquire ??
+    (ctx.capacity ? countingQuotaRefusals(ctx, capacityAcquireHook(ctx.capacity)) : undefined);
+  const gateway =
+    deps.gateway ??
+    new InferenceGateway({
+      providers: (ctx.deps.providers ?? []).map((p) => ctx.metrics.meter(p)),
+      ...(ctx.deps.defaultModel === undefined ? {} : { defaultModel: ctx.deps.defaultModel }),
+      extraModels: () => defaultModelInfo(ctx),
+      ...(acquire ? { acquire } : {}),
+    });
+  const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
+  const pipeline = new TurnPipeline({ gateway, plans: ctx.plans, tools: new ToolRegistry(builtinTools()) });
+  const chat = new ChatService({
+    store: ctx.store,
+    pipeline,
+    log: eventLog,
+    logger: ctxLogger(ctx),
+    ...(deps.maxTokens === undefined ? {} : { maxTokens: deps.maxTokens }),
+    ...(deps.persistIntervalMs === undefined ? {} : { persistIntervalMs: deps.persistIntervalMs }),
+  });
+  const conversations = new ConversationService({ store: ctx.store, generations: chat });
+  const completions = new CompletionService({ pipeline, store: ctx.store });
+
+  const stopBus = ctx.deps.generationStop;
+  ctx.accountHooks.onUserDeleted(async (userId) => {
+    await chat.cancelUser(userId);
+    // Other instances cancel theirs too (`*`: every generation of the user).
+    await stopBus?.publish(ALL_OF_USER, userId).catch(() => {});
+  });
+  // A stop may arrive at any instance; the one running the generation acts on it.
+  stopBus?.subscribe((generationId, userId) => {
+    if (generationId.startsWith(ANSWER_NOW)) {
+      // The instance that runs it acts; elsewhere it is a no-op, and a refusal was answered by the first.
+      void chat.endThinking(userId, generationId.slice(ANSWER_NOW.length)).catch(() => {});
+      return;
+    }
+    void (generationId === ALL_OF_USER ? chat.cancelUser(userId) : chat.stop(userId, generationId));
+  });
+  ctx.shutdownHooks.add('chat', async ({ deadline }) => {
+    // Running generations may finish within the grace period; the rest are cancelled at its end and
+    // their partial output saved as `interrupted`.
+    chat.closeForNewTurns();
+    await chat.drain(deadline);
+    await chat.shutdown(5000);
+    if (!deps.eventLog) await eventLog[Symbol.asyncDispose]();
+  });
+  // Like web generations: running completions (streamed or not) may finish within the grace period;
+  // then they are cut and still end properly for their protocol (finish_reason, usage, `[DONE]`) before
+  // the app closes their connections.
+  ctx.shutdownHooks.add('v1', async ({ deadline }) => {
+    completions.closeForNewCompletions();
+    await completions.drain(deadline);
+    await completions.shutdown(5000);
+  });
+  return { gateway, pipeline, eventLog, chat, conversations, completions };
+}
+
+/** Quota refusals happen before the admission controller sees the request: count them for `/metrics`. */
+function countingQuotaRefusals(ctx: AppFoundation, acquire: AcquireHook): AcquireHook {
+  return async (subject, wait) => {
+    try {
+      return await acquire(subject, wait);
+    } catch (err) {
+      if (err instanceof AdmissionError && err.code === 'quota_exceeded') ctx.metrics.countShed(err.code);
+      throw err;
+    }
+  };
+}
+
+/** The default model as the app tracks it (e.g. while it downloads), when no provider lists it yet. */
+function defaultModelInfo(ctx: AppFoundation): ModelInfo[] {
+  const status = ctx.modelStatus();
+  if (!status.model || status.state === 'ready') return [];
+  const info: ModelInfo = {
+    id: status.model,
+    provider: 'embedded',
+    state: status.state === 'missing' ? 'unavailable' : status.state,
+  };
+  if (status.downloadProgress !== undefined) info.downloadProgress = status.downloadProgress;
+  if (status.detail !== undefined) info.detail = status.detail;
+  return [info];
+}
+
+function ctxLogger(ctx: AppFoundation) {
+  const logger = ctx.deps.logger;
+  if (!logger) return undefined;
+  return {
+    info: (obj: object, msg?: string) => logger.info(obj, msg),
+    warn: (obj: object, msg?: string) => logger.warn(obj, msg),
+    error: (obj: object, msg?: string) => logger.error(obj, msg),
+  };
+}
