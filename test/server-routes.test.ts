@@ -107,6 +107,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         const label = `${route.method} ${route.url} → ${status}`;
         assert.ok(status !== 0 && status < 500, label);
         if (route.admin) assert.equal(status, 404, label);
+        // A model id is nobody's, and /v1 takes API keys, not sessions: refused before any id is looked at.
+        else if (route.url.startsWith('/v1/')) assert.equal(status, 401, label);
         else if (route.url.includes('/:')) {
           if (BODY_METHODS.has(route.method) && route.method !== 'DELETE')
             assert.ok([400, 404].includes(status), label);

@@ -105,8 +105,13 @@ describe('embedded engine: bad input is a clear InferenceError', () => {
       rejectsWith('invalid_request', /reasoning must be a string/),
     );
     await assert.rejects(
-      chat({ messages: [{ role: 'tool' as 'user', content: 'x' }] }),
+      chat({ messages: [{ role: 'robot' as 'user', content: 'x' }] }),
       rejectsWith('invalid_request', /role must be/),
+    );
+    // A tool result must answer a call of an earlier assistant message.
+    await assert.rejects(
+      chat({ messages: [{ role: 'tool', toolCallId: 'call_1', content: 'x' }] }),
+      rejectsWith('invalid_request', /answer a tool call/),
     );
   });
 
