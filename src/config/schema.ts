@@ -109,6 +109,90 @@ export const fetchSchema = z.strictObject({
   allowPrivateHosts: z.array(z.string().trim().min(1)).default([]),
 });
 
+/** Header names an MCP server entry may not set: the transport's own and the connection's. */
+const RESERVED_MCP_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'accept',
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+]);
+
+/**
+ * One MCP server whose tools join Ponder's registry: Streamable HTTP at `url` (with `headers`, e.g. an
+ * `Authorization` secret sent only to that URL's origin and never logged), or a local process started
+ * with `command`/`args`/`env` speaking stdio (only when `mcp.allowLocalProcesses` is true).
+ */
+export const mcpServerSchema = z
+  .strictObject({
+    /** Tools appear to the model as `mcp_<id>_<tool>`. */
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'letters, digits, "-" and "_" only (at most 32)'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine(
+        (u) => !new URL(u).username && !new URL(u).password,
+        'put credentials in "headers", not the URL',
+      )
+      .optional(),
+    headers: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a header name')
+          .refine((h) => !RESERVED_MCP_HEADERS.has(h.toLowerCase()), 'this header is set by Ponder'),
+        z.string().regex(/^[^\r\n\0]*$/, 'header values cannot hold line breaks'),
+      )
+      .optional(),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).max(100).optional(),
+    /** Added to a minimal environment (PATH, HOME…); Ponder's own variables are never passed on. */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a variable name'), z.string()).optional(),
+    /** Longest one request to this server may take (connecting, listing, a tool call), in ms. */
+    timeoutMs: z.int().min(100).max(600_000).default(30_000),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((server, ctx) => {
+    if ((server.url === undefined) === (server.command === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either "url" (Streamable HTTP) or "command" (stdio)' });
+    }
+    if (server.url === undefined && server.headers !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['headers'], message: '"headers" go with "url"' });
+    }
+    if (server.command === undefined && (server.args !== undefined || server.env !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['args'], message: '"args" and "env" go with "command"' });
+    }
+  });
+
+export const mcpSchema = z
+  .strictObject({
+    servers: z.array(mcpServerSchema).max(50).default([]),
+    /** Lets `command` servers start local processes (stdio) with Ponder's user rights. Default false. */
+    allowLocalProcesses: z.boolean().default(false),
+  })
+  .superRefine((mcp, ctx) => {
+    const seen = new Set<string>();
+    mcp.servers.forEach((server, i) => {
+      if (seen.has(server.id.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['servers', i, 'id'], message: `"${server.id}" is used twice` });
+      }
+      seen.add(server.id.toLowerCase());
+      if (server.command !== undefined && !mcp.allowLocalProcesses) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['servers', i, 'command'],
+          message:
+            'a stdio MCP server starts a local process; set mcp.allowLocalProcesses to true to allow it',
+        });
+      }
+    });
+  });
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   host: z.string().min(1).default('127.0.0.1'),
@@ -171,6 +255,8 @@ export const configSchema = z.strictObject({
   signupPow: signupPowSchema.default(signupPowSchema.parse({})),
   /** Server-side fetches of URLs users or admins supply (model pulls; later page reading). */
   fetch: fetchSchema.default(fetchSchema.parse({})),
+  /** MCP servers whose tools the model may call (issue 12). */
+  mcp: mcpSchema.default(mcpSchema.parse({})),
   /** Longest SSE line (one event) accepted from an upstream, in bytes; a longer one ends the stream with an error. */
   upstreamMaxEventBytes: z
     .int()
@@ -186,3 +272,5 @@ export type EngineConfig = z.infer<typeof engineSchema>;
 export type AdmissionConfig = z.infer<typeof admissionSchema>;
 export type SignupPowConfig = z.infer<typeof signupPowSchema>;
 export type FetchConfig = z.infer<typeof fetchSchema>;
+export type McpConfig = z.infer<typeof mcpSchema>;
+export type McpServerConfig = z.infer<typeof mcpServerSchema>;

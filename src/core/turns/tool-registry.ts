@@ -67,6 +67,14 @@ export class ToolInputError extends Error {
   override readonly name = 'ToolInputError';
 }
 
+/**
+ * The tool ran and failed in a way the model should read (an MCP tool's `isError` result, its server out of
+ * reach): the message is shown to the model as it is, so it must hold nothing internal.
+ */
+export class ToolResultError extends Error {
+  override readonly name = 'ToolResultError';
+}
+
 export interface ToolRegistryOptions {
   /** Longest a tool may run, in ms. Default 30 000. */
   timeoutMs?: number;
@@ -89,6 +97,11 @@ export class ToolRegistry {
     if (this.#tools.has(tool.definition.name))
       throw new Error(`tool ${tool.definition.name} is registered twice`);
     this.#tools.set(tool.definition.name, tool);
+  }
+
+  /** Removes a tool (an MCP server's tool that is gone); false when there was none by that name. */
+  unregister(name: string): boolean {
+    return this.#tools.delete(name);
   }
 
   list(): PonderTool[] {
@@ -139,8 +152,9 @@ export class ToolRegistry {
       if (timeout.aborted)
         return done(`error: the tool did not answer within ${this.#timeoutMs / 1000} s`, true);
       if (ctx.signal.aborted) return done('error: the turn was stopped', true);
-      // A tool's own message is kept for input errors; anything else may hold internals.
-      return done(err instanceof ToolInputError ? `error: ${err.message}` : 'error: the tool failed', true);
+      // A tool's own message is kept for input errors and reported failures; anything else may hold internals.
+      const readable = err instanceof ToolInputError || err instanceof ToolResultError;
+      return done(readable ? `error: ${err.message}` : 'error: the tool failed', true);
     }
   }
 
