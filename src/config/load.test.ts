@@ -139,6 +139,42 @@ describe('loadConfig', () => {
     assert.equal(hardened.upstreamMaxEventBytes, 65536);
   });
 
+  test('search: file < env; SearXNG needs a baseUrl, Brave and Tavily a key; off by default', () => {
+    assert.equal(loadConfig({ cwd: dirWithConfig(), env: {} }).search, undefined);
+    const cwd = dirWithConfig({ search: { provider: 'searxng', baseUrl: 'http://search.lan:8888' } });
+    const searx = loadConfig({ cwd, env: {} }).search;
+    assert.deepEqual(searx, {
+      provider: 'searxng',
+      baseUrl: 'http://search.lan:8888',
+      maxResults: 5,
+      timeoutMs: 10_000,
+    });
+    const brave = loadConfig({
+      cwd,
+      env: {
+        PONDER_SEARCH_PROVIDER: 'brave',
+        PONDER_SEARCH_URL: 'https://api.search.brave.com',
+        PONDER_SEARCH_API_KEY: 'BSA-secret',
+        PONDER_SEARCH_MAX_RESULTS: '3',
+      },
+    }).search;
+    assert.equal(brave?.provider, 'brave');
+    assert.equal(brave?.apiKey, 'BSA-secret');
+    assert.equal(brave?.maxResults, 3);
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_SEARCH_PROVIDER: 'searxng' } }),
+      /search\.baseUrl.*SearXNG needs its baseUrl/,
+    );
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig(), env: { PONDER_SEARCH_PROVIDER: 'tavily' } }),
+      /search\.apiKey.*tavily needs an apiKey/,
+    );
+    assert.throws(
+      () => loadConfig({ cwd: dirWithConfig({ search: { provider: 'bing', apiKey: 'k' } }), env: {} }),
+      /search\.provider/,
+    );
+  });
+
   test('invalid JSON in the file is a clear error', () => {
     assert.throws(() => loadConfig({ cwd: dirWithConfig('{ port: '), env: {} }), /not valid JSON/);
   });

@@ -193,6 +193,31 @@ export const mcpSchema = z
     });
   });
 
+/**
+ * The web search provider an administrator runs or subscribes to. `apiKey` is a secret: it is sent only
+ * to `baseUrl`'s origin (never across a redirect) and never logged.
+ */
+export const searchSchema = z
+  .strictObject({
+    provider: z.enum(['searxng', 'brave', 'tavily']),
+    /** SearXNG: required (`https://search.lan`). Brave and Tavily: their public API by default. */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Brave's subscription token or Tavily's key (required for them); a bearer token for a SearXNG proxy. */
+    apiKey: z.string().min(1).optional(),
+    /** Results read per search (each page fetched and extracted). */
+    maxResults: z.int().min(1).max(10).default(5),
+    /** Longest a search request may take, in ms. */
+    timeoutMs: z.int().min(100).max(120_000).default(10_000),
+  })
+  .superRefine((value, ctx) => {
+    if (value.provider === 'searxng' && !value.baseUrl) {
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'SearXNG needs its baseUrl' });
+    }
+    if (value.provider !== 'searxng' && !value.apiKey) {
+      ctx.addIssue({ code: 'custom', path: ['apiKey'], message: `${value.provider} needs an apiKey` });
+    }
+  });
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   host: z.string().min(1).default('127.0.0.1'),
@@ -253,8 +278,10 @@ export const configSchema = z.strictObject({
   admission: admissionSchema.default(admissionSchema.parse({})),
   /** The sign-up proof-of-work gate that switches on under a flood. */
   signupPow: signupPowSchema.default(signupPowSchema.parse({})),
-  /** Server-side fetches of URLs users or admins supply (model pulls; later page reading). */
+  /** Server-side fetches of URLs users or admins supply (model pulls, page reading, search providers). */
   fetch: fetchSchema.default(fetchSchema.parse({})),
+  /** Web search for the `web_search` tool; without it the tool is not offered. */
+  search: searchSchema.optional(),
   /** MCP servers whose tools the model may call (issue 12). */
   mcp: mcpSchema.default(mcpSchema.parse({})),
   /** Longest SSE line (one event) accepted from an upstream, in bytes; a longer one ends the stream with an error. */
@@ -272,5 +299,6 @@ export type EngineConfig = z.infer<typeof engineSchema>;
 export type AdmissionConfig = z.infer<typeof admissionSchema>;
 export type SignupPowConfig = z.infer<typeof signupPowSchema>;
 export type FetchConfig = z.infer<typeof fetchSchema>;
+export type SearchConfig = z.infer<typeof searchSchema>;
 export type McpConfig = z.infer<typeof mcpSchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;

@@ -41,6 +41,21 @@ describe('guarded fetch', () => {
         res.writeHead(302, { location: `http://localhost:${port}/secret` });
         return res.end();
       }
+      if (req.url === '/see-other' || req.url === '/temporary') {
+        res.writeHead(req.url === '/see-other' ? 303 : 307, { location: '/echo' });
+        return res.end();
+      }
+      if (req.url === '/echo') {
+        let body = '';
+        req.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(`${req.method} ${req.headers['content-type'] ?? '-'} ${body}`);
+        });
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/plain', 'x-host': req.headers.host ?? '' });
       res.end(`hello from ${req.url}`);
     });
@@ -154,6 +169,46 @@ describe('guarded fetch', () => {
     // With the target allowed as well, the redirect is followed.
     const both = createGuardedFetch({ allowPrivateHosts: ['127.0.0.1'] });
     assert.equal(await (await both(`http://127.0.0.1:${port}/to-loopback`)).text(), 'hello from /secret');
+  });
+
+  test('POST sends its body; 303 continues as a GET without it, 307 keeps it; Response.url is the final URL', async () => {
+    const fetch = createGuardedFetch({ allowPrivateHosts: ['127.0.0.1'] });
+    const post = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"q":"é"}',
+    } as const;
+    const direct = await fetch(`http://127.0.0.1:${port}/echo`, post);
+    assert.equal(await direct.text(), 'POST application/json {"q":"é"}');
+    assert.equal(direct.url, `http://127.0.0.1:${port}/echo`);
+    const seeOther = await fetch(`http://127.0.0.1:${port}/see-other`, post);
+    assert.equal(await seeOther.text(), 'GET - ');
+    assert.equal(seeOther.url, `http://127.0.0.1:${port}/echo`);
+    const temporary = await fetch(`http://127.0.0.1:${port}/temporary`, post);
+    assert.equal(await temporary.text(), 'POST application/json {"q":"é"}');
+  });
+
+  test("redirect: 'error' refuses a redirect instead of following it", async () => {
+    const fetch = createGuardedFetch({ allowPrivateHosts: ['127.0.0.1'] });
+    const err = await rejection(fetch(`http://127.0.0.1:${port}/see-other`, { redirect: 'error' }));
+    assert.ok(err instanceof FetchRefused, String(err));
+    assert.match(err.detail, /redirect 303 not followed/);
+  });
+
+  test('a signal aborted while the body is still arriving ends the read', async () => {
+    const trickle = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<p>start');
+    });
+    const tricklePort = await listen(trickle);
+    try {
+      const fetch = createGuardedFetch({ allowPrivateHosts: ['127.0.0.1'] });
+      const res = await fetch(`http://127.0.0.1:${tricklePort}/`, { signal: AbortSignal.timeout(200) });
+      await rejection(res.text());
+    } finally {
+      trickle.closeAllConnections();
+      await new Promise((r) => trickle.close(r));
+    }
   });
 
   test('a redirect loop ends after maxRedirects', async () => {

@@ -1,5 +1,5 @@
 /**
- * The one way the server fetches a URL it did not configure itself (model pulls now; page reading later).
+ * The one way the server fetches a URL it did not configure itself (model pulls, page reading, search providers).
  * Against SSRF: http(s) only; the host is resolved and EVERY address must be public (see address-policy.ts)
  * unless the administrator allow-listed it; the connection goes to the address that was checked (a custom
  * `lookup`, so a second DNS answer cannot rebind it) while SNI and `Host` keep the name; redirects are
@@ -72,12 +72,19 @@ export interface GuardedFetchOptions {
 }
 
 export interface GuardedInit {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST';
   headers?: Record<string, string>;
+  /** A request body (POST only), sent with its `content-length`. */
+  body?: string;
   signal?: AbortSignal;
+  /**
+   * `follow` (default): redirects are followed, each hop re-checked. `error`: a redirect is refused, for
+   * requests that carry a secret in a header other than `Authorization` (an API key meant for one origin).
+   */
+  redirect?: 'follow' | 'error';
 }
 
-/** A `fetch`-shaped function (GET/HEAD) that only reaches allowed hosts. */
+/** A `fetch`-shaped function (GET/HEAD/POST) that only reaches allowed hosts; `Response.url` is the final URL. */
 export type GuardedFetch = (url: string | URL, init?: GuardedInit) => Promise<Response>;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -91,13 +98,19 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
   async function fetchGuarded(input: string | URL, init: GuardedInit = {}): Promise<Response> {
     let url = new URL(String(input));
     const headers: Record<string, string> = { 'accept-encoding': 'identity', ...lower(init.headers ?? {}) };
+    let method = init.method ?? 'GET';
+    let body = method === 'POST' ? (init.body ?? '') : undefined;
     try {
       for (let hop = 0; ; hop++) {
         const address = await checkTarget(url, allow, resolve);
-        const res = await send(url, address, init.method ?? 'GET', headers, init.signal, timeoutMs);
+        const res = await send(url, address, { method, headers, body }, init.signal, timeoutMs);
         const location = res.headers.location;
-        if (REDIRECTS.has(res.statusCode ?? 0) && location) {
+        const status = res.statusCode ?? 0;
+        if (REDIRECTS.has(status) && location) {
           res.destroy();
+          if (init.redirect === 'error') {
+            throw new FetchRefused(`redirect ${status} not followed`, 'The server answered with a redirect.');
+          }
           if (hop >= maxRedirects) throw new FetchRefused(`more than ${maxRedirects} redirects`);
           const next = new URL(location, url);
           // Credentials meant for one origin never follow a redirect to another.
@@ -105,10 +118,16 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
             delete headers.authorization;
             delete headers.cookie;
           }
+          // As browsers do: 303 (and 301/302 after a POST) continue as a GET without the body.
+          if (body !== undefined && status !== 307 && status !== 308) {
+            method = 'GET';
+            body = undefined;
+            delete headers['content-type'];
+          }
           url = next;
           continue;
         }
-        return toResponse(res, options);
+        return toResponse(res, url, options);
       }
     } catch (err) {
       const failure =
@@ -169,8 +188,7 @@ function pass(address: ParsedAddress, allowed: boolean, host: string): { address
 function send(
   url: URL,
   target: { address: string; family: 4 | 6 },
-  method: string,
-  headers: Record<string, string>,
+  what: { method: string; headers: Record<string, string>; body: string | undefined },
   signal: AbortSignal | undefined,
   timeoutMs: number,
 ): Promise<IncomingMessage> {
@@ -181,7 +199,9 @@ function send(
     } else cb(null, target.address, target.family);
   };
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const reqOptions: RequestOptions = { method, headers, lookup, signal, timeout: timeoutMs };
+  const headers = { ...what.headers };
+  if (what.body !== undefined) headers['content-length'] = String(Buffer.byteLength(what.body));
+  const reqOptions: RequestOptions = { method: what.method, headers, lookup, signal, timeout: timeoutMs };
   return new Promise((resolvePromise, reject) => {
     const req = request(url, reqOptions, (res) => {
       clearTimeout(timer);
@@ -193,11 +213,11 @@ function send(
       clearTimeout(timer);
       reject(err);
     });
-    req.end();
+    req.end(what.body);
   });
 }
 
-function toResponse(res: IncomingMessage, options: GuardedFetchOptions): Response {
+function toResponse(res: IncomingMessage, url: URL, options: GuardedFetchOptions): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
     if (value === undefined) continue;
@@ -220,7 +240,7 @@ function toResponse(res: IncomingMessage, options: GuardedFetchOptions): Respons
   res.setTimeout(0);
   if (status === 204 || status === 304 || res.statusCode === undefined) {
     res.resume();
-    return new Response(null, { status, headers });
+    return withUrl(new Response(null, { status, headers }), url);
   }
   let body = Readable.toWeb(res) as ReadableStream<Uint8Array>;
   const max = options.maxBytes;
@@ -237,7 +257,13 @@ function toResponse(res: IncomingMessage, options: GuardedFetchOptions): Respons
       }),
     );
   }
-  return new Response(body, { status, statusText: res.statusMessage ?? '', headers });
+  return withUrl(new Response(body, { status, statusText: res.statusMessage ?? '', headers }), url);
+}
+
+/** A constructed Response has an empty, read-only `url`; callers want the one the answer came from. */
+function withUrl(response: Response, url: URL): Response {
+  Object.defineProperty(response, 'url', { value: url.href });
+  return response;
 }
 
 function lower(headers: Record<string, string>): Record<string, string> {
