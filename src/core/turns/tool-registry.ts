@@ -137,8 +137,11 @@ export class ToolRegistry {
     } catch {
       return done('error: the arguments are not valid JSON', true);
     }
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = AbortSignal.any([ctx.signal, timeout]);
+    // A referenced timer, unlike AbortSignal.timeout's: a running tool keeps the process alive until it
+    // answers or its time is up.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('tool timeout')), this.#timeoutMs);
+    const signal = AbortSignal.any([ctx.signal, timeout.signal]);
     try {
       const content = await Promise.race([
         tool.run(args, { ...ctx, signal }),
@@ -149,12 +152,14 @@ export class ToolRegistry {
       ]);
       return done(content, false);
     } catch (err) {
-      if (timeout.aborted)
+      if (timeout.signal.aborted)
         return done(`error: the tool did not answer within ${this.#timeoutMs / 1000} s`, true);
       if (ctx.signal.aborted) return done('error: the turn was stopped', true);
       // A tool's own message is kept for input errors and reported failures; anything else may hold internals.
       const readable = err instanceof ToolInputError || err instanceof ToolResultError;
       return done(readable ? `error: ${err.message}` : 'error: the tool failed', true);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
