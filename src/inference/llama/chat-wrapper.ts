@@ -159,24 +159,42 @@ function modelResponse(
   const calls = m.toolCalls ?? [];
   if (calls.length === 0) return [text];
   const response: ChatModelResponse['response'] = [];
-  if (m.reasoning)
-    response.push({
-      type: 'segment',
-      segmentType: 'thought',
-      text: `\n${neutraliseControlTokens(m.reasoning)}`,
-      ended: true,
-    });
-  if (text !== '') response.push(text);
+  // The turn's closed thought, as it was generated: its reasoning, or the empty block of thinking off.
+  response.push({
+    type: 'segment',
+    segmentType: 'thought',
+    text: m.reasoning ? `\n${neutraliseControlTokens(m.reasoning)}` : '\n\n',
+    ended: true,
+  });
+  // R1 writes a blank line after `</think>`, as the forced-call pass renders it (generation.ts).
+  response.push(text === '' ? '\n\n' : /^\s/.test(text) ? text : `\n\n${text}`);
+  const syntax = callSyntax();
   for (const call of calls) {
     const item: ChatModelFunctionCall = {
       type: 'functionCall',
       name: call.name,
       params: parseJsonOr(call.arguments, call.arguments),
       result: neutraliseJson(parseJsonOr(results.get(call.id) ?? '', results.get(call.id) ?? '')),
+      // The call exactly as the model wrote it (its arguments' own spacing), not re-serialised: the
+      // prompt then matches the slot's KV token for token and only the result is evaluated again.
+      rawCall: LlamaText([
+        syntax.prefix,
+        neutraliseControlTokens(call.name),
+        syntax.paramsPrefix,
+        neutraliseControlTokens(call.arguments),
+        syntax.suffix,
+      ]).toJSON(),
     };
     response.push(item);
   }
   return response;
+}
+
+let syntaxCache: R1ChatWrapper['settings']['functions']['call'] | undefined;
+/** The R1 wrapper's tool-call syntax (the same for every mode). */
+function callSyntax(): R1ChatWrapper['settings']['functions']['call'] {
+  syntaxCache ??= new R1ChatWrapper('on').settings.functions.call;
+  return syntaxCache;
 }
 
 /** A tool result or arguments as JSON when they are JSON (rendered as such), else the text itself. */
