@@ -59,6 +59,9 @@ export const regenerateBodySchema = z
   .optional();
 
 /** `POST …/messages/:messageId/continue`: the thinking settings for the rest of the answer. */
+/** `POST /api/generations/:id/tools/:callId/confirm`: run the tool, or not. */
+export const confirmToolBodySchema = z.strictObject({ approve: z.boolean() });
+
 export const continueBodySchema = z
   .strictObject({ thinking: thinkingSchema.optional(), tools: toolNamesSchema.optional() })
   .optional();
@@ -210,6 +213,11 @@ export interface GenerationEventDataMap {
   text: { text: string };
   /** A tool call the model made (complete: name and arguments), about to run. */
   tool_call: Omit<ToolStep, 'result'>;
+  /**
+   * The call `id` is to a tool that changes things: it waits for the user (`POST /api/generations/:id/
+   * tools/:callId/confirm`); its `tool_result` follows the decision (a refusal or timeout is an error result).
+   */
+  tool_confirm: { id: string; name: string; title: string; arguments: string; timeoutMs: number };
   /** The result of the call `id`. */
   tool_result: ToolStepResult & { id: string };
   usage: MessageUsage;

@@ -10,11 +10,13 @@ import type {
   SendMessageBody,
   ThinkingBody,
 } from '../../api/conversations.ts';
+import type { ToolCall } from '../../inference/types.ts';
 import { newId } from '../../store/ids.ts';
 import type { MessageRecord, Store } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
 import { pathTo } from '../conversations/mapping.ts';
 import type { RunningGenerations } from '../conversations/service.ts';
+import type { PonderTool } from '../turns/tool-registry.ts';
 import type { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { autoTitle } from './auto-title.ts';
 import { admitEarly } from './early-admission.ts';
@@ -37,6 +39,8 @@ export interface ChatServiceOptions {
   maxTokens?: number;
   /** Partial-output write interval. Default 500 ms. */
   persistIntervalMs?: number;
+  /** How long a tool that changes things waits for the user's confirmation, in ms. Default 300 000. */
+  confirmTimeoutMs?: number;
 }
 
 export interface StartedGeneration {
@@ -54,6 +58,8 @@ interface Running {
   canEndThinking: boolean;
   reason: AbortReason | null;
   finished: Promise<void>;
+  /** Tool calls waiting for the user's yes or no, by call id. */
+  confirmations: Map<string, (approve: boolean) => void>;
 }
 
 export class ChatService implements RunningGenerations, AsyncDisposable {
@@ -179,6 +185,18 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     return (await this.#o.store.generations.get(generationId, userId)) !== null;
   }
 
+  /**
+   * The user's decision on a tool call that waits for it. `false` when the generation is not this user's
+   * or not running here, or the call waits for nothing (answer 404).
+   */
+  confirmTool(userId: string, generationId: string, callId: string, approve: boolean): boolean {
+    const running = this.#running.get(generationId);
+    const decide = running?.userId === userId ? running.confirmations.get(callId) : undefined;
+    if (!decide) return false;
+    decide(approve);
+    return true;
+  }
+
   /** Stops a generation of this user. `false` when the id is unknown or another user's (answer 404). */
   async stop(userId: string, generationId: string): Promise<boolean> {
     const running = this.#running.get(generationId);
@@ -249,6 +267,31 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
+  }
+
+  /** Asks the user (an event on the stream) and waits for the answer, a stop, or the time limit. */
+  async #awaitConfirmation(running: Running, call: ToolCall, tool: PonderTool): Promise<boolean> {
+    const timeoutMs = this.#o.confirmTimeoutMs ?? 300_000;
+    let resolve!: (approve: boolean) => void;
+    const promise = new Promise<boolean>((r) => {
+      resolve = r;
+    });
+    running.confirmations.set(call.id, resolve);
+    const signal = running.controller.signal;
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    try {
+      await this.#o.log.append(running.generationId, {
+        type: 'tool_confirm',
+        data: { id: call.id, name: call.name, title: tool.title, arguments: call.arguments, timeoutMs },
+      });
+      return await promise;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      running.confirmations.delete(call.id);
+    }
   }
 
   async #cancelWhere(match: (r: Running) => boolean, reason: AbortReason): Promise<void> {
@@ -355,6 +398,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         canEndThinking: model.canEndThinking === true,
         reason: null,
         finished: Promise.resolve(),
+        confirmations: new Map(),
       };
       running.finished = runGeneration(
         {
@@ -366,6 +410,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           grant,
           controller,
           endThinking: running.endThinking.signal,
+          confirmTool: (call, tool) => this.#awaitConfirmation(running, call, tool),
           ...(turn.continues ? { continues: turn.continues } : {}),
           // While shutting down, an answer the provider itself ends `cancelled` (the engine stopping)
           // was cut by the shutdown too, so it is stored `interrupted`.

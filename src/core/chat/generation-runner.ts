@@ -7,7 +7,7 @@ import type { GenerationEventInput, MessageUsage, ToolStep } from '../../api/con
 import { type ChatChunk, type FinishReason, InferenceError } from '../../inference/types.ts';
 import type { GenerationStatus, MessageRecord, MessageStatus, Store } from '../../store/types.ts';
 import type { AdmissionGrant } from '../inference-gateway.ts';
-import type { PreparedTurn, TurnPipeline } from '../turns/turn-pipeline.ts';
+import type { PreparedTurn, TurnPipeline, TurnRunOptions } from '../turns/turn-pipeline.ts';
 import { AbortableStream } from './abortable-stream.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { PartialWriter } from './partial-writer.ts';
@@ -33,6 +33,8 @@ export interface GenerationJob {
   controller: AbortController;
   /** "Answer now": passed to the provider as `ChatOptions.endThinking`. */
   endThinking?: AbortSignal;
+  /** Asks the user before a tool that changes things runs (see `TurnRunOptions.confirmTool`). */
+  confirmTool?: TurnRunOptions['confirmTool'];
   /** The answer this generation continues: its text, reasoning and usage are the starting point. */
   continues?: MessageRecord;
   /** Read when the generation ends. */
@@ -119,6 +121,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
       signal,
       affinityKey: job.conversationId,
       ...(job.endThinking ? { endThinking: job.endThinking } : {}),
+      ...(job.confirmTool ? { confirmTool: job.confirmTool } : {}),
     };
     // A stop ends the loop at once, whatever the provider still has in flight (see AbortableStream).
     stream = new AbortableStream(pipeline.run(job.turn, opts), signal);

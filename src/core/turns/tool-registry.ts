@@ -108,6 +108,10 @@ export class ToolRegistry {
     return [...this.#tools.values()];
   }
 
+  get(name: string): PonderTool | undefined {
+    return this.#tools.get(name);
+  }
+
   has(name: string): boolean {
     return this.#tools.has(name);
   }

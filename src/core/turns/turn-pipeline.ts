@@ -22,7 +22,7 @@ import {
 } from '../../inference/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PlanCatalog } from '../quotas/plans.ts';
-import type { ToolRegistry } from './tool-registry.ts';
+import type { PonderTool, ToolOutcome, ToolRegistry } from './tool-registry.ts';
 
 export interface TurnCaller {
   userId: string;
@@ -47,6 +47,14 @@ export interface TurnPipelineOptions {
   maxToolRounds?: number;
   /** Time all tool runs of one turn may take together, in ms; then the model must answer. Default 120 000. */
   maxToolTimeMs?: number;
+}
+
+export interface TurnRunOptions extends ChatOptions {
+  /**
+   * Asks the user whether a tool that changes things (not read-only) may run; resolves `true` to run it.
+   * Without it such a call is not run: the model reads that it needs a confirmation this client cannot give.
+   */
+  confirmTool?: (call: ToolCall, tool: PonderTool) => Promise<boolean>;
 }
 
 export interface PrepareOptions {
@@ -122,7 +130,7 @@ export class TurnPipeline {
    * `tool_call` chunk, then its `tool_result`, and the model goes on; the turn ends with one `usage`
    * (all rounds together) and one `done`. A caller's own tool calls stream through as the provider sends them.
    */
-  async *run(turn: PreparedTurn, opts: ChatOptions): AsyncGenerator<ChatChunk> {
+  async *run(turn: PreparedTurn, opts: TurnRunOptions): AsyncGenerator<ChatChunk> {
     if (!turn.runsTools) {
       yield* turn.provider.chat(turn.request, opts);
       return;
@@ -185,10 +193,7 @@ export class TurnPipeline {
       const results: ChatMessage[] = [];
       for (const call of called) {
         yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments };
-        const outcome = await this.#o.tools.execute(call, {
-          userId: turn.caller.userId,
-          signal: opts.signal,
-        });
+        const outcome = await this.#runTool(turn, call, opts);
         toolTime.left -= outcome.ms;
         yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
         results.push({ role: 'tool', toolCallId: call.id, content: outcome.content });
@@ -201,6 +206,21 @@ export class TurnPipeline {
         ...results,
       ];
     }
+  }
+
+  /** Runs one call of Ponder's tools, after the user's confirmation when the tool changes things. */
+  async #runTool(turn: PreparedTurn, call: ToolCall, opts: TurnRunOptions): Promise<ToolOutcome> {
+    const tool = this.#o.tools.get(call.name);
+    if (tool && !tool.readOnly) {
+      const refused = (content: string): ToolOutcome => ({ content, isError: true, ms: 0 });
+      if (!opts.confirmTool)
+        return refused(
+          'error: this tool changes things and needs the user to confirm it, which is not possible here',
+        );
+      const approved = await opts.confirmTool(call, tool).catch(() => false);
+      if (!approved) return refused('error: the user declined to run this tool');
+    }
+    return this.#o.tools.execute(call, { userId: turn.caller.userId, signal: opts.signal });
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { confirmToolBodySchema } from '../../api/conversations.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { notFound } from '../errors.ts';
@@ -11,6 +12,7 @@ import { parseWith } from '../validation.ts';
 import { endThinking, stopGeneration, streamGeneration } from './chat-core.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+const confirmParams = z.object({ id: z.string().min(1).max(100), callId: z.string().min(1).max(256) });
 
 /** `Last-Event-ID` header, else `?lastEventId=`; anything that is not a small non-negative integer means 0. */
 export function lastEventId(request: FastifyRequest): number {
@@ -36,6 +38,16 @@ export async function generationRoutes(app: FastifyInstance, ctx: AppContext): P
     const { id } = parseWith(idParams, request.params, 'id');
     if (!(await stopGeneration(ctx, user.id, id))) throw notFound('No such generation.');
     return { stopped: true as const };
+  });
+
+  app.post('/api/generations/:id/tools/:callId/confirm', async (request) => {
+    const user = requireUser(request);
+    const { id, callId } = parseWith(confirmParams, request.params, 'id');
+    const { approve } = parseWith(confirmToolBodySchema, request.body ?? {}, 'approve');
+    // Only the instance running the generation holds the waiting call (see docs/scaling.md).
+    if (!ctx.services.chat.confirmTool(user.id, id, callId, approve))
+      throw notFound('No tool call waits for this.');
+    return { approved: approve };
   });
 
   app.post('/api/generations/:id/answer-now', async (request) => {

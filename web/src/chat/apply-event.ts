@@ -85,6 +85,9 @@ export function applyEvents(
         toolSteps = (toolSteps ?? []).map((s) => (s.id === id ? { ...s, result } : s));
         break;
       }
+      case 'tool_confirm':
+        // Shown by the tool card while the call waits (see the confirmation state in use-chat).
+        break;
       case 'meta':
       case 'queued':
         break;
