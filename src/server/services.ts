@@ -10,11 +10,10 @@ import { ChatService, MemoryGenerationEventLog } from '../core/chat/index.ts';
 import { CompletionService } from '../core/completions/completion-service.ts';
 import { ConversationService } from '../core/conversations/index.ts';
 import { type AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
-import { builtinTools } from '../core/turns/builtin-tools.ts';
-import { ToolRegistry } from '../core/turns/tool-registry.ts';
 import { TurnPipeline } from '../core/turns/turn-pipeline.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import type { AppFoundation, AppServices } from './context.ts';
+import { buildToolRegistry } from './tools.ts';
 
 /** On the stop bus: every generation of the user (account deleted). Never a generation id. */
 export const ALL_OF_USER = '*';
@@ -35,7 +34,7 @@ export function buildServices(ctx: AppFoundation): AppServices {
       ...(acquire ? { acquire } : {}),
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
-  const pipeline = new TurnPipeline({ gateway, plans: ctx.plans, tools: new ToolRegistry(builtinTools()) });
+  const pipeline = new TurnPipeline({ gateway, plans: ctx.plans, tools: buildToolRegistry(ctx) });
   const chat = new ChatService({
     store: ctx.store,
     pipeline,
