@@ -227,6 +227,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:engine: preparing ${PRESET} q4_0 model…\n`);
   const model = await ensureTestModel(PRESET, 'q4_0');
   execSync('sync');
+  if (process.env.PONDER_BENCH_ONLY === 'tools') return toolRowsOnly(model);
   process.stderr.write(`bench:engine: Provider (engine process), ${TOKENS} tokens per stream…\n`);
   const ours = await benchProvider(model);
   process.stderr.write('bench:engine: plain node-llama-cpp (in process)…\n');
@@ -292,6 +293,32 @@ async function main(): Promise<void> {
   console.log(line(rows[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));
+}
+
+/** `PONDER_BENCH_ONLY=tools`: the tool-call rows alone (one engine, one slot, same run). */
+async function toolRowsOnly(model: string): Promise<void> {
+  const provider = createEmbeddedProvider({
+    models: { [MODEL_ID]: model },
+    slots: 1,
+    threads: THREADS,
+    contextSize: SLOT_CONTEXT,
+    batchSize: 512,
+    ignoreEos: true,
+  });
+  try {
+    await provider.load(MODEL_ID);
+    await providerStream(provider, [{ role: 'user', content: 'warm up' }], 'warm');
+    const t = await benchToolCalls(provider, MODEL_ID, ROUNDS);
+    console.log(`\nbench:engine (tools only) — ${PRESET} Q4_0, ${THREADS} threads, ${ROUNDS} rounds\n`);
+    console.log(
+      `forced tool call, 5-field schema (~${t.callTokens} tokens): ms/token call ${fmt(t.callMsPerToken, 1)} / free text ${fmt(t.freeMsPerToken, 1)} = ${fmt(t.callMsPerToken / t.freeMsPerToken, 2)}`,
+    );
+    console.log(
+      `after a tool result: cached ${t.resultCached} of ${t.resultPrompt} prompt tokens = ${fmt(t.resultCached / t.resultPrompt, 3)}`,
+    );
+  } finally {
+    await provider[Symbol.asyncDispose]();
+  }
 }
 
 await main();
