@@ -71,7 +71,10 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
       const { tools } = (await res.json()) as ToolsResponse;
       assert.deepEqual(
         tools.map((t) => [t.name, t.readOnly]),
-        [['current_time', true]],
+        [
+          ['current_time', true],
+          ['fetch_url', true],
+        ],
       );
       assert.equal((await server.request('/api/tools')).status, 401);
       const conv = (await (
