@@ -23,6 +23,10 @@ export const planSchema = z.strictObject({
   /** Weight in fair queueing: a plan with priority 4 gets four times the share of priority 1. */
   priority: z.int().positive(),
   maxThinkingBudget: z.int().positive(),
+  /** Calls of Ponder's tools (other than web search) per UTC day. Default 200. */
+  toolCallsPerDay: z.int().nonnegative().optional(),
+  /** Web searches (`web_search` calls) per UTC day. Default 50. */
+  searchesPerDay: z.int().nonnegative().optional(),
 });
 
 export const DEFAULT_PLANS = {
@@ -32,6 +36,8 @@ export const DEFAULT_PLANS = {
     maxConcurrency: 1,
     priority: 1,
     maxThinkingBudget: 4096,
+    toolCallsPerDay: 200,
+    searchesPerDay: 50,
   },
   plus: {
     reasoningMessagesPerDay: 500,
@@ -39,6 +45,8 @@ export const DEFAULT_PLANS = {
     maxConcurrency: 2,
     priority: 2,
     maxThinkingBudget: 16384,
+    toolCallsPerDay: 2000,
+    searchesPerDay: 500,
   },
   pro: {
     reasoningMessagesPerDay: 5000,
@@ -46,6 +54,8 @@ export const DEFAULT_PLANS = {
     maxConcurrency: 4,
     priority: 4,
     maxThinkingBudget: 32768,
+    toolCallsPerDay: 20_000,
+    searchesPerDay: 5000,
   },
 } satisfies Record<string, z.infer<typeof planSchema>>;
 

@@ -4,12 +4,16 @@
  * completion services and the generation event log, and wires them to the stop bus, the account hooks
  * and graceful shutdown. Route plugins receive the result as `ctx.services`.
  */
+
+import { audit } from '../core/accounts/audit.ts';
 import { AdmissionError } from '../core/admission/errors.ts';
 import { capacityAcquireHook } from '../core/admission/gateway-hook.ts';
 import { ChatService, MemoryGenerationEventLog } from '../core/chat/index.ts';
 import { CompletionService } from '../core/completions/completion-service.ts';
 import { ConversationService } from '../core/conversations/index.ts';
 import { type AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
+import { MemoryCounterStore } from '../core/rate-limit/memory.ts';
+import { ToolLimits } from '../core/turns/tool-limits.ts';
 import { TurnPipeline } from '../core/turns/turn-pipeline.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import type { AppFoundation, AppServices } from './context.ts';
@@ -34,7 +38,18 @@ export function buildServices(ctx: AppFoundation): AppServices {
       ...(acquire ? { acquire } : {}),
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
-  const pipeline = new TurnPipeline({ gateway, plans: ctx.plans, tools: buildToolRegistry(ctx) });
+  const pipeline = new TurnPipeline({
+    gateway,
+    plans: ctx.plans,
+    tools: buildToolRegistry(ctx),
+    // Counted in the capacity's shared counters (Redis with several instances), else in this process.
+    limits: new ToolLimits({
+      plans: ctx.plans,
+      counters: ctx.capacity?.counters ?? new MemoryCounterStore(),
+    }),
+    onToolRun: ({ userId, tool, isError, ms }) =>
+      void audit(ctx.store, ctx.deps.logger, 'tool_call', { userId, detail: { tool, isError, ms } }),
+  });
   const chat = new ChatService({
     store: ctx.store,
     pipeline,

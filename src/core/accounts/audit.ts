@@ -14,7 +14,9 @@ export type AuditEvent =
   | 'admin_user_updated'
   | 'admin_user_deleted'
   | 'admin_invite_created'
-  | 'user_created_cli';
+  | 'user_created_cli'
+  /** A tool of Ponder's ran in a turn: `detail` names the tool and how it went, never arguments or output. */
+  | 'tool_call';
 
 /** Records an audit entry; a failure is logged, never raised (auditing must not break logins). */
 export async function audit(

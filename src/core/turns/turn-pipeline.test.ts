@@ -9,7 +9,9 @@ import { createUpstreamProvider } from '../../inference/upstream/provider.ts';
 import { type ScriptedUpstream, startScriptedUpstream } from '../../inference/upstream/scripted-upstream.ts';
 import { InferenceGateway } from '../inference-gateway.ts';
 import { PlanCatalog } from '../quotas/plans.ts';
+import { MemoryCounterStore } from '../rate-limit/memory.ts';
 import { currentTimeTool } from './builtin-tools.ts';
+import { ToolLimits } from './tool-limits.ts';
 import { ToolRegistry } from './tool-registry.ts';
 import { TurnPipeline, type TurnPipelineOptions } from './turn-pipeline.ts';
 
@@ -52,18 +54,16 @@ function answerRound(text: string): string[] {
   ];
 }
 
-const plans = new PlanCatalog(
-  {
-    free: {
-      reasoningMessagesPerDay: 100,
-      tokensPerDay: 100_000,
-      maxConcurrency: 1,
-      priority: 1,
-      maxThinkingBudget: 512,
-    },
+const plansConfig = {
+  free: {
+    reasoningMessagesPerDay: 100,
+    tokensPerDay: 100_000,
+    maxConcurrency: 1,
+    priority: 1,
+    maxThinkingBudget: 512,
   },
-  'free',
-);
+};
+const plans = new PlanCatalog(plansConfig, 'free');
 const caller = { userId: 'u1', plan: 'free' };
 const question = { role: 'user' as const, content: 'What time is it in Paris?' };
 let upstream: ScriptedUpstream;
@@ -223,4 +223,24 @@ test('prepare: the plan caps thinking; unknown tools and mixed tool sources are 
     ),
     (err: unknown) => err instanceof InferenceError && err.code === 'invalid_request',
   );
+});
+
+test('over the daily allowance a call is not run; the model reads the limit; runs are reported for the audit', async () => {
+  upstream.enqueue({ lines: callRound('call_x', 'UTC') }, { lines: answerRound('Fine.') });
+  const audited: Array<{ tool: string; isError: boolean }> = [];
+  const limited = new PlanCatalog({ free: { ...plansConfig.free, toolCallsPerDay: 0 } }, 'free');
+  const p = pipeline({
+    limits: new ToolLimits({ plans: limited, counters: new MemoryCounterStore() }),
+    onToolRun: (e) => audited.push({ tool: e.tool, isError: e.isError }),
+  });
+  const turn = await p.prepare(
+    caller,
+    { model: 'r1-test', messages: [question] },
+    { ponderTools: ['current_time'] },
+  );
+  const chunks = await collect(p.run(turn, { signal: AbortSignal.timeout(10_000) }));
+  const result = chunks.find((c) => c.type === 'tool_result');
+  assert.ok(result?.type === 'tool_result' && result.isError);
+  assert.match(result.content, /daily limit of 0 tool calls/);
+  assert.deepEqual(audited, [{ tool: 'current_time', isError: true }]);
 });

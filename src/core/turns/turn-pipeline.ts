@@ -22,6 +22,7 @@ import {
 } from '../../inference/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PlanCatalog } from '../quotas/plans.ts';
+import { type ToolLimits, toolUseKind } from './tool-limits.ts';
 import type { PonderTool, ToolOutcome, ToolRegistry } from './tool-registry.ts';
 
 export interface TurnCaller {
@@ -47,6 +48,10 @@ export interface TurnPipelineOptions {
   maxToolRounds?: number;
   /** Time all tool runs of one turn may take together, in ms; then the model must answer. Default 120 000. */
   maxToolTimeMs?: number;
+  /** The plans' daily allowances of tool calls and web searches. Default: none counted. */
+  limits?: ToolLimits;
+  /** Hears every tool run (for the audit log): which tool, for whom, how it went — never arguments or output. */
+  onToolRun?: (event: { userId: string; tool: string; isError: boolean; ms: number }) => void;
 }
 
 export interface TurnRunOptions extends ChatOptions {
@@ -210,9 +215,24 @@ export class TurnPipeline {
 
   /** Runs one call of Ponder's tools, after the user's confirmation when the tool changes things. */
   async #runTool(turn: PreparedTurn, call: ToolCall, opts: TurnRunOptions): Promise<ToolOutcome> {
+    const outcome = await this.#decideAndRun(turn, call, opts);
+    this.#o.onToolRun?.({
+      userId: turn.caller.userId,
+      tool: call.name,
+      isError: outcome.isError,
+      ms: outcome.ms,
+    });
+    return outcome;
+  }
+
+  async #decideAndRun(turn: PreparedTurn, call: ToolCall, opts: TurnRunOptions): Promise<ToolOutcome> {
+    const refused = (content: string): ToolOutcome => ({ content, isError: true, ms: 0 });
     const tool = this.#o.tools.get(call.name);
+    if (tool) {
+      const over = await this.#o.limits?.take(turn.caller.userId, turn.caller.plan, toolUseKind(call.name));
+      if (over) return refused(over);
+    }
     if (tool && !tool.readOnly) {
-      const refused = (content: string): ToolOutcome => ({ content, isError: true, ms: 0 });
       if (!opts.confirmTool)
         return refused(
           'error: this tool changes things and needs the user to confirm it, which is not possible here',
