@@ -1,4 +1,4 @@
-/** Typed generation events over SSE: start a turn, regenerate, reattach after a reload, stop. */
+/** Typed generation events over SSE: start a turn, regenerate, reattach after a reload, stop, confirm a tool. */
 import { apiFetch } from './client.ts';
 import { readSse, SseParser } from './sse.ts';
 import type { GenerationEventDataMap, GenerationEventType, ThinkingOption } from './types.ts';
@@ -13,6 +13,7 @@ const KNOWN = new Set<string>([
   'reasoning',
   'text',
   'tool_call',
+  'tool_confirm',
   'tool_result',
   'usage',
   'done',
@@ -119,6 +120,17 @@ export async function answerNow(generationId: string): Promise<void> {
     method: 'POST',
     body: {},
   });
+}
+
+/**
+ * The user's decision on a tool call waiting for it (`tool_confirm`). Throws ApiError 404 when the call
+ * waits no more (decided, timed out, stopped) or the generation runs on another instance.
+ */
+export async function confirmToolCall(generationId: string, callId: string, approve: boolean): Promise<void> {
+  await apiFetch(
+    `/api/generations/${encodeURIComponent(generationId)}/tools/${encodeURIComponent(callId)}/confirm`,
+    { method: 'POST', body: { approve } },
+  );
 }
 
 export async function stopGeneration(generationId: string): Promise<void> {

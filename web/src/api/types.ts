@@ -15,7 +15,6 @@ export type {
   ConversationSummary,
   GenerationEventDataMap,
   GenerationEventType,
-  Message,
   MessageUsage,
   MetaEventData,
   ModelListEntry,
@@ -23,10 +22,33 @@ export type {
   SearchResponse,
   SearchResult,
   ToolInfo,
-  ToolStep,
   ToolStepResult,
   ToolsResponse,
 } from '../../../src/api/conversations.ts';
+
+import type { Message as ApiMessage, ToolStep as ApiToolStep } from '../../../src/api/conversations.ts';
+
+/** A call to a tool that changes things, waiting for the user's decision (from `tool_confirm`). */
+export interface ToolConfirm {
+  /** The tool's human label. */
+  title: string;
+  /** How long the server waits for the decision. */
+  timeoutMs: number;
+  /** When the server stops waiting (client clock, epoch ms; an estimate after a reattach). */
+  expiresAt: number;
+  /** The user's decision, once sent (the buttons are then disabled until the result arrives). */
+  decision?: 'run' | 'skip';
+}
+
+/** A tool step as the page holds it: the stored step plus, while the call waits for the user, `confirm`. */
+export interface ToolStep extends ApiToolStep {
+  confirm?: ToolConfirm;
+}
+
+/** A message as the page holds it (its tool steps may wait for the user). */
+export interface Message extends Omit<ApiMessage, 'toolSteps'> {
+  toolSteps?: ToolStep[];
+}
 export type { ApiErrorBody } from '../../../src/api/errors.ts';
 
 export type Effort = 'low' | 'medium' | 'high';

@@ -1,6 +1,6 @@
 /** Pure reducers from generation events to message state, so the streaming logic is testable alone. */
 import type { GenerationEvent } from '../api/generation-stream.ts';
-import type { Message } from '../api/types.ts';
+import type { GenerationEventDataMap, Message, ToolConfirm } from '../api/types.ts';
 
 export interface StreamTiming {
   /** When the first reasoning text arrived (client clock). */
@@ -37,12 +37,35 @@ export function reasoningTokensAfter(used: number, events: readonly GenerationEv
   return n;
 }
 
-/** Applies a batch of content events to the streaming assistant message. */
+/**
+ * When the server stops waiting for a decision, on the client's clock. A live event arrives about when it
+ * was sent, so `wallNow + timeoutMs`; a replayed one (reattach) may be older: the call was made `at` ms
+ * after the message began, so the wait ends by `createdAt + at + timeoutMs` — used when it is sooner and
+ * still ahead (a clock far off the server's would otherwise show a call long expired).
+ */
+export function confirmExpiry(
+  msg: Pick<Message, 'createdAt'>,
+  at: number | undefined,
+  timeoutMs: number,
+  wallNow: number,
+): number {
+  const live = wallNow + timeoutMs;
+  const started = Date.parse(msg.createdAt);
+  if (at === undefined || !Number.isFinite(started)) return live;
+  const replayed = started + at + timeoutMs;
+  return replayed > wallNow && replayed < live ? replayed : live;
+}
+
+/**
+ * Applies a batch of content events to the streaming assistant message. `now` times the reasoning
+ * (performance clock); `wallNow` (epoch ms) dates a waiting tool call's deadline.
+ */
 export function applyEvents(
   msg: Message,
   events: readonly GenerationEvent[],
   timing: StreamTiming,
   now: number,
+  wallNow: number = Date.now(),
 ): Message {
   let { content, reasoning, status, usage, error, reasoningMs, finishReason, toolSteps } = msg;
   for (const ev of events) {
@@ -70,6 +93,9 @@ export function applyEvents(
         if (reasoningMs === undefined && timing.reasoningStartedAt !== undefined) {
           reasoningMs = now - timing.reasoningStartedAt;
         }
+        // Nothing waits once the generation ended (a stop answers a waiting call with an error result).
+        if (toolSteps?.some((s) => s.confirm))
+          toolSteps = toolSteps.map((s) => (s.confirm ? withoutConfirm(s) : s));
         break;
       case 'tool_call': {
         // A replayed call (reattach) keeps its place and any result it already has.
@@ -81,12 +107,13 @@ export function applyEvents(
         break;
       }
       case 'tool_result': {
+        // The decision was taken (or the wait ended): the card shows the result instead of the buttons.
         const { id, ...result } = ev.data;
-        toolSteps = (toolSteps ?? []).map((s) => (s.id === id ? { ...s, result } : s));
+        toolSteps = (toolSteps ?? []).map((s) => (s.id === id ? { ...withoutConfirm(s), result } : s));
         break;
       }
       case 'tool_confirm':
-        // Shown by the tool card while the call waits (see the confirmation state in use-chat).
+        toolSteps = waiting(msg, toolSteps ?? [], reasoning.length, ev.data, wallNow);
         break;
       case 'meta':
       case 'queued':
@@ -106,4 +133,34 @@ export function applyEvents(
     finishReason,
     ...(toolSteps ? { toolSteps } : {}),
   };
+}
+
+type Step = NonNullable<Message['toolSteps']>[number];
+
+function withoutConfirm({ confirm: _, ...step }: Step): Step {
+  return step;
+}
+
+/**
+ * The steps with call `data.id` marked as waiting for the user. A replay keeps the deadline and any
+ * decision already sent, and a call that has its result already waits for nothing.
+ */
+function waiting(
+  msg: Message,
+  steps: Step[],
+  reasoningOffset: number,
+  data: GenerationEventDataMap['tool_confirm'],
+  wallNow: number,
+): Step[] {
+  const { id, name, title, arguments: args, timeoutMs } = data;
+  const step = steps.find((s) => s.id === id);
+  if (step?.result || step?.confirm) return steps;
+  const confirm: ToolConfirm = {
+    title,
+    timeoutMs,
+    expiresAt: confirmExpiry(msg, step?.at, timeoutMs, wallNow),
+  };
+  // `tool_call` comes first; should it be missing, the call is placed where the reasoning stands.
+  if (!step) return [...steps, { id, name, arguments: args, reasoningOffset, at: 0, confirm }];
+  return steps.map((s) => (s === step ? { ...s, confirm } : s));
 }

@@ -8,6 +8,7 @@ import { ApiError, api } from '../api/client.ts';
 import {
   answerNow as answerNowRequest,
   attach,
+  confirmToolCall,
   continueAnswer,
   type GenerationEvent,
   regenerate as regenerateRequest,
@@ -16,7 +17,13 @@ import {
   stopGeneration,
 } from '../api/generation-stream.ts';
 import type { SseParser } from '../api/sse.ts';
-import type { ConversationDetail, MetaEventData, ThinkingOption } from '../api/types.ts';
+import type {
+  ConversationDetail,
+  Message,
+  MetaEventData,
+  ThinkingOption,
+  ToolConfirm,
+} from '../api/types.ts';
 import { storedSelection, storeSelection } from '../lib/prefs.ts';
 import { activePath, indexChildren, ROOT, selectSibling } from '../lib/tree.ts';
 import { applyEvents, reasoningTokensAfter, type StreamTiming } from './apply-event.ts';
@@ -120,11 +127,12 @@ export function useChat(opts: UseChatOptions) {
         const batch = pending;
         pending = [];
         const now = performance.now();
+        const wallNow = Date.now();
         setState((s) => {
           const msg = s.messages.get(id);
           if (!msg) return s;
           const messages = new Map(s.messages);
-          messages.set(id, applyEvents(msg, batch, timing, now));
+          messages.set(id, applyEvents(msg, batch, timing, now, wallNow));
           const thinking = s.thinking && {
             ...s.thinking,
             used: reasoningTokensAfter(s.thinking.used, batch),
@@ -461,6 +469,38 @@ export function useChat(opts: UseChatOptions) {
     }
   }, []);
 
+  /**
+   * Run (or not) a tool call of `messageId` that waits for the user. The buttons are disabled while the
+   * decision travels; `tool_result` then replaces them. A failed request gives them back (except a 404:
+   * the call waits no more, and its result is on the way).
+   */
+  const confirmTool = useCallback(async (messageId: string, callId: string, approve: boolean) => {
+    const s = stateRef.current;
+    const gid = s.messages.get(messageId)?.generationId ?? generationRef.current ?? s.generationId;
+    if (!gid) return;
+    const mark = (decision: ToolConfirm['decision']) =>
+      setState((st) => {
+        const msg = st.messages.get(messageId);
+        const steps = msg?.toolSteps;
+        if (!msg || !steps?.some((step) => step.id === callId && step.confirm)) return st;
+        const toolSteps = steps.map((step) =>
+          step.id === callId && step.confirm ? { ...step, confirm: { ...step.confirm, decision } } : step,
+        );
+        const messages = new Map(st.messages);
+        messages.set(messageId, { ...msg, toolSteps } satisfies Message);
+        return { ...st, messages };
+      });
+    mark(approve ? 'run' : 'skip');
+    try {
+      await confirmToolCall(gid, callId, approve);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return;
+      mark(undefined);
+      const error = await chatErrorFrom(err);
+      setState((st) => ({ ...st, error }));
+    }
+  }, []);
+
   const select = useCallback((parentId: string | null, id: string) => {
     setState((s) => ({ ...s, selection: selectSibling(s.selection, parentId ?? ROOT, id) }));
   }, []);
@@ -487,6 +527,7 @@ export function useChat(opts: UseChatOptions) {
     regenerate,
     continueMessage,
     answerNow,
+    confirmTool,
     stop,
     select,
     retry,

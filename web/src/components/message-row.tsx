@@ -20,6 +20,8 @@ export interface MessageRowProps {
   /** The streaming answer's thinking budget (see `ChatState.thinking`). */
   thinking?: { used: number; budget?: number; canEnd: boolean; ending: boolean };
   onAnswerNow: () => void;
+  /** Run (or not) a tool call of this message that waits for the user. */
+  onConfirmTool?: (messageId: string, callId: string, approve: boolean) => void;
 }
 
 function BranchNav(
@@ -153,7 +155,7 @@ function UserMessage(props: MessageRowProps) {
 
 function AssistantMessage(props: MessageRowProps) {
   const t = useT();
-  const { message, busy, queued, onRegenerate, onContinue, thinking, onAnswerNow } = props;
+  const { message, busy, queued, onRegenerate, onContinue, thinking, onAnswerNow, onConfirmTool } = props;
   const cutOff = message.status === 'complete' && message.finishReason === 'length';
   const continuable = cutOff || message.status === 'cancelled' || message.status === 'interrupted';
   const streaming = message.status === 'streaming';
@@ -170,6 +172,7 @@ function AssistantMessage(props: MessageRowProps) {
           answering={message.content.length > 0}
           reasoningMs={message.reasoningMs}
           {...(streaming && thinking ? { budget: thinking, onAnswerNow } : {})}
+          {...(streaming && onConfirmTool ? { onConfirmTool } : {})}
         />
       ) : null}
       {message.content ? <Markdown text={message.content} /> : null}

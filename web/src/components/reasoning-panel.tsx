@@ -1,4 +1,4 @@
-import { memo, useEffect, useId, useState } from 'react';
+import { memo, useCallback, useEffect, useId, useState } from 'react';
 import type { ToolStep } from '../api/types.ts';
 import { reasoningSummary, splitTimeline, withToolCalls } from '../chat/timeline.ts';
 import { useI18n } from '../i18n/index.ts';
@@ -19,21 +19,39 @@ export interface ReasoningPanelProps {
   /** While it thinks: reasoning tokens used and the budget, and "answer now" when the model allows it. */
   budget?: { used: number; budget?: number; canEnd: boolean; ending: boolean };
   onAnswerNow?: () => void;
+  /** The user's decision on a call of this message that waits for it (see `ToolStep.confirm`). */
+  onConfirmTool?: (messageId: string, callId: string, approve: boolean) => void;
 }
 
 /**
  * The model's chain of thought: open and live while it thinks, folded to "Thought for N s · 2 tool calls"
  * once the answer starts. With tool calls it reads as a timeline: reasoning, a call's card, reasoning…
- * A user's explicit open/close is remembered per message.
+ * A user's explicit open/close is remembered per message; a call waiting for the user keeps it open.
  */
 export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanelProps) {
-  const { messageId, reasoning, toolSteps, streaming, answering, reasoningMs, budget, onAnswerNow } = props;
+  const {
+    messageId,
+    reasoning,
+    toolSteps,
+    streaming,
+    answering,
+    reasoningMs,
+    budget,
+    onAnswerNow,
+    onConfirmTool,
+  } = props;
   const { t, lang } = useI18n();
   const f = useFormat();
   const bodyId = useId();
   const [stored, setStored] = useState(() => reasoningOpen(messageId));
   const thinking = streaming && !answering;
-  const open = stored ?? thinking;
+  // A call waiting for the user keeps the panel open: its buttons must be seen.
+  const waiting = streaming && (toolSteps?.some((s) => s.confirm && !s.result) ?? false);
+  const open = waiting || (stored ?? thinking);
+  const onConfirm = useCallback(
+    (callId: string, approve: boolean) => onConfirmTool?.(messageId, callId, approve),
+    [onConfirmTool, messageId],
+  );
   const elapsed = useElapsed(thinking);
   const seconds = Math.max(1, Math.round((reasoningMs ?? elapsed) / 1000));
   const calls = toolSteps?.length ?? 0;
@@ -90,7 +108,12 @@ export const ReasoningPanel = memo(function ReasoningPanel(props: ReasoningPanel
                   {item.text}
                 </div>
               ) : (
-                <ToolStepCard key={item.key} step={item.step} streaming={streaming} />
+                <ToolStepCard
+                  key={item.key}
+                  step={item.step}
+                  streaming={streaming}
+                  {...(onConfirmTool ? { onConfirm } : {})}
+                />
               ),
             )}
       </div>

@@ -1,5 +1,5 @@
-import { memo, useId, useState } from 'react';
-import type { ToolStep } from '../api/types.ts';
+import { memo, useEffect, useId, useState } from 'react';
+import type { ToolConfirm, ToolStep } from '../api/types.ts';
 import { formatToolMs, prettyArguments, previewLine, truncate } from '../chat/timeline.ts';
 import { useI18n } from '../i18n/index.ts';
 
@@ -12,20 +12,39 @@ export interface ToolStepCardProps {
   step: ToolStep;
   /** The answer is still streaming: a step without a result is running (else it never got one). */
   streaming: boolean;
+  /** The user's decision on a call that waits for it (`step.confirm`): `true` runs the tool. */
+  onConfirm?: (callId: string, approve: boolean) => void;
 }
 
 /**
  * One tool call in the reasoning timeline: name, arguments, run time, and the result folded to a line.
- * Arguments and results come from the model and the tool: rendered as text nodes only (never HTML or
- * Markdown), cut short while folded.
+ * A call to a tool that changes things first waits for the user: "Run" / "Don't run" and the time left.
+ * Arguments, results and the tool's title come from the model, the tool and its server: rendered as text
+ * nodes only (never HTML or Markdown), cut short while folded.
  */
-export const ToolStepCard = memo(function ToolStepCard({ step, streaming }: ToolStepCardProps) {
+export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConfirm }: ToolStepCardProps) {
   const { t, lang } = useI18n();
   const [open, setOpen] = useState(false);
   const bodyId = useId();
   const { result } = step;
-  const status = result ? (result.isError ? 'error' : 'ok') : streaming ? 'running' : 'missing';
-  const time = result ? formatToolMs(result.ms, t, lang) : streaming ? t('toolRunning') : t('toolNoResult');
+  const confirm = !result && streaming ? step.confirm : undefined;
+  const asking = confirm !== undefined && confirm.decision === undefined;
+  const status = result
+    ? result.isError
+      ? 'error'
+      : 'ok'
+    : asking
+      ? 'waiting'
+      : streaming
+        ? 'running'
+        : 'missing';
+  const time = result
+    ? formatToolMs(result.ms, t, lang)
+    : asking
+      ? t('toolWaiting')
+      : streaming
+        ? t('toolRunning')
+        : t('toolNoResult');
   const args = prettyArguments(step.arguments);
   const shownArgs = open ? { text: args, omitted: 0 } : truncate(args, ARGS_CHARS, ARGS_LINES);
   return (
@@ -53,6 +72,7 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming }: Tool
             </pre>
           </div>
         ) : null}
+        {confirm ? <ConfirmBox step={step} confirm={confirm} onConfirm={onConfirm} /> : null}
         {result ? (
           <div className={`tool-step-field${result.isError ? ' tool-step-error' : ''}`}>
             <span className="tool-step-label">{result.isError ? t('toolError') : t('toolResult')}</span>
@@ -69,3 +89,67 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming }: Tool
     </div>
   );
 });
+
+/** The question for a waiting call: what it is, that it changes things, the time left, and the two buttons. */
+function ConfirmBox({
+  step,
+  confirm,
+  onConfirm,
+}: {
+  step: ToolStep;
+  confirm: ToolConfirm;
+  onConfirm: ToolStepCardProps['onConfirm'];
+}) {
+  const { t } = useI18n();
+  const title = confirm.title.trim() || step.name;
+  const decided = confirm.decision !== undefined || !onConfirm;
+  return (
+    <fieldset className="tool-step-confirm" data-decision={confirm.decision ?? 'pending'}>
+      <legend className="tool-step-confirm-question">{t('toolConfirmQuestion', { title })}</legend>
+      <p className="tool-step-confirm-note">{t('toolChangesThings')}</p>
+      <div className="tool-step-confirm-actions">
+        <button
+          type="button"
+          className="button primary"
+          disabled={decided}
+          onClick={() => onConfirm?.(step.id, true)}
+        >
+          {t('toolRun')}
+        </button>
+        <button
+          type="button"
+          className="button"
+          disabled={decided}
+          onClick={() => onConfirm?.(step.id, false)}
+        >
+          {t('toolDontRun')}
+        </button>
+        {confirm.decision === undefined ? <TimeLeft expiresAt={confirm.expiresAt} /> : null}
+      </div>
+    </fieldset>
+  );
+}
+
+/** "4:59 left to decide", ticking each second (never below 0:00). */
+function TimeLeft({ expiresAt }: { expiresAt: number }) {
+  const { t } = useI18n();
+  const [now, setNow] = useState(() => Date.now());
+  const left = Math.max(0, expiresAt - now);
+  const over = left <= 0;
+  useEffect(() => {
+    if (over) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [over]);
+  return (
+    <span className="tool-step-left" role="timer">
+      {t('toolTimeLeft', { time: clock(left) })}
+    </span>
+  );
+}
+
+/** Milliseconds as m:ss (rounded up, so the last second reads 0:01). */
+export function clock(ms: number): string {
+  const total = Math.ceil(Math.max(0, ms) / 1000);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}

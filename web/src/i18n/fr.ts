@@ -74,6 +74,13 @@ export const fr: Dictionary = {
   toolResult: 'Résultat',
   toolError: 'Erreur',
   toolMore: '… {n} caractères de plus',
+  toolWaiting: 'attend votre accord',
+  toolConfirmQuestion: 'Exécuter « {title} » ?',
+  toolChangesThings:
+    'Cet outil modifie des choses (il ne fait pas que lire) : il ne s’exécute que si vous le voulez.',
+  toolTimeLeft: 'encore {time} pour décider',
+  toolRun: 'Exécuter',
+  toolDontRun: 'Ne pas exécuter',
   durationMs: '{n} ms',
   durationS: '{n} s',
   queued: 'n° {position} dans la file',

@@ -162,6 +162,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
                 onContinue={chat.continueMessage}
                 thinking={id === state.streamingId ? state.thinking : undefined}
                 onAnswerNow={chat.answerNow}
+                onConfirmTool={chat.confirmTool}
               />
             );
           })}
