@@ -103,6 +103,13 @@ export const chatCompletionRequestSchema = z.looseObject({
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: responseFormat.nullish(),
+  /** Search the web first and cite the sources (`url_citation` annotations). */
+  web_search_options: z
+    .looseObject({
+      search_context_size: z.enum(['low', 'medium', 'high']).nullish(),
+      user_location: z.unknown().optional(),
+    })
+    .nullish(),
   /** vLLM's prefix completion of the last (assistant) message. */
   continue_final_message: z.boolean().nullish(),
   add_generation_prompt: z.boolean().nullish(),

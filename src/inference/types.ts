@@ -126,7 +126,15 @@ export type ChatChunk =
    * `arguments` text (concatenated per index they give the JSON arguments). Calls come after any
    * reasoning, and a turn with calls ends `tool_calls`.
    */
-  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments: string }
+  | {
+      type: 'tool_call';
+      index: number;
+      id?: string;
+      name?: string;
+      arguments: string;
+      /** A call of Ponder's own tools, complete, that the turn pipeline runs itself (not the client's to run). */
+      ponder?: true;
+    }
   /**
    * The result of a call Ponder ran itself (its own tools; a turn pipeline produces these, providers
    * never do): the turn then goes on with the model reading it.

@@ -8,7 +8,7 @@
 import { type ChatChunk, type ChatRequest, InferenceError } from '../../inference/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { AdmissionGrant } from '../inference-gateway.ts';
-import type { TurnPipeline } from '../turns/turn-pipeline.ts';
+import type { PrepareOptions, TurnPipeline } from '../turns/turn-pipeline.ts';
 
 export interface CompletionCaller {
   userId: string;
@@ -46,13 +46,14 @@ export class CompletionService {
     caller: CompletionCaller,
     req: ChatRequest,
     callerSignal: AbortSignal,
+    options: PrepareOptions = {},
   ): AsyncGenerator<ChatChunk> {
     if (this.#closing) throw new InferenceError('overloaded', SHUTTING_DOWN);
     const cut = new AbortController();
     let finished!: () => void;
     this.#running.set(cut, new Promise<void>((resolve) => (finished = resolve)));
     try {
-      yield* this.#complete(caller, req, AbortSignal.any([callerSignal, cut.signal]), cut.signal);
+      yield* this.#complete(caller, req, AbortSignal.any([callerSignal, cut.signal]), cut.signal, options);
     } finally {
       this.#running.delete(cut);
       finished();
@@ -101,10 +102,11 @@ export class CompletionService {
     req: ChatRequest,
     signal: AbortSignal,
     shutdown: AbortSignal,
+    options: PrepareOptions,
   ): AsyncGenerator<ChatChunk> {
     const { pipeline, store } = this.#o;
     // The client runs its own tools: their calls stream back to it as they come.
-    const turn = await pipeline.prepare(caller, req);
+    const turn = await pipeline.prepare(caller, req, options);
     const request = turn.request;
     const model = turn.model;
 

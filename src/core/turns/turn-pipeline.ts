@@ -5,6 +5,7 @@
  * Ponder's own tools as a loop: reason → tool calls → results → reason … → answer, bounded in rounds
  * and time. Surfaces only encode what comes out.
  */
+import { randomUUID } from 'node:crypto';
 import {
   type ChatChunk,
   type ChatMessage,
@@ -38,6 +39,8 @@ export interface PreparedTurn {
   provider: Provider;
   /** Ponder runs the calls itself (its registry's tools); otherwise they go back to the caller. */
   runsTools: boolean;
+  /** Search the web before the model answers (the Search toggle, `/v1` `web_search_options`). */
+  searchFirst?: { count?: number };
 }
 
 export interface TurnPipelineOptions {
@@ -65,7 +68,12 @@ export interface TurnRunOptions extends ChatOptions {
 export interface PrepareOptions {
   /** Names of Ponder's tools this turn offers (web turns); their calls run here. */
   ponderTools?: readonly string[];
+  /** Search the web with the question first, and answer with the results as numbered sources. */
+  searchFirst?: { count?: number };
 }
+
+/** The tool a search-first turn runs (registered when a search provider is configured). */
+const WEB_SEARCH = 'web_search';
 
 export class TurnPipeline {
   readonly #o: TurnPipelineOptions;
@@ -112,7 +120,16 @@ export class TurnPipeline {
         `max_tokens ${req.maxTokens} is larger than the model's context of ${model.contextSize} tokens.`,
       );
     }
-    return { caller, request, model, provider, runsTools: ponderTools.length > 0 };
+    if (options.searchFirst && !this.#o.tools.has(WEB_SEARCH))
+      throw new InferenceError('invalid_request', 'Web search is not configured on this server.');
+    return {
+      caller,
+      request,
+      model,
+      provider,
+      runsTools: ponderTools.length > 0,
+      ...(options.searchFirst ? { searchFirst: options.searchFirst } : {}),
+    };
   }
 
   /** Admission for the turn; `onQueued` hears the queue position while it waits. */
@@ -136,13 +153,34 @@ export class TurnPipeline {
    * (all rounds together) and one `done`. A caller's own tool calls stream through as the provider sends them.
    */
   async *run(turn: PreparedTurn, opts: TurnRunOptions): AsyncGenerator<ChatChunk> {
+    let messages = turn.request.messages;
+    if (turn.searchFirst) {
+      // The search runs as a call of Ponder's `web_search` with the question, so it shows in the timeline,
+      // counts against the plan's searches and reaches the model as a tool turn it can cite from.
+      const question = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const call: ToolCall = {
+        id: `call_search_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+        name: WEB_SEARCH,
+        arguments: JSON.stringify({
+          query: question.replace(/\s+/g, ' ').trim().slice(0, 400) || 'news',
+          ...(turn.searchFirst.count ? { count: turn.searchFirst.count } : {}),
+        }),
+      };
+      yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments, ponder: true };
+      const outcome = await this.#runTool(turn, call, opts);
+      yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
+      messages = [
+        ...messages,
+        { role: 'assistant', content: '', toolCalls: [call] },
+        { role: 'tool', toolCallId: call.id, content: outcome.content },
+      ];
+    }
     if (!turn.runsTools) {
-      yield* turn.provider.chat(turn.request, opts);
+      yield* turn.provider.chat({ ...turn.request, messages }, opts);
       return;
     }
     const maxRounds = this.#o.maxToolRounds ?? 8;
     const toolTime = { left: this.#o.maxToolTimeMs ?? 120_000 };
-    let messages = turn.request.messages;
     const usage: UsageChunk = {
       type: 'usage',
       promptTokens: 0,
@@ -197,7 +235,7 @@ export class TurnPipeline {
       }
       const results: ChatMessage[] = [];
       for (const call of called) {
-        yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments };
+        yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments, ponder: true };
         const outcome = await this.#runTool(turn, call, opts);
         toolTime.left -= outcome.ms;
         yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };

@@ -86,6 +86,11 @@ export class StreamEncoder {
     return this.#chunk({ tool_calls: [call] }, null);
   }
 
+  /** The answer's citations, in one delta before the finish (as OpenAI streams a searched answer's). */
+  annotations(annotations: object[]): object {
+    return this.#chunk({ annotations }, null);
+  }
+
   finish(reason: FinishReason): object {
     return this.#chunk({}, toOpenAiFinish(reason));
   }
@@ -111,6 +116,8 @@ export function completionObject(
     finish: FinishReason;
     usage: UsageChunk | undefined;
     toolCalls?: ToolCall[];
+    /** `url_citation`s of a web-searched answer. */
+    annotations?: object[];
   },
 ): object {
   const calls = result.toolCalls ?? [];
@@ -138,6 +145,7 @@ export function completionObject(
             : {}),
           reasoning_content: result.reasoning || null,
           reasoning: result.reasoning || null,
+          ...(result.annotations ? { annotations: result.annotations } : {}),
         },
         logprobs: null,
         finish_reason: toOpenAiFinish(result.finish),

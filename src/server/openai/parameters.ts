@@ -35,6 +35,7 @@ const IMPLEMENTED = new Set([
   'tool_choice',
   'parallel_tool_calls',
   'response_format',
+  'web_search_options',
   // Identifies the end user for abuse monitoring; it changes no output.
   'user',
 ]);
@@ -66,7 +67,6 @@ const UNSUPPORTED: Record<
   },
   audio: { off: isEmpty, what: 'Audio output is not supported' },
   prediction: { off: isEmpty, what: 'Predicted outputs are not supported' },
-  web_search_options: { off: isEmpty, what: 'Web search through /v1 is not supported' },
   store: { off: (v) => isEmpty(v) || v === false, what: 'Stored completions are not supported' },
   metadata: { off: isEmpty, what: 'metadata is only used with stored completions, which are not supported' },
   service_tier: {

@@ -30,7 +30,6 @@ test('every unimplemented parameter with a real value is a 400 naming it', () =>
     ['modalities', ['text', 'audio']],
     ['audio', { voice: 'alloy', format: 'mp3' }],
     ['prediction', { type: 'content', content: 'x' }],
-    ['web_search_options', { search_context_size: 'low' }],
     ['store', true],
     ['metadata', { a: 'b' }],
     ['service_tier', 'flex'],
@@ -96,6 +95,19 @@ test('tools, tool_choice, parallel_tool_calls and response_format are read into 
   assert.equal(paramOf({ ...base, tools: [{ type: 'web', name: 'x' }] }), 'tools[0].type');
   assert.equal(paramOf({ ...base, response_format: { type: 'yaml' } }), 'response_format.type');
   assert.equal(paramOf({ ...base, response_format: { type: 'json_schema' } }), 'response_format.json_schema');
+});
+
+test('web_search_options: search first, results read per search_context_size; user_location is a 400', () => {
+  assert.deepEqual(parseCompletionBody({ ...base, web_search_options: {} }).searchFirst, { count: 5 });
+  assert.deepEqual(
+    parseCompletionBody({ ...base, web_search_options: { search_context_size: 'high' } }).searchFirst,
+    { count: 8 },
+  );
+  assert.equal(parseCompletionBody({ ...base, web_search_options: null }).searchFirst, undefined);
+  assert.equal(
+    paramOf({ ...base, web_search_options: { user_location: { type: 'approximate' } } }),
+    'web_search_options.user_location',
+  );
 });
 
 test('message fields: tool calls and tool results are read; misplaced ones are refused by name', () => {

@@ -11,7 +11,12 @@ export interface ParsedCompletion {
   request: ChatRequest;
   stream: boolean;
   includeUsage: boolean;
+  /** `web_search_options`: search the web first, reading this many results. */
+  searchFirst?: { count: number };
 }
+
+/** Results read per `search_context_size`. */
+const SEARCH_CONTEXT_RESULTS = { low: 3, medium: 5, high: 8 } as const;
 
 const invalid = (message: string, param: string | null): HttpError =>
   new HttpError(400, 'invalid_request', message, { details: { param } });
@@ -41,7 +46,20 @@ export function parseCompletionBody(body: unknown): ParsedCompletion {
   if (b.seed != null) request.seed = b.seed;
   if (b.stop != null) request.stop = typeof b.stop === 'string' ? [b.stop] : b.stop;
   Object.assign(request, toolOptions(b));
-  return { request, stream: b.stream === true, includeUsage: b.stream_options?.include_usage === true };
+  const out: ParsedCompletion = {
+    request,
+    stream: b.stream === true,
+    includeUsage: b.stream_options?.include_usage === true,
+  };
+  const search = b.web_search_options;
+  if (search) {
+    for (const key of Object.keys(search)) {
+      if (key === 'search_context_size' || isEmpty(search[key])) continue;
+      throw invalid(`web_search_options.${key} is not supported.`, `web_search_options.${key}`);
+    }
+    out.searchFirst = { count: SEARCH_CONTEXT_RESULTS[search.search_context_size ?? 'medium'] };
+  }
+  return out;
 }
 
 /** Message fields Ponder reads; `name` only labels a participant, so it changes nothing; `prefix`: see `continuation`. */

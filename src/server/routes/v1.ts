@@ -8,6 +8,7 @@ import type { ChatChunk, FinishReason, ModelInfo, ToolCall, UsageChunk } from '.
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, toHttpError } from '../errors.ts';
+import { type CitedSource, citationAnnotations, sourcesOf } from '../openai/citations.ts';
 import { completionObject, StreamEncoder } from '../openai/encode.ts';
 import { openAiErrorFormatter, toV1HttpError } from '../openai/errors.ts';
 import { parseCompletionBody } from '../openai/request.ts';
@@ -73,7 +74,12 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
       if (!reply.raw.writableFinished) controller.abort();
     });
     const chunks = completions
-      .complete({ userId: user.id, plan: user.plan, apiKeyId }, parsed.request, controller.signal)
+      .complete(
+        { userId: user.id, plan: user.plan, apiKeyId },
+        parsed.request,
+        controller.signal,
+        parsed.searchFirst ? { searchFirst: parsed.searchFirst } : {},
+      )
       [Symbol.asyncIterator]();
     let first: IteratorResult<ChatChunk>;
     try {
@@ -82,8 +88,9 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
       throw toV1HttpError(err);
     }
     const model = parsed.request.model;
-    if (!parsed.stream) return collect(first, chunks, model, controller);
-    await stream(reply, request, first, chunks, model, parsed.includeUsage);
+    const search = parsed.searchFirst !== undefined;
+    if (!parsed.stream) return collect(first, chunks, model, controller, search);
+    await stream(reply, request, first, chunks, model, parsed.includeUsage, search);
     return reply;
   });
 }
@@ -93,7 +100,9 @@ async function collect(
   chunks: AsyncIterator<ChatChunk>,
   model: string,
   controller: AbortController,
+  search: boolean,
 ): Promise<object> {
+  let sources: CitedSource[] = [];
   let text = '';
   let reasoning = '';
   let usage: UsageChunk | undefined;
@@ -105,7 +114,8 @@ async function collect(
       if (c.type === 'text') text += c.text;
       else if (c.type === 'reasoning') reasoning += c.text;
       else if (c.type === 'usage') usage = c;
-      else if (c.type === 'tool_call') {
+      else if (c.type === 'tool_result') sources = sourcesOf(c.content);
+      else if (c.type === 'tool_call' && !c.ponder) {
         // The first piece of a call names it; the rest add to its arguments.
         if (c.id !== undefined && c.name !== undefined)
           toolCalls[c.index] = { id: c.id, name: c.name, arguments: '' };
@@ -122,7 +132,14 @@ async function collect(
     controller.abort();
     throw toV1HttpError(err);
   }
-  return completionObject(model, { text, reasoning, finish, usage, toolCalls: toolCalls.filter(Boolean) });
+  return completionObject(model, {
+    text,
+    reasoning,
+    finish,
+    usage,
+    toolCalls: toolCalls.filter(Boolean),
+    ...(search ? { annotations: citationAnnotations(text, sources) } : {}),
+  });
 }
 
 async function stream(
@@ -132,7 +149,10 @@ async function stream(
   chunks: AsyncIterator<ChatChunk>,
   model: string,
   includeUsage: boolean,
+  search: boolean,
 ): Promise<void> {
+  let sources: CitedSource[] = [];
+  let text = '';
   // `: keep-alive` comments while queued, and as pings; clients ignore SSE comments.
   const sse = new SseStream(reply, { pingMs: 10_000 });
   const encoder = new StreamEncoder(model);
@@ -155,10 +175,12 @@ async function stream(
           await data(encoder.reasoning(c.text));
           break;
         case 'text':
+          text += c.text;
           await data(encoder.text(c.text));
           break;
         case 'tool_call':
-          await data(encoder.toolCall(c));
+          // A call Ponder ran itself (the search before the answer) is not the client's to run.
+          if (!c.ponder) await data(encoder.toolCall(c));
           break;
         case 'usage':
           usage = c;
@@ -168,12 +190,14 @@ async function stream(
             const err = new HttpError(502, 'upstream_error', c.error ?? 'The generation failed.');
             await data(openAiErrorFormatter(err, request) as object);
           } else {
+            if (search) await data(encoder.annotations(citationAnnotations(text, sources)));
             await data(encoder.finish(c.finishReason));
             if (includeUsage) await data(encoder.usage(usage));
           }
           break;
         case 'tool_result':
-          // /v1 tools are the client's: it runs them, so no result comes from Ponder.
+          // Only the search before the answer runs here (/v1 tools are the client's): its sources.
+          sources = sourcesOf(c.content);
           break;
         default:
           c satisfies never;
