@@ -48,6 +48,8 @@ export const sendMessageBodySchema = z.strictObject({
   model: z.string().min(1).max(200).optional(),
   thinking: thinkingSchema.optional(),
   tools: toolNamesSchema.optional(),
+  /** Search the web with the message first and answer with the results as numbered sources (the Search toggle). */
+  search: z.boolean().optional(),
 });
 
 export const regenerateBodySchema = z
@@ -55,6 +57,7 @@ export const regenerateBodySchema = z
     model: z.string().min(1).max(200).optional(),
     thinking: thinkingSchema.optional(),
     tools: toolNamesSchema.optional(),
+    search: z.boolean().optional(),
   })
   .optional();
 

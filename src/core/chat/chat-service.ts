@@ -307,7 +307,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     user: ChatUser,
     conversationId: string,
     turn: {
-      body: { model?: string; thinking?: ThinkingBody; tools?: string[] };
+      body: { model?: string; thinking?: ThinkingBody; tools?: string[]; search?: boolean };
       history: MessageRecord[];
       newUserMessage: { content: string; parentId: string | null } | null;
       /** The answer this turn continues (same message) instead of a new one. */
@@ -329,7 +329,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         thinking: turnThinking(turn.body.thinking),
         ...(this.#o.maxTokens === undefined ? {} : { maxTokens: this.#o.maxTokens }),
       },
-      { ponderTools: turn.body.tools ?? [] },
+      { ponderTools: turn.body.tools ?? [], ...(turn.body.search ? { searchFirst: {} } : {}) },
     );
     const { model } = prepared;
     const controller = new AbortController();
