@@ -43,6 +43,8 @@ export interface SendOptions {
   thinking?: ThinkingOption;
   /** Names of Ponder's tools (`GET /api/tools`) the model may call in this turn; none when absent. */
   tools?: string[];
+  /** Search the web with the message first (the Search toggle); absent: no search. */
+  search?: boolean;
 }
 
 const SSE_HEADERS = { accept: 'text/event-stream' };
@@ -66,7 +68,7 @@ export async function sendMessage(
 export function regenerate(
   conversationId: string,
   messageId: string,
-  body: { model?: string; thinking?: ThinkingOption; tools?: string[] },
+  body: { model?: string; thinking?: ThinkingOption; tools?: string[]; search?: boolean },
   signal: AbortSignal,
 ): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
   return messageAction(conversationId, messageId, 'regenerate', body, signal);

@@ -35,6 +35,8 @@ export interface TurnSettings {
   thinking: ThinkingOption;
   /** Ponder's tools the model may call in this turn (sent only when some are chosen). */
   tools?: string[];
+  /** Search the web first (sent only when on, in sends and regenerations). */
+  search?: boolean;
 }
 
 export interface UseChatOptions {
@@ -360,8 +362,14 @@ export function useChat(opts: UseChatOptions) {
           selection: selectSibling(st.selection, parentId, tempUserId),
         };
       });
-      const { model, thinking, tools } = optsRef.current.settings();
-      const body: SendOptions = { content, model, thinking, ...(tools?.length ? { tools } : {}) };
+      const { model, thinking, tools, search } = optsRef.current.settings();
+      const body: SendOptions = {
+        content,
+        model,
+        thinking,
+        ...(tools?.length ? { tools } : {}),
+        ...(search ? { search: true } : {}),
+      };
       if (parentId !== null || explicitParent) body.parentId = parentId;
       const id = convId;
       lastAction.current = () => void startSend(content, parentId, explicitParent);
@@ -411,8 +419,13 @@ export function useChat(opts: UseChatOptions) {
       const s = stateRef.current;
       if (s.busy || !s.conversationId) return;
       const convId = s.conversationId;
-      const { model, thinking, tools } = optsRef.current.settings();
-      const body = { model, thinking, ...(tools?.length ? { tools } : {}) };
+      const { model, thinking, tools, search } = optsRef.current.settings();
+      const body = {
+        model,
+        thinking,
+        ...(tools?.length ? { tools } : {}),
+        ...(search ? { search: true } : {}),
+      };
       lastAction.current = () => void regenerate(assistantId);
       await runStream(
         (signal) => regenerateRequest(convId, assistantId, body, signal),

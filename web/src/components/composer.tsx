@@ -18,6 +18,11 @@ export interface ComposerProps {
   tools: readonly ToolInfo[];
   selectedTools: readonly string[];
   onTools: (names: string[]) => void;
+  /** The server can search the web: the Search toggle shows (hidden otherwise). */
+  searchOffered?: boolean;
+  /** Search the web before answering (the toggle is pressed). */
+  search?: boolean;
+  onSearch?: (on: boolean) => void;
 }
 
 /** The message box: Enter sends, Shift+Enter adds a line, text comes back if the turn could not start. */
@@ -106,6 +111,17 @@ export function Composer(props: ComposerProps) {
             <option value="medium">{t('effortMedium')}</option>
             <option value="high">{t('effortHigh')}</option>
           </select>
+        ) : null}
+        {props.searchOffered ? (
+          <button
+            type="button"
+            className={`chip chip-search${props.search ? ' chip-on' : ''}`}
+            aria-pressed={props.search === true}
+            title={t('webSearchHint')}
+            onClick={() => props.onSearch?.(!props.search)}
+          >
+            {t('webSearch')}
+          </button>
         ) : null}
         {props.tools.length > 0 ? (
           <ToolsMenu tools={props.tools} selected={props.selectedTools} onChange={props.onTools} />

@@ -10,8 +10,10 @@ import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import type { PluggableList } from 'unified';
+import type { Source } from '../chat/sources.ts';
 import { useT } from '../i18n/index.ts';
 import { mayContainMath, normaliseMath } from '../lib/math.ts';
+import { rehypeCitations } from './citations.ts';
 import { CodeBlock } from './code-block.tsx';
 import { loadKatex, useLazyLibs } from './lazy-libs.ts';
 
@@ -83,8 +85,16 @@ function ImagePlaceholder({ src, alt }: { src?: string; alt?: string }) {
 }
 
 const components: Components = {
-  a({ href, children, title }) {
+  a({ href, children, title, className }) {
     if (!href) return <span className="link-removed">{children}</span>;
+    // A citation built by rehypeCitations (after sanitising): a small link to the numbered source.
+    if (className === 'citation') {
+      return (
+        <a className="citation" href={href} title={title} target="_blank" rel="noopener noreferrer">
+          {children}
+        </a>
+      );
+    }
     if (href.startsWith('#')) return <a href={href}>{children}</a>;
     return (
       <a href={href} title={title} target="_blank" rel="noopener noreferrer nofollow">
@@ -106,10 +116,12 @@ const components: Components = {
 
 export interface MarkdownProps {
   text: string;
+  /** The answer's web sources: its `[n]` citations become links to them. */
+  sources?: readonly Source[];
 }
 
 /** Markdown for one message; memoised on the text so only a changing (streaming) message re-parses. */
-export const Markdown = memo(function Markdown({ text }: MarkdownProps): ReactNode {
+export const Markdown = memo(function Markdown({ text, sources }: MarkdownProps): ReactNode {
   const { katex } = useLazyLibs();
   const wantsMath = mayContainMath(text);
   useEffect(() => {
@@ -119,6 +131,9 @@ export const Markdown = memo(function Markdown({ text }: MarkdownProps): ReactNo
     rehypeRawToText,
     [rehypeSanitize, sanitizeSchema],
     ...(wantsMath && katex ? katex : []),
+    ...(sources && sources.length > 0
+      ? [[rehypeCitations, sources] as [typeof rehypeCitations, readonly Source[]]]
+      : []),
   ];
   return (
     <div className="markdown">

@@ -1,5 +1,6 @@
-import { memo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { Message } from '../api/types.ts';
+import { type Source, sourcesOfSteps } from '../chat/sources.ts';
 import { useT } from '../i18n/index.ts';
 import { CopyButton } from './code-block.tsx';
 import { Markdown } from './markdown.tsx';
@@ -153,6 +154,26 @@ function UserMessage(props: MessageRowProps) {
   );
 }
 
+/** "Sources" under an answer that searched the web: numbered title links with their host. */
+function SourcesList({ sources }: { sources: readonly Source[] }) {
+  const t = useT();
+  return (
+    <section className="sources" aria-label={t('sources')}>
+      <h2 className="sources-title">{t('sources')}</h2>
+      <ol className="sources-list">
+        {sources.map((s) => (
+          <li key={s.n} value={s.n} className="source">
+            <a href={s.url} title={s.title || s.host} target="_blank" rel="noopener noreferrer">
+              {s.title || s.host}
+            </a>
+            <span className="source-host">{s.host}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 function AssistantMessage(props: MessageRowProps) {
   const t = useT();
   const { message, busy, queued, onRegenerate, onContinue, thinking, onAnswerNow, onConfirmTool } = props;
@@ -160,6 +181,7 @@ function AssistantMessage(props: MessageRowProps) {
   const continuable = cutOff || message.status === 'cancelled' || message.status === 'interrupted';
   const streaming = message.status === 'streaming';
   const showReasoning = message.reasoning.length > 0 || (message.toolSteps?.length ?? 0) > 0;
+  const sources = useMemo(() => sourcesOfSteps(message.toolSteps), [message.toolSteps]);
   return (
     <>
       {queued && streaming && !message.reasoning && !message.content ? <Queued queued={queued} /> : null}
@@ -175,7 +197,10 @@ function AssistantMessage(props: MessageRowProps) {
           {...(streaming && onConfirmTool ? { onConfirmTool } : {})}
         />
       ) : null}
-      {message.content ? <Markdown text={message.content} /> : null}
+      {message.content ? (
+        <Markdown text={message.content} {...(sources.length > 0 ? { sources } : {})} />
+      ) : null}
+      {message.content && sources.length > 0 ? <SourcesList sources={sources} /> : null}
       {streaming && !message.content && !showReasoning && !queued ? (
         <span className="typing" role="status" aria-label={t('loading')} />
       ) : null}

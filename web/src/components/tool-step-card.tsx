@@ -1,7 +1,8 @@
-import { memo, useEffect, useId, useState } from 'react';
+import { memo, useEffect, useId, useMemo, useState } from 'react';
 import type { ToolConfirm, ToolStep } from '../api/types.ts';
+import { parseSources, searchQuery } from '../chat/sources.ts';
 import { formatToolMs, prettyArguments, previewLine, truncate } from '../chat/timeline.ts';
-import { useI18n } from '../i18n/index.ts';
+import { pluralKey, useI18n } from '../i18n/index.ts';
 
 /** Folded, arguments show this much; the result one line of this many characters. */
 const ARGS_CHARS = 400;
@@ -46,6 +47,13 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConf
         ? t('toolRunning')
         : t('toolNoResult');
   const args = prettyArguments(step.arguments);
+  // A web search reads, folded, as its query and the pages it read (the raw result opens on click).
+  const search = step.name === 'web_search';
+  const query = search ? searchQuery(step.arguments) : '';
+  const pages = useMemo(
+    () => (search && result && !result.isError ? parseSources(result.content) : []),
+    [search, result],
+  );
   const shownArgs = open ? { text: args, omitted: 0 } : truncate(args, ARGS_CHARS, ARGS_LINES);
   return (
     <div className="tool-step" data-status={status}>
@@ -63,7 +71,12 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConf
         <span className="tool-step-time">{time}</span>
       </button>
       <div id={bodyId} className="tool-step-body">
-        {args.trim() ? (
+        {search && query && !open ? (
+          <div className="tool-step-field">
+            <span className="tool-step-label">{t('searchQueryLabel')}</span>
+            <span className="tool-step-query">{query}</span>
+          </div>
+        ) : args.trim() ? (
           <div className="tool-step-field">
             <span className="tool-step-label">{t('toolArguments')}</span>
             <pre className="tool-step-args">
@@ -78,6 +91,24 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConf
             <span className="tool-step-label">{result.isError ? t('toolError') : t('toolResult')}</span>
             {open ? (
               <pre className="tool-step-output">{result.content}</pre>
+            ) : pages.length > 0 ? (
+              <button
+                type="button"
+                className="tool-step-preview tool-step-pages"
+                onClick={() => setOpen(true)}
+              >
+                <span className="tool-step-pages-count">
+                  {t(pluralKey(lang, 'searchPagesRead', pages.length), { n: pages.length })}
+                </span>
+                {pages.map((p) => (
+                  <span key={p.n} className="tool-step-page">
+                    <span className="tool-step-page-title">
+                      [{p.n}] {p.title || p.host}
+                    </span>
+                    <span className="tool-step-page-host">{p.host}</span>
+                  </span>
+                ))}
+              </button>
             ) : (
               <button type="button" className="tool-step-preview" onClick={() => setOpen(true)}>
                 {previewLine(result.content, PREVIEW_CHARS)}

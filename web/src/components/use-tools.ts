@@ -31,6 +31,11 @@ export function useTools(): ToolInfo[] | undefined {
   return tools;
 }
 
+/** The server can search the web (an admin configured a provider): `GET /api/tools` lists `web_search`. */
+export function canSearch(tools: readonly ToolInfo[] | undefined): boolean {
+  return tools?.some((tool) => tool.name === 'web_search') ?? false;
+}
+
 /**
  * The tools the composer offers for the model a send would use (the chosen one when listed, else the
  * server's default, as the model picker shows): none until both lists are known, and none unless that model

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Effort } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
+import { useSearchChoice } from '../chat/search-choice.ts';
 import { useToolChoice } from '../chat/tool-choice.ts';
 import { useChat } from '../chat/use-chat.ts';
 import { ChatErrorBanner } from '../components/chat-error-banner.tsx';
@@ -8,7 +9,7 @@ import { Composer } from '../components/composer.tsx';
 import { MessageRow } from '../components/message-row.tsx';
 import { ModelNotice } from '../components/model-notice.tsx';
 import { modelsChanging, useModels } from '../components/use-models.ts';
-import { toolsFor, useTools } from '../components/use-tools.ts';
+import { canSearch, toolsFor, useTools } from '../components/use-tools.ts';
 import { useT } from '../i18n/index.ts';
 import { readPref, writePref } from '../lib/prefs.ts';
 import { navigate } from '../lib/router.ts';
@@ -49,13 +50,18 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   );
   const [toolChoice, setToolChoice, adoptToolChoice] = useToolChoice(conversationId);
   const tools = toolChoice.filter((name) => offeredTools.some((tool) => tool.name === name));
-  const settingsRef = useRef({ deepThink, effort, model, tools });
-  settingsRef.current = { deepThink, effort, model, tools };
+  // Search first: offered when the server can search; on or off per conversation, off by default.
+  const searchOffered = canSearch(toolList);
+  const [searchChoice, setSearchChoice, adoptSearchChoice] = useSearchChoice(conversationId);
+  const search = searchOffered && searchChoice;
+  const settingsRef = useRef({ deepThink, effort, model, tools, search });
+  settingsRef.current = { deepThink, effort, model, tools, search };
 
   const chat = useChat({
     conversationId,
     onCreated: (id) => {
       adoptToolChoice(id);
+      adoptSearchChoice(id);
       navigate(`/c/${encodeURIComponent(id)}`, { replace: !conversationId });
       refreshConversations();
     },
@@ -66,6 +72,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         model: s.model || undefined,
         thinking: s.deepThink === 'on' ? { enabled: true, effort: s.effort } : { enabled: false },
         ...(s.tools.length > 0 ? { tools: s.tools } : {}),
+        ...(s.search ? { search: true } : {}),
       };
     },
   });
@@ -202,6 +209,9 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         tools={offeredTools}
         selectedTools={toolChoice}
         onTools={setToolChoice}
+        searchOffered={searchOffered}
+        search={search}
+        onSearch={setSearchChoice}
       />
     </main>
   );
