@@ -166,7 +166,14 @@ export class TurnPipeline {
           ...(turn.searchFirst.count ? { count: turn.searchFirst.count } : {}),
         }),
       };
-      yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments, ponder: true };
+      yield {
+        type: 'tool_call',
+        index: 0,
+        id: call.id,
+        name: call.name,
+        arguments: call.arguments,
+        ponder: true,
+      };
       const outcome = await this.#runTool(turn, call, opts);
       yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
       messages = [
@@ -235,7 +242,14 @@ export class TurnPipeline {
       }
       const results: ChatMessage[] = [];
       for (const call of called) {
-        yield { type: 'tool_call', index: 0, id: call.id, name: call.name, arguments: call.arguments, ponder: true };
+        yield {
+          type: 'tool_call',
+          index: 0,
+          id: call.id,
+          name: call.name,
+          arguments: call.arguments,
+          ponder: true,
+        };
         const outcome = await this.#runTool(turn, call, opts);
         toolTime.left -= outcome.ms;
         yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
