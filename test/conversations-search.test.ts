@@ -66,7 +66,11 @@ describe('the Search toggle in a web turn', () => {
 
   test('the search runs first, shows as a web_search step with its sources, and reaches the model', async () => {
     const { cookie, id } = await newConversation(server);
-    upstream.enqueue({ lines: chatStream({ content: ['Models reason [1].'] }) });
+    upstream.enqueue(
+      // The query the model writes from the question (thinking off, JSON under a grammar), then the answer.
+      { lines: chatStream({ reasoning: [], content: ['{"query":"reasoning models explained"}'] }) },
+      { lines: chatStream({ content: ['Models reason [1].'] }) },
+    );
     const before = upstream.chatRequests.length;
     const res = await server.request(`/api/conversations/${id}/messages`, {
       method: 'POST',
@@ -79,7 +83,14 @@ describe('the Search toggle in a web turn', () => {
     assert.deepEqual(kinds.slice(0, 3), ['meta', 'tool_call', 'tool_result']);
     const call = events.find((e) => e.event === 'tool_call')?.data as { name: string; arguments: string };
     assert.equal(call.name, 'web_search');
-    assert.equal((JSON.parse(call.arguments) as { query: string }).query, 'What are reasoning models?');
+    assert.equal((JSON.parse(call.arguments) as { query: string }).query, 'reasoning models explained');
+    const writer = upstream.chatRequests[before]?.body as Record<string, unknown>;
+    assert.equal(
+      (writer.response_format as { type?: string }).type,
+      'json_schema',
+      'the query is written under a schema',
+    );
+    assert.match(JSON.stringify(writer.messages), /What are reasoning models\?/);
     const result = events.find((e) => e.event === 'tool_result')?.data as {
       content: string;
       isError: boolean;
@@ -90,7 +101,7 @@ describe('the Search toggle in a web turn', () => {
       /^\[1\] How reasoning models think .* — http:\/\/127\.0\.0\.1:\d+\/article\.html$/m,
     );
 
-    const sent = upstream.chatRequests[before]?.body as { messages: Array<Record<string, unknown>> };
+    const sent = upstream.chatRequests[before + 1]?.body as { messages: Array<Record<string, unknown>> };
     assert.deepEqual(
       sent.messages.map((m) => m.role),
       ['user', 'assistant', 'tool'],

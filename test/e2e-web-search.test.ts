@@ -181,16 +181,18 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
     await toggle.click();
     assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
     const before = upstream.chatRequests.length;
-    upstream.enqueue({
-      lines: chatStream({ reasoning: ['The sources say ', 'models think first.'], content: [ANSWER] }),
-    });
+    upstream.enqueue(
+      // First the search query the model writes from the question (JSON under a grammar), then the answer.
+      { lines: chatStream({ reasoning: [], content: ['{"query":"how reasoning models think"}'] }) },
+      { lines: chatStream({ reasoning: ['The sources say ', 'models think first.'], content: [ANSWER] }) },
+    );
     await composer().fill(QUESTION);
     await composer().press('Enter');
     await page.waitForURL(/\/c\/[^/]+$/);
     await settled();
     assert.equal(turnBodies.at(-1)?.search, true, 'the send carried search: true');
     // The model got the sources before answering (a tool turn), never the pages' markup.
-    const sent = upstream.chatRequests[before]?.body as { messages: Array<Record<string, unknown>> };
+    const sent = upstream.chatRequests[before + 1]?.body as { messages: Array<Record<string, unknown>> };
     assert.deepEqual(
       sent.messages.map((m) => m.role),
       ['user', 'assistant', 'tool'],
@@ -293,7 +295,10 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
     await assertInert();
 
     // Regenerate carries search: true as well.
-    upstream.enqueue({ lines: chatStream({ content: ['Again: models reason [1].'] }) });
+    upstream.enqueue(
+      { lines: chatStream({ reasoning: [], content: ['{"query":"reasoning models"}'] }) },
+      { lines: chatStream({ content: ['Again: models reason [1].'] }) },
+    );
     await answer.getByRole('button', { name: 'Regenerate' }).click();
     await lastAssistant()
       .locator('.markdown', { hasText: 'Again: models reason' })

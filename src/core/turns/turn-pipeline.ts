@@ -155,14 +155,15 @@ export class TurnPipeline {
   async *run(turn: PreparedTurn, opts: TurnRunOptions): AsyncGenerator<ChatChunk> {
     let messages = turn.request.messages;
     if (turn.searchFirst) {
-      // The search runs as a call of Ponder's `web_search` with the question, so it shows in the timeline,
-      // counts against the plan's searches and reaches the model as a tool turn it can cite from.
+      // The search runs as a call of Ponder's `web_search` with a query the model wrote from the question,
+      // so it shows in the timeline, counts against the plan's searches and reaches the model as a tool
+      // turn it can cite from.
       const question = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
       const call: ToolCall = {
         id: `call_search_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
         name: WEB_SEARCH,
         arguments: JSON.stringify({
-          query: question.replace(/\s+/g, ' ').trim().slice(0, 400) || 'news',
+          query: await this.#searchQuery(turn, question, opts.signal),
           ...(turn.searchFirst.count ? { count: turn.searchFirst.count } : {}),
         }),
       };
@@ -262,6 +263,53 @@ export class TurnPipeline {
         { role: 'assistant', content: text, ...(reasoning ? { reasoning } : {}), toolCalls: called },
         ...results,
       ];
+    }
+  }
+
+  /**
+   * The query to search for: written by the model from the question (thinking off, a short JSON answer
+   * under a grammar) where the model takes a response format; else, or when that fails, the question.
+   */
+  async #searchQuery(turn: PreparedTurn, question: string, signal: AbortSignal): Promise<string> {
+    const fallback = question.replace(/\s+/g, ' ').trim().slice(0, 400) || 'news';
+    if (!turn.model.supportsResponseFormat) return fallback;
+    const request: ChatRequest = {
+      model: turn.request.model,
+      messages: [
+        {
+          role: 'system',
+          content:
+            'Write the one web search query that best finds what the user needs, in the language of the question. Answer with JSON only.',
+        },
+        { role: 'user', content: question.slice(0, 4000) },
+      ],
+      thinking: { enabled: false },
+      maxTokens: 80,
+      temperature: 0.2,
+      responseFormat: {
+        type: 'json_schema',
+        name: 'search_query',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { query: { type: 'string', minLength: 2, maxLength: 120 } },
+          required: ['query'],
+          additionalProperties: false,
+        },
+      },
+    };
+    try {
+      let text = '';
+      for await (const chunk of turn.provider.chat(request, { signal })) {
+        if (chunk.type === 'text') text += chunk.text;
+        if (chunk.type === 'done' && chunk.finishReason !== 'stop') return fallback;
+      }
+      const query = (JSON.parse(text) as { query?: unknown }).query;
+      return typeof query === 'string' && query.trim().length >= 2
+        ? query.replace(/\s+/g, ' ').trim()
+        : fallback;
+    } catch {
+      return fallback;
     }
   }
 
