@@ -167,16 +167,7 @@ export class TurnPipeline {
           ...(turn.searchFirst.count ? { count: turn.searchFirst.count } : {}),
         }),
       };
-      yield {
-        type: 'tool_call',
-        index: 0,
-        id: call.id,
-        name: call.name,
-        arguments: call.arguments,
-        ponder: true,
-      };
-      const outcome = await this.#runTool(turn, call, opts);
-      yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
+      const outcome = yield* this.#callAndResult(turn, call, opts);
       messages = [
         ...messages,
         { role: 'assistant', content: '', toolCalls: [call] },
@@ -243,17 +234,8 @@ export class TurnPipeline {
       }
       const results: ChatMessage[] = [];
       for (const call of called) {
-        yield {
-          type: 'tool_call',
-          index: 0,
-          id: call.id,
-          name: call.name,
-          arguments: call.arguments,
-          ponder: true,
-        };
-        const outcome = await this.#runTool(turn, call, opts);
+        const outcome = yield* this.#callAndResult(turn, call, opts);
         toolTime.left -= outcome.ms;
-        yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
         results.push({ role: 'tool', toolCallId: call.id, content: outcome.content });
       }
       // The calls and their results go back to the model with this round's reasoning (tool-call turns
@@ -311,6 +293,25 @@ export class TurnPipeline {
     } catch {
       return fallback;
     }
+  }
+
+  /** One call Ponder runs: the whole call as a chunk, the run, then its result as a chunk. */
+  async *#callAndResult(
+    turn: PreparedTurn,
+    call: ToolCall,
+    opts: TurnRunOptions,
+  ): AsyncGenerator<ChatChunk, ToolOutcome> {
+    yield {
+      type: 'tool_call',
+      index: 0,
+      id: call.id,
+      name: call.name,
+      arguments: call.arguments,
+      ponder: true,
+    };
+    const outcome = await this.#runTool(turn, call, opts);
+    yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
+    return outcome;
   }
 
   /** Runs one call of Ponder's tools, after the user's confirmation when the tool changes things. */
