@@ -8,41 +8,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ConversationDetail, ToolsResponse } from '../src/api/conversations.ts';
 import { createUpstreamProvider } from '../src/inference/upstream/provider.ts';
-import { type ScriptedUpstream, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
+import {
+  chatStream,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+  toolCallStream,
+} from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { collectSse, metaOf } from './conversations-helpers.ts';
 
-const sse = (delta: Record<string, unknown>, finish: string | null = null): string =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
-const end = [
-  '',
-  `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } })}\n`,
-  '',
-  'data: [DONE]',
-  '',
-];
-const callRound = [
-  sse({ role: 'assistant', reasoning_content: 'Which day is it? ' }),
-  '',
-  sse({
-    tool_calls: [
-      { index: 0, id: 'call_t1', type: 'function', function: { name: 'current_time', arguments: '' } },
-    ],
-  }),
-  '',
-  sse({ tool_calls: [{ index: 0, function: { arguments: '{"timezone":"Europe/Paris"}' } }] }),
-  '',
-  sse({}, 'tool_calls'),
-  ...end,
-];
-const answerRound = [
-  sse({ role: 'assistant', reasoning_content: 'The tool says.' }),
-  '',
-  sse({ content: 'Today is the day.' }),
-  '',
-  sse({}, 'stop'),
-  ...end,
-];
+const callRound = toolCallStream({
+  id: 'call_t1',
+  name: 'current_time',
+  args: '{"timezone":"Europe/Paris"}',
+  reasoning: 'Which day is it? ',
+});
+const answerRound = chatStream({ reasoning: ['The tool says.'], content: ['Today is the day.'] });
 
 for (const storeKind of ['sqlite', 'postgres'] as const) {
   describe(`Ponder's tools in a web turn (${storeKind})`, () => {

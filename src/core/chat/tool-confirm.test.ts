@@ -11,7 +11,12 @@ import { after, before, test } from 'node:test';
 import { z } from 'zod';
 import type { GenerationEvent } from '../../api/conversations.ts';
 import { createUpstreamProvider } from '../../inference/upstream/provider.ts';
-import { type ScriptedUpstream, startScriptedUpstream } from '../../inference/upstream/scripted-upstream.ts';
+import {
+  chatStream,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+  toolCallStream,
+} from '../../inference/upstream/scripted-upstream.ts';
 import { openStore } from '../../store/index.ts';
 import type { Store } from '../../store/types.ts';
 import { InferenceGateway } from '../inference-gateway.ts';
@@ -20,28 +25,13 @@ import { defineTool } from '../turns/tool-registry.ts';
 import { ChatService } from './chat-service.ts';
 import { MemoryGenerationEventLog } from './event-log.ts';
 
-const sse = (delta: Record<string, unknown>, finish: string | null = null): string =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
-const callRound = [
-  sse({ role: 'assistant', reasoning_content: 'Save it.' }),
-  '',
-  sse({
-    tool_calls: [
-      {
-        index: 0,
-        id: 'call_w',
-        type: 'function',
-        function: { name: 'save_note', arguments: '{"text":"hi"}' },
-      },
-    ],
-  }),
-  '',
-  sse({}, 'tool_calls'),
-  '',
-  'data: [DONE]',
-  '',
-];
-const answerRound = [sse({ content: 'Done.' }), '', sse({}, 'stop'), '', 'data: [DONE]', ''];
+const callRound = toolCallStream({
+  id: 'call_w',
+  name: 'save_note',
+  args: '{"text":"hi"}',
+  reasoning: 'Save it.',
+});
+const answerRound = chatStream({ reasoning: [], content: ['Done.'] });
 
 let dir: string;
 let store: Store;

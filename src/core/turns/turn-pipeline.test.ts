@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type ChatChunk, InferenceError } from '../../inference/types.ts';
 import { createUpstreamProvider } from '../../inference/upstream/provider.ts';
-import { type ScriptedUpstream, startScriptedUpstream } from '../../inference/upstream/scripted-upstream.ts';
+import {
+  chatStream,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+  toolCallStream,
+} from '../../inference/upstream/scripted-upstream.ts';
 import { InferenceGateway } from '../inference-gateway.ts';
 import { PlanCatalog } from '../quotas/plans.ts';
 import { MemoryCounterStore } from '../rate-limit/memory.ts';
@@ -15,44 +20,26 @@ import { ToolLimits } from './tool-limits.ts';
 import { ToolRegistry } from './tool-registry.ts';
 import { TurnPipeline, type TurnPipelineOptions } from './turn-pipeline.ts';
 
-const sse = (delta: Record<string, unknown>, finish: string | null = null): string =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
-const usage = (prompt: number, completion: number) =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: prompt - 2 } } })}\n`;
-
 /** A round that reasons, then calls current_time (DeepSeek's wire format: arguments after the name). */
-function callRound(id: string, zone: string): string[] {
-  return [
-    sse({ role: 'assistant', reasoning_content: `Check the time in ${zone}.` }),
-    '',
-    sse({
-      tool_calls: [{ index: 0, id, type: 'function', function: { name: 'current_time', arguments: '' } }],
-    }),
-    '',
-    sse({ tool_calls: [{ index: 0, function: { arguments: `{"timezone":"${zone}"}` } }] }),
-    '',
-    sse({}, 'tool_calls'),
-    '',
-    usage(20, 10),
-    '',
-    'data: [DONE]',
-    '',
-  ];
-}
-function answerRound(text: string): string[] {
-  return [
-    sse({ role: 'assistant', reasoning_content: 'Now I know.' }),
-    '',
-    sse({ content: text }),
-    '',
-    sse({}, 'stop'),
-    '',
-    usage(30, 5),
-    '',
-    'data: [DONE]',
-    '',
-  ];
-}
+const callRound = (id: string, zone: string): string[] =>
+  toolCallStream({
+    id,
+    name: 'current_time',
+    args: `{"timezone":"${zone}"}`,
+    reasoning: `Check the time in ${zone}.`,
+    usage: { prompt: 20, completion: 10, cached: 18 },
+  });
+const answerRound = (text: string): string[] =>
+  chatStream({
+    reasoning: ['Now I know.'],
+    content: [text],
+    usage: {
+      prompt_tokens: 30,
+      completion_tokens: 5,
+      total_tokens: 35,
+      prompt_tokens_details: { cached_tokens: 28 },
+    },
+  });
 
 const plansConfig = {
   free: {

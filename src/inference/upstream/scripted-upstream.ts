@@ -237,3 +237,48 @@ export async function refusedBaseUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/v1`;
 }
+
+/** One `data:` line of a chat completion stream carrying `delta` (and `finish_reason` when given). */
+export function deltaLine(delta: Record<string, unknown>, finish: string | null = null): string {
+  return `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
+}
+
+/**
+ * A round that reasons, then calls one tool in DeepSeek's wire format (the name first, then the arguments
+ * in `pieces` fragments), ends `tool_calls`, reports usage and `[DONE]`.
+ */
+export function toolCallStream(o: {
+  id: string;
+  name: string;
+  args: string;
+  reasoning?: string;
+  pieces?: number;
+  usage?: { prompt: number; completion: number; cached?: number };
+}): string[] {
+  const lines = [deltaLine({ role: 'assistant', reasoning_content: o.reasoning ?? 'Let me check.' }), ''];
+  lines.push(
+    deltaLine({
+      tool_calls: [{ index: 0, id: o.id, type: 'function', function: { name: o.name, arguments: '' } }],
+    }),
+    '',
+  );
+  const pieces = Math.max(1, o.pieces ?? 1);
+  const size = Math.ceil(o.args.length / pieces);
+  for (let at = 0; at < o.args.length; at += size) {
+    lines.push(
+      deltaLine({ tool_calls: [{ index: 0, function: { arguments: o.args.slice(at, at + size) } }] }),
+      '',
+    );
+  }
+  lines.push(deltaLine({}, 'tool_calls'), '');
+  const u = o.usage ?? { prompt: 9, completion: 4 };
+  const usage = {
+    prompt_tokens: u.prompt,
+    completion_tokens: u.completion,
+    total_tokens: u.prompt + u.completion,
+    ...(u.cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: u.cached } }),
+  };
+  lines.push(`data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [], usage })}\n`, '');
+  lines.push('data: [DONE]', '');
+  return lines;
+}
