@@ -194,7 +194,8 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     await result.waitFor();
     await result.click();
     await page.waitForURL(/\/c\/[^/]+$/);
-    await page.locator('article.message-user').first().waitFor();
+    // The page was already on another conversation, so the URL test alone can pass before it changes.
+    await page.locator('article.message-user', { hasText: 'entropy' }).first().waitFor();
     assert.match((await page.locator('article.message-user').first().textContent()) ?? '', /entropy/);
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
   });
