@@ -22,6 +22,7 @@ import { autoTitle } from './auto-title.ts';
 import { admitEarly } from './early-admission.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
+import { ToolConfirmations } from './tool-confirmations.ts';
 import { continuable, shownBudget, turnMessages, turnThinking } from './turn-request.ts';
 
 export interface ChatUser {
@@ -58,8 +59,8 @@ interface Running {
   canEndThinking: boolean;
   reason: AbortReason | null;
   finished: Promise<void>;
-  /** Tool calls waiting for the user's yes or no, by call id. */
-  confirmations: Map<string, (approve: boolean) => void>;
+  /** Tool calls waiting for the user's yes or no. */
+  confirmations: ToolConfirmations;
 }
 
 export class ChatService implements RunningGenerations, AsyncDisposable {
@@ -191,10 +192,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
    */
   confirmTool(userId: string, generationId: string, callId: string, approve: boolean): boolean {
     const running = this.#running.get(generationId);
-    const decide = running?.userId === userId ? running.confirmations.get(callId) : undefined;
-    if (!decide) return false;
-    decide(approve);
-    return true;
+    return running?.userId === userId && running.confirmations.decide(callId, approve);
   }
 
   /** Stops a generation of this user. `false` when the id is unknown or another user's (answer 404). */
@@ -267,31 +265,6 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
-  }
-
-  /** Asks the user (an event on the stream) and waits for the answer, a stop, or the time limit. */
-  async #awaitConfirmation(running: Running, call: ToolCall, tool: PonderTool): Promise<boolean> {
-    const timeoutMs = this.#o.confirmTimeoutMs ?? 300_000;
-    let resolve!: (approve: boolean) => void;
-    const promise = new Promise<boolean>((r) => {
-      resolve = r;
-    });
-    running.confirmations.set(call.id, resolve);
-    const signal = running.controller.signal;
-    const onAbort = () => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    try {
-      await this.#o.log.append(running.generationId, {
-        type: 'tool_confirm',
-        data: { id: call.id, name: call.name, title: tool.title, arguments: call.arguments, timeoutMs },
-      });
-      return await promise;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      running.confirmations.delete(call.id);
-    }
   }
 
   async #cancelWhere(match: (r: Running) => boolean, reason: AbortReason): Promise<void> {
@@ -398,7 +371,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         canEndThinking: model.canEndThinking === true,
         reason: null,
         finished: Promise.resolve(),
-        confirmations: new Map(),
+        confirmations: new ToolConfirmations(id, log, controller.signal, this.#o.confirmTimeoutMs ?? 300_000),
       };
       running.finished = runGeneration(
         {
@@ -410,7 +383,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           grant,
           controller,
           endThinking: running.endThinking.signal,
-          confirmTool: (call, tool) => this.#awaitConfirmation(running, call, tool),
+          confirmTool: (call, tool) => running.confirmations.ask(call, tool),
           ...(turn.continues ? { continues: turn.continues } : {}),
           // While shutting down, an answer the provider itself ends `cancelled` (the engine stopping)
           // was cut by the shutdown too, so it is stored `interrupted`.
