@@ -10,13 +10,11 @@ import type {
   SendMessageBody,
   ThinkingBody,
 } from '../../api/conversations.ts';
-import type { ToolCall } from '../../inference/types.ts';
 import { newId } from '../../store/ids.ts';
 import type { MessageRecord, Store } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
 import { pathTo } from '../conversations/mapping.ts';
 import type { RunningGenerations } from '../conversations/service.ts';
-import type { PonderTool } from '../turns/tool-registry.ts';
 import type { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { autoTitle } from './auto-title.ts';
 import { admitEarly } from './early-admission.ts';
