@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
 import {
   chatStream,
@@ -20,7 +20,14 @@ import {
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, ROOT, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  openWatchedPage,
+  ROOT,
+  SCREENSHOTS,
+  skipWithoutChromium,
+} from './xss-browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
@@ -40,7 +47,6 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
   let server: TestServer;
   let bare: TestServer;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   const foreign: string[] = [];
   const pageErrors: string[] = [];
@@ -93,12 +99,17 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
     });
     bare = await startTestServer({ deps: { ...deps, providers: [provider()] } });
     browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(T);
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { foreign, pageErrors, dialogs },
+      {
+        timeoutMs: T,
+        height: 900,
+      },
+    ));
     page.on('request', (req) => {
       const url = req.url();
-      if (!url.startsWith('data:') && new URL(url).origin !== server.baseUrl) foreign.push(url);
       if (
         req.method() === 'POST' &&
         /\/api\/conversations\/[^/]+\/messages(\/[^/]+\/regenerate)?$/.test(url)
@@ -106,12 +117,6 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
         turnBodies.push(JSON.parse(req.postData() ?? '{}') as Record<string, unknown>);
       }
     });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {

@@ -11,10 +11,10 @@
  * Every process started here (the MCP server included) is stopped.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ConversationDetail, ToolInfo, ToolStep, ToolsResponse } from '../src/api/conversations.ts';
 import { mcpSchema } from '../src/config/schema.ts';
 import { EVERYTHING_SERVER, killPid } from '../src/core/mcp/testing.ts';
@@ -22,7 +22,13 @@ import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/
 import { type ScriptedUpstream, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import { ShutdownHooks } from '../src/server/shutdown.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  openWatchedPage,
+  SCREENSHOTS,
+  skipWithoutChromium,
+} from './xss-browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
@@ -93,7 +99,6 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
   let provider: UpstreamProvider;
   let server: TestServer;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let mcpPids: number[] = [];
   // The server's shutdown hooks close the MCP connection (and its process); app.close() alone does not.
@@ -127,19 +132,14 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
       },
     });
     browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(T);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!url.startsWith('data:') && new URL(url).origin !== server.baseUrl) foreign.push(url);
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { foreign, pageErrors, dialogs },
+      {
+        timeoutMs: T,
+      },
+    ));
   });
 
   after(async () => {

@@ -7,15 +7,20 @@
  * argument echoed back in an error result renders as text and runs nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ConversationDetail, ToolStep } from '../src/api/conversations.ts';
 import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
 import { type ScriptedUpstream, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  openWatchedPage,
+  SCREENSHOTS,
+  skipWithoutChromium,
+} from './xss-browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
@@ -63,7 +68,6 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
   let provider: UpstreamProvider;
   let server: TestServer;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   const foreign: string[] = [];
   const pageErrors: string[] = [];
@@ -87,19 +91,14 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
       },
     });
     browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(T);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!url.startsWith('data:') && new URL(url).origin !== server.baseUrl) foreign.push(url);
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { foreign, pageErrors, dialogs },
+      {
+        timeoutMs: T,
+      },
+    ));
   });
 
   after(async () => {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ToolsResponse } from '../src/api/conversations.ts';
 import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
 import {
@@ -24,7 +24,7 @@ import {
 } from '../src/inference/upstream/scripted-upstream.ts';
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { ensureWebBuild, launchChromium, openWatchedPage, skipWithoutChromium } from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -181,7 +181,6 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
   let provider: UpstreamProvider;
   let server: TestServer;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   const foreign: string[] = [];
   const pageErrors: string[] = [];
@@ -259,18 +258,15 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
       },
     });
     browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(T);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!url.startsWith('data:') && new URL(url).origin !== server.baseUrl) foreign.push(url);
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { foreign, pageErrors, dialogs },
+      {
+        timeoutMs: T,
+        height: 900,
+      },
+    ));
   });
 
   after(async () => {

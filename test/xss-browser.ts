@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -68,4 +68,42 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Where a watched page records what must never happen. */
+export interface PageWatch {
+  /** Requests to any origin but the app's (`data:` URLs aside). */
+  foreign: string[];
+  pageErrors: string[];
+  /** Dialogs, dismissed at once. */
+  dialogs: string[];
+}
+
+/**
+ * A desktop-sized English page on a new context that records requests leaving `origin`, page errors and
+ * dialogs into `watch`, with `timeoutMs` as its default timeout; the screenshots folder is made.
+ */
+export async function openWatchedPage(
+  browser: Browser,
+  origin: string,
+  watch: PageWatch,
+  options: { timeoutMs: number; height?: number },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    locale: 'en-US',
+    viewport: { width: 1280, height: options.height ?? 800 },
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(options.timeoutMs);
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith('data:') && new URL(url).origin !== origin) watch.foreign.push(url);
+  });
+  page.on('pageerror', (err) => watch.pageErrors.push(err.message));
+  page.on('dialog', (d) => {
+    watch.dialogs.push(d.message());
+    void d.dismiss();
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return { context, page };
 }
