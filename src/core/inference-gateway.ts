@@ -3,7 +3,15 @@
  * embedded engine, upstream pools), lists models across providers, knows the default model, and holds the
  * admission seam (`acquire`) that the admission controller plugs into.
  */
-import type { ChatChunk, ChatOptions, ChatRequest, ModelInfo, Provider } from '../inference/types.ts';
+import { canEmbed, type EmbeddingResult } from '../inference/embeddings.ts';
+import {
+  type ChatChunk,
+  type ChatOptions,
+  type ChatRequest,
+  InferenceError,
+  type ModelInfo,
+  type Provider,
+} from '../inference/types.ts';
 
 export type GatewayErrorCode = 'model_not_ready' | 'unknown_model';
 
@@ -49,6 +57,26 @@ export type AcquireHook = (subject: AdmissionSubject, wait: AdmissionWait) => Pr
 
 export const admitImmediately: AcquireHook = async () => ({ release: () => {} });
 
+/** Who asks for embeddings: admission and quotas as for chat, and the key for the usage ledger. */
+export interface EmbedSubject extends AdmissionSubject {
+  apiKeyId?: string | null;
+}
+
+export interface EmbedGatewayRequest {
+  /** Omitted: the configured default embedding model, else the first ready embedding model. */
+  model?: string;
+  input: string[];
+  dimensions?: number;
+}
+
+/** Records the tokens an embedding read (the usage ledger; quotas count them). */
+export type EmbeddingUsageHook = (entry: {
+  userId: string;
+  apiKeyId: string | null;
+  model: string;
+  promptTokens: number;
+}) => Promise<void>;
+
 export interface InferenceGatewayOptions {
   /** Providers in priority order: when two serve the same model id, the first ready one wins. */
   providers: Provider[];
@@ -66,6 +94,10 @@ export interface InferenceGatewayOptions {
    * Merged below the providers' entries (a provider's `ready` wins). Default: none.
    */
   extraModels?: () => ModelInfo[];
+  /** Default embedding model id (`embed` without a model). Default: the first ready embedding model. */
+  defaultEmbeddingModel?: string;
+  /** Called after each admitted embedding with its token count (usage ledger and quotas). */
+  recordEmbeddingUsage?: EmbeddingUsageHook;
 }
 
 export interface ModelListing {
@@ -102,6 +134,8 @@ export class InferenceGateway {
   readonly #acquire: AcquireHook;
   readonly #listCacheMs: number;
   readonly #extraModels: (() => ModelInfo[]) | undefined;
+  readonly #defaultEmbeddingModel: string | undefined;
+  readonly #recordEmbeddingUsage: EmbeddingUsageHook | undefined;
   #cache: { at: number; value: Promise<Array<{ provider: Provider; model: ModelInfo }>> } | null = null;
 
   constructor(options: InferenceGatewayOptions) {
@@ -110,6 +144,8 @@ export class InferenceGateway {
     this.#acquire = options.acquire ?? admitImmediately;
     this.#listCacheMs = options.listCacheMs ?? 1000;
     this.#extraModels = options.extraModels;
+    this.#defaultEmbeddingModel = options.defaultEmbeddingModel;
+    this.#recordEmbeddingUsage = options.recordEmbeddingUsage;
   }
 
   /** Every model of every provider (one entry per id, the best state wins), and the default model. */
@@ -121,22 +157,35 @@ export class InferenceGateway {
       if (!seen || STATE_RANK[model.state] < STATE_RANK[seen.state]) byId.set(model.id, model);
     }
     const models = [...byId.values()];
-    return { models, defaultModel: this.#pickDefault(models)?.id ?? null };
+    return { models, defaultModel: this.#pickDefault(models.filter(isChatModel))?.id ?? null };
+  }
+
+  /** The embedding model `embed` uses when a request names none, or null when none is listed. */
+  async defaultEmbeddingModel(): Promise<string | null> {
+    const entries = await this.#entries();
+    return this.#pickEmbeddingDefault(entries.map((e) => e.model))?.id ?? null;
   }
 
   /**
    * The provider and model that will serve `modelId` (default model when omitted).
    * @throws GatewayError `unknown_model` when no provider lists it, `model_not_ready` when none has it ready.
    */
-  async resolve(modelId?: string): Promise<{ provider: Provider; model: ModelInfo }> {
+  async resolve(
+    modelId?: string,
+    kind: 'chat' | 'embedding' = 'chat',
+  ): Promise<{ provider: Provider; model: ModelInfo }> {
     const entries = await this.#entries();
     let id = modelId;
     if (id === undefined) {
-      const chosen = this.#pickDefault(entries.map((e) => e.model));
+      const models = entries.map((e) => e.model);
+      const chosen =
+        kind === 'chat' ? this.#pickDefault(models.filter(isChatModel)) : this.#pickEmbeddingDefault(models);
       if (!chosen) {
         throw new GatewayError(
           'model_not_ready',
-          `No model is available. ${HOW_TO_GET_A_MODEL}`,
+          kind === 'chat'
+            ? `No model is available. ${HOW_TO_GET_A_MODEL}`
+            : `No embedding model is available. ${HOW_TO_GET_AN_EMBEDDING_MODEL}`,
           undefined,
           'missing',
         );
@@ -151,7 +200,10 @@ export class InferenceGateway {
       );
     }
     const ready = candidates.find((e) => e.model.state === 'ready');
-    if (ready) return ready;
+    if (ready) {
+      checkKind(ready.model, kind);
+      return ready;
+    }
     const best = [...candidates].sort((a, b) => STATE_RANK[a.model.state] - STATE_RANK[b.model.state])[0]!;
     const canChange = best.model.state === 'loading' || best.model.state === 'downloading';
     throw new GatewayError(
@@ -173,6 +225,56 @@ export class InferenceGateway {
     yield* provider.chat({ ...req, model: model.id }, opts);
   }
 
+  /**
+   * Embeds `req.input` with the embedding model named (or the default one). With a `subject`, the
+   * request goes through admission and the plan's quotas like a chat turn (no reasoning), and its tokens
+   * are recorded; without one (Ponder's own maintenance) it runs at once and is not metered.
+   * @throws GatewayError (unknown or unready model), InferenceError (`invalid_request` for a chat-only
+   *   model or an unsupported `dimensions`, and the provider's own), AdmissionError (quota, overload).
+   */
+  async embed(
+    req: EmbedGatewayRequest,
+    opts: { signal: AbortSignal; subject?: EmbedSubject },
+  ): Promise<EmbeddingResult> {
+    const { provider, model } = await this.resolve(req.model, 'embedding');
+    if (!canEmbed(provider)) {
+      throw new InferenceError('invalid_request', `Model "${model.id}" cannot compute embeddings.`);
+    }
+    if (req.dimensions !== undefined && model.embedding && !model.embedding.matryoshka) {
+      throw new InferenceError(
+        'invalid_request',
+        `Model "${model.id}" does not support "dimensions": its vectors have a fixed length${
+          model.embedding.dimensions === undefined ? '' : ` of ${model.embedding.dimensions}`
+        }.`,
+      );
+    }
+    const subject = opts.subject;
+    const grant = subject
+      ? await this.#acquire({ ...subject, reasoning: false }, { signal: opts.signal })
+      : undefined;
+    try {
+      const result = await provider.embed(
+        {
+          model: model.id,
+          input: req.input,
+          ...(req.dimensions === undefined ? {} : { dimensions: req.dimensions }),
+        },
+        { signal: opts.signal },
+      );
+      if (subject && this.#recordEmbeddingUsage && result.promptTokens > 0) {
+        await this.#recordEmbeddingUsage({
+          userId: subject.userId,
+          apiKeyId: subject.apiKeyId ?? null,
+          model: model.id,
+          promptTokens: result.promptTokens,
+        });
+      }
+      return result;
+    } finally {
+      grant?.release();
+    }
+  }
+
   /** Forgets the cached model listing (after a model was pulled, loaded or removed). */
   invalidate(): void {
     this.#cache = null;
@@ -189,6 +291,20 @@ export class InferenceGateway {
       if (exact) return exact;
     }
     return models.find((m) => m.state === 'ready') ?? models[0];
+  }
+
+  #pickEmbeddingDefault(models: ModelInfo[]): ModelInfo | undefined {
+    const embedding = models.filter((m) => m.kind === 'embedding');
+    const wanted = this.#defaultEmbeddingModel;
+    if (wanted !== undefined) {
+      const base = wanted
+        .split(/[\\/]/)
+        .at(-1)!
+        .replace(/\.gguf$/i, '');
+      const exact = embedding.find((m) => m.id === wanted) ?? embedding.find((m) => m.id === base);
+      if (exact) return exact;
+    }
+    return embedding.find((m) => m.state === 'ready') ?? embedding[0];
   }
 
   async #entries(): Promise<Array<{ provider: Provider; model: ModelInfo }>> {
@@ -214,6 +330,31 @@ export class InferenceGateway {
     ).then((lists) => lists.flat());
     this.#cache = { at: now, value };
     return value;
+  }
+}
+
+const HOW_TO_GET_AN_EMBEDDING_MODEL =
+  'Set "embedding.model" in ponder.config.json (or PONDER_EMBEDDING_MODEL) to a local embedding GGUF, ' +
+  'run `ponder pull` for the default embedding model, or list an upstream model with "kind": "embedding".';
+
+function isChatModel(model: ModelInfo): boolean {
+  return model.kind !== 'embedding';
+}
+
+/** Chat on an embedding model, or embeddings from a chat-only model: refused with what to do instead. */
+function checkKind(model: ModelInfo, kind: 'chat' | 'embedding'): void {
+  const isEmbedding = model.kind === 'embedding';
+  if (kind === 'chat' && isEmbedding) {
+    throw new InferenceError(
+      'invalid_request',
+      `Model "${model.id}" is an embedding model: it cannot chat. Use it with POST /v1/embeddings.`,
+    );
+  }
+  if (kind === 'embedding' && !isEmbedding) {
+    throw new InferenceError(
+      'invalid_request',
+      `Model "${model.id}" is a chat model: it cannot compute embeddings. Name an embedding model.`,
+    );
   }
 }
 

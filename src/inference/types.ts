@@ -173,6 +173,10 @@ export interface ModelInfo {
   supportsTools?: boolean;
   /** Likewise for a non-text `responseFormat`. */
   supportsResponseFormat?: boolean;
+  /** Embeddings (issue 13): what the model does; absent means `chat`. Chat on an embedding model is refused. */
+  kind?: 'chat' | 'embedding';
+  /** Embedding models: vector length where known, and whether `dimensions` may shorten it (Matryoshka). */
+  embedding?: { dimensions?: number; matryoshka: boolean };
 }
 
 export interface Health {

@@ -83,6 +83,8 @@ export interface AppDeps {
   chat?: ChatDeps;
   /** Model id chat uses when a request names none. */
   defaultModel?: string;
+  /** Embeddings (issue 13): model id `/v1/embeddings` and documents use when a request names none. */
+  defaultEmbeddingModel?: string;
   /**
    * The setup code the first web sign-up (the future admin) must bring; `ponder serve` derives it from
    * the master key and prints it. Undefined: none asked.

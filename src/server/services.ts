@@ -36,6 +36,21 @@ export function buildServices(ctx: AppFoundation): AppServices {
       ...(ctx.deps.defaultModel === undefined ? {} : { defaultModel: ctx.deps.defaultModel }),
       extraModels: () => defaultModelInfo(ctx),
       ...(acquire ? { acquire } : {}),
+      // Embeddings (issue 13): their tokens go to the usage ledger, so the plan's daily quota counts them.
+      ...(ctx.deps.defaultEmbeddingModel === undefined
+        ? {}
+        : { defaultEmbeddingModel: ctx.deps.defaultEmbeddingModel }),
+      recordEmbeddingUsage: async (u) => {
+        await ctx.store.usage.record({
+          userId: u.userId,
+          apiKeyId: u.apiKeyId,
+          model: u.model,
+          promptTokens: u.promptTokens,
+          completionTokens: 0,
+          reasoningTokens: 0,
+          reasoning: false,
+        });
+      },
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
   const pipeline = new TurnPipeline({
