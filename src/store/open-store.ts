@@ -16,6 +16,7 @@ import { connect } from './db/connect.ts';
 import { type MigrationReport, migrateToLatest } from './db/migrations.ts';
 import type { Database } from './db/schema.ts';
 import { MasterKeyError } from './errors.ts';
+import { arenaStore } from './kysely/arena.ts';
 import { apiKeyStore, sessionStore } from './kysely/auth.ts';
 import { type Db, inTransaction, type RepoContext } from './kysely/context.ts';
 import { conversationStore } from './kysely/conversations.ts';
@@ -156,6 +157,7 @@ function assemble(ctx: RepoContext): Store {
     audit: auditStore(ctx),
     invites: inviteStore(ctx),
     search: searchStore(ctx),
+    arena: arenaStore(ctx),
 
     async integrityCheck(): Promise<IntegrityResult> {
       try {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { StoreError, StoreValidationError } from './errors.ts';
 import { securityContract } from './store-contract-security.ts';
+import { arenaContract } from './store-contract-arena.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
 
@@ -54,6 +55,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     functionalContract(env);
     securityContract(env);
     toolStepsContract(env);
+    arenaContract(env); // arena (issue 15)
   });
 }
 

@@ -13,6 +13,7 @@
  *   `StoreError` with code `conflict`. Nothing else is thrown for user input.
  */
 import type { StoreError } from './errors.ts';
+import type { ArenaStore } from './types-arena.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -465,6 +466,8 @@ export interface Store extends AsyncDisposable {
   readonly audit: AuditStore;
   readonly invites: InviteStore;
   readonly search: SearchStore;
+  /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
+  readonly arena: ArenaStore;
   /** SQLite `PRAGMA integrity_check`; PostgreSQL `select 1`. */
   integrityCheck(): Promise<IntegrityResult>;
   /**
@@ -478,3 +481,4 @@ export interface Store extends AsyncDisposable {
 
 /** Re-exported so callers can `import type { StoreError } from '…/store/types.ts'` beside the interface. */
 export type { StoreError };
+export type * from './types-arena.ts';

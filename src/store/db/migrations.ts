@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { StoreDialect } from '../types.ts';
+import { arenaMigration } from './migration-arena.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
 type AnyDb = Kysely<any>;
@@ -256,6 +257,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_message_finish_reason': messageFinishReason,
         '0003_message_tool_steps': messageToolSteps(dialect),
+        // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
+        '0008_arena': arenaMigration(dialect),
       };
     },
   };

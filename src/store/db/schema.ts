@@ -7,6 +7,7 @@
  * `bytea`: also what lets PostgreSQL hold encrypted NUL bytes).
  */
 import type { ColumnType } from 'kysely';
+import type { ArenaBattlesTable } from './schema-arena.ts';
 
 /** Epoch ms; reads come back as a string from PostgreSQL `bigint`. */
 export type Millis = ColumnType<number | string, number, number>;
@@ -151,4 +152,6 @@ export interface Database {
   audit_log: AuditLogTable;
   search_tokens: SearchTokensTable;
   store_meta: StoreMetaTable;
+  /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */
+  arena_battles: ArenaBattlesTable;
 }
