@@ -20,6 +20,7 @@ import { arenaStore } from './kysely/arena.ts';
 import { apiKeyStore, sessionStore } from './kysely/auth.ts';
 import { type Db, inTransaction, type RepoContext } from './kysely/context.ts';
 import { conversationStore } from './kysely/conversations.ts';
+import { documentStore } from './kysely/documents.ts';
 import { generationStore } from './kysely/generations.ts';
 import { KeyRing } from './kysely/key-ring.ts';
 import { messageStore } from './kysely/messages.ts';
@@ -158,6 +159,7 @@ function assemble(ctx: RepoContext): Store {
     invites: inviteStore(ctx),
     search: searchStore(ctx),
     arena: arenaStore(ctx),
+    documents: documentStore(ctx),
 
     async integrityCheck(): Promise<IntegrityResult> {
       try {

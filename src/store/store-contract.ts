@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { StoreError, StoreValidationError } from './errors.ts';
+import { documentsContract } from './store-contract-documents.ts';
 import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
@@ -56,6 +57,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     securityContract(env);
     toolStepsContract(env);
     arenaContract(env); // arena (issue 15)
+    documentsContract(env); // documents (issue 13)
   });
 }
 

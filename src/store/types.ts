@@ -14,6 +14,7 @@
  */
 import type { StoreError } from './errors.ts';
 import type { ArenaStore } from './types-arena.ts';
+import type { DocumentStore } from './types-documents.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -468,6 +469,8 @@ export interface Store extends AsyncDisposable {
   readonly search: SearchStore;
   /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
   readonly arena: ArenaStore;
+  /** Documents (issue 13): uploaded files, chunks and collections; see types-documents.ts. */
+  readonly documents: DocumentStore;
   /** SQLite `PRAGMA integrity_check`; PostgreSQL `select 1`. */
   integrityCheck(): Promise<IntegrityResult>;
   /**
@@ -482,3 +485,4 @@ export interface Store extends AsyncDisposable {
 /** Re-exported so callers can `import type { StoreError } from '…/store/types.ts'` beside the interface. */
 export type { StoreError };
 export type * from './types-arena.ts';
+export type * from './types-documents.ts';

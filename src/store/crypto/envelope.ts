@@ -123,6 +123,20 @@ export class UserKeys {
     return open(this.dataKey, sealed, fieldAad(ctx), `${ctx.table}.${ctx.column}`).toString('utf8');
   }
 
+  /** Binary fields (uploaded documents' bytes, embedding vectors): same envelope, same AAD. */
+  encryptBytes(ctx: FieldContext, bytes: Uint8Array): Buffer {
+    return seal(
+      this.dataKey,
+      this.version,
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      fieldAad(ctx),
+    );
+  }
+
+  decryptBytes(ctx: FieldContext, sealed: Uint8Array): Buffer {
+    return open(this.dataKey, sealed, fieldAad(ctx), `${ctx.table}.${ctx.column}`);
+  }
+
   /** Blind-index hash of one normalised token. */
   tokenHash(token: string): Buffer {
     return createHmac('sha256', this.searchKey).update(token, 'utf8').digest();

@@ -250,6 +250,81 @@ function messageToolSteps(dialect: StoreDialect): Migration {
   };
 }
 
+/** Documents (issue 13): collections, files and chunks; everything with content is encrypted bytes. */
+function documents(dialect: StoreDialect): Migration {
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('document_collections')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', bytes, (c) => c.notNull())
+        .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('document_collections_user')
+        .on('document_collections')
+        .column('user_id')
+        .execute();
+      await db.schema
+        .createTable('document_files')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('conversation_id', 'text', (c) => c.references('conversations.id').onDelete('cascade'))
+        .addColumn('collection_id', 'text', (c) =>
+          c.references('document_collections.id').onDelete('cascade'),
+        )
+        .addColumn('name', bytes, (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('pages', 'integer')
+        .addColumn('chunk_count', 'integer', (c) => c.notNull())
+        .addColumn('tokens', 'integer', (c) => c.notNull())
+        .addColumn('embedding_model', 'text')
+        .addColumn('content', bytes, (c) => c.notNull())
+        .addColumn('text', bytes, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('document_files_user').on('document_files').column('user_id').execute();
+      await db.schema
+        .createIndex('document_files_conversation')
+        .on('document_files')
+        .column('conversation_id')
+        .execute();
+      await db.schema
+        .createIndex('document_files_collection')
+        .on('document_files')
+        .column('collection_id')
+        .execute();
+      await db.schema
+        .createTable('document_chunks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('file_id', 'text', (c) => c.notNull().references('document_files.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('page', 'integer')
+        .addColumn('tokens', 'integer', (c) => c.notNull())
+        .addColumn('body', bytes, (c) => c.notNull())
+        .addColumn('vector', bytes)
+        .execute();
+      await db.schema
+        .createIndex('document_chunks_file')
+        .on('document_chunks')
+        .columns(['file_id', 'seq'])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable('document_chunks').execute();
+      await db.schema.dropTable('document_files').execute();
+      await db.schema.dropTable('document_collections').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -259,6 +334,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003_message_tool_steps': messageToolSteps(dialect),
         // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
         '0008_arena': arenaMigration(dialect),
+        '0004_documents': documents(dialect),
       };
     },
   };

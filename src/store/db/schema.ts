@@ -140,6 +140,47 @@ export interface StoreMetaTable {
   value: string;
 }
 
+/** Documents (migration 0004): see types-documents.ts for what is encrypted. */
+export interface DocumentCollectionsTable {
+  id: string;
+  user_id: string;
+  name: Buffer;
+  shared: Int;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface DocumentFilesTable {
+  id: string;
+  user_id: string;
+  conversation_id: string | null;
+  collection_id: string | null;
+  name: Buffer;
+  kind: string;
+  media_type: string;
+  size_bytes: Int;
+  pages: NullableInt;
+  chunk_count: Int;
+  tokens: Int;
+  embedding_model: string | null;
+  content: Buffer;
+  text: Buffer;
+  created_at: Millis;
+}
+
+export interface DocumentChunksTable {
+  id: string;
+  file_id: string;
+  user_id: string;
+  seq: Int;
+  page: NullableInt;
+  tokens: Int;
+  /** Encrypted JSON `{ text, heading }`. */
+  body: Buffer;
+  /** Encrypted float32 bytes; `null` when the file has no vectors. */
+  vector: Buffer | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -154,4 +195,7 @@ export interface Database {
   store_meta: StoreMetaTable;
   /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */
   arena_battles: ArenaBattlesTable;
+  document_collections: DocumentCollectionsTable;
+  document_files: DocumentFilesTable;
+  document_chunks: DocumentChunksTable;
 }
