@@ -41,6 +41,21 @@ export const exportQuerySchema = z.object({
 /** Names of Ponder's own tools (`GET /api/tools`) the model may call in this turn; none by default. */
 const toolNamesSchema = z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(64);
 
+/**
+ * The user's documents a turn uses (issue 13): files attached in the composer (draft uploads join the
+ * conversation when the message is sent) and chosen collections; `whole` reads them whole when they fit
+ * the model's context (else the most relevant passages, with a notice in the timeline).
+ */
+export const turnDocumentsSchema = z
+  .strictObject({
+    fileIds: z.array(id).max(50).optional(),
+    collectionIds: z.array(id).max(20).optional(),
+    whole: z.boolean().optional(),
+  })
+  .refine((d) => (d.fileIds?.length ?? 0) + (d.collectionIds?.length ?? 0) > 0, {
+    message: 'documents needs fileIds or collectionIds',
+  });
+
 export const sendMessageBodySchema = z.strictObject({
   content: z.string().min(1).max(MAX_MESSAGE_CHARS),
   /** The message to answer after; `null` starts a new root (editing a first message). Default: the latest message. */
@@ -50,6 +65,7 @@ export const sendMessageBodySchema = z.strictObject({
   tools: toolNamesSchema.optional(),
   /** Search the web with the message first and answer with the results as numbered sources (the Search toggle). */
   search: z.boolean().optional(),
+  documents: turnDocumentsSchema.optional(),
 });
 
 export const regenerateBodySchema = z
@@ -58,6 +74,7 @@ export const regenerateBodySchema = z
     thinking: thinkingSchema.optional(),
     tools: toolNamesSchema.optional(),
     search: z.boolean().optional(),
+    documents: turnDocumentsSchema.optional(),
   })
   .optional();
 
@@ -70,6 +87,7 @@ export const continueBodySchema = z
   .optional();
 
 export type ThinkingBody = z.infer<typeof thinkingSchema>;
+export type TurnDocumentsBody = z.infer<typeof turnDocumentsSchema>;
 export type ContinueBody = z.infer<typeof continueBodySchema>;
 export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
 export type RegenerateBody = z.infer<typeof regenerateBodySchema>;

@@ -24,6 +24,7 @@ import { documentStore } from './kysely/documents.ts';
 import { generationStore } from './kysely/generations.ts';
 import { KeyRing } from './kysely/key-ring.ts';
 import { messageStore } from './kysely/messages.ts';
+import { responseStore } from './kysely/responses.ts';
 import { auditStore, inviteStore, usageStore } from './kysely/records.ts';
 import { searchStore } from './kysely/search.ts';
 import { isUniqueViolation, userStore } from './kysely/users.ts';
@@ -158,6 +159,7 @@ function assemble(ctx: RepoContext): Store {
     audit: auditStore(ctx),
     invites: inviteStore(ctx),
     search: searchStore(ctx),
+    responses: responseStore(ctx), // the Responses API (issue 14)
     arena: arenaStore(ctx),
     documents: documentStore(ctx),
 

@@ -10,6 +10,7 @@ import { StoreError, StoreValidationError } from './errors.ts';
 import { documentsContract } from './store-contract-documents.ts';
 import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
+import { responsesContract } from './store-contract-responses.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
 
@@ -56,6 +57,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     functionalContract(env);
     securityContract(env);
     toolStepsContract(env);
+    responsesContract(env); // the Responses API (issue 14)
     arenaContract(env); // arena (issue 15)
     documentsContract(env); // documents (issue 13)
   });

@@ -14,6 +14,7 @@
  */
 import type { StoreError } from './errors.ts';
 import type { ArenaStore } from './types-arena.ts';
+import type { ResponseStore } from './types-responses.ts';
 import type { DocumentStore } from './types-documents.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -467,6 +468,8 @@ export interface Store extends AsyncDisposable {
   readonly audit: AuditStore;
   readonly invites: InviteStore;
   readonly search: SearchStore;
+  /** The Responses API (issue 14): stored responses, encrypted, owner-scoped; see types-responses.ts. */
+  readonly responses: ResponseStore;
   /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
   readonly arena: ArenaStore;
   /** Documents (issue 13): uploaded files, chunks and collections; see types-documents.ts. */
@@ -484,5 +487,6 @@ export interface Store extends AsyncDisposable {
 
 /** Re-exported so callers can `import type { StoreError } from '…/store/types.ts'` beside the interface. */
 export type { StoreError };
+export type * from './types-responses.ts';
 export type * from './types-arena.ts';
 export type * from './types-documents.ts';

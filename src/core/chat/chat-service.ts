@@ -9,6 +9,7 @@ import type {
   RegenerateBody,
   SendMessageBody,
   ThinkingBody,
+  TurnDocumentsBody,
 } from '../../api/conversations.ts';
 import { newId } from '../../store/ids.ts';
 import type { MessageRecord, Store } from '../../store/types.ts';
@@ -21,6 +22,7 @@ import { admitEarly } from './early-admission.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
 import { ToolConfirmations } from './tool-confirmations.ts';
+import { attachTurnDocuments, turnDocuments } from './turn-documents.ts';
 import { continuable, shownBudget, turnMessages, turnThinking } from './turn-request.ts';
 
 export interface ChatUser {
@@ -278,7 +280,13 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     user: ChatUser,
     conversationId: string,
     turn: {
-      body: { model?: string; thinking?: ThinkingBody; tools?: string[]; search?: boolean };
+      body: {
+        model?: string;
+        thinking?: ThinkingBody;
+        tools?: string[];
+        search?: boolean;
+        documents?: TurnDocumentsBody;
+      };
       history: MessageRecord[];
       newUserMessage: { content: string; parentId: string | null } | null;
       /** The answer this turn continues (same message) instead of a new one. */
@@ -300,9 +308,15 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
         thinking: turnThinking(turn.body.thinking),
         ...(this.#o.maxTokens === undefined ? {} : { maxTokens: this.#o.maxTokens }),
       },
-      { ponderTools: turn.body.tools ?? [], ...(turn.body.search ? { searchFirst: {} } : {}) },
+      {
+        ponderTools: turn.body.tools ?? [],
+        ...(turn.body.search ? { searchFirst: {} } : {}),
+        ...turnDocuments(turn.body.documents),
+      },
     );
     const { model } = prepared;
+    // Draft uploads join the conversation before anything is stored; a file not the user's is refused here.
+    await attachTurnDocuments(pipeline.documents, user.id, turn.body.documents, conversationId);
     const controller = new AbortController();
 
     // Admission first: a refusal known now is answered as an error, before anything is stored.

@@ -9,11 +9,14 @@
 import type { z } from 'zod';
 import { z as zod } from 'zod';
 import type { ToolCall, ToolDefinition } from '../../inference/types.ts';
+import type { DocumentScope } from '../documents/types.ts';
 
 export interface ToolContext {
   userId: string;
   /** Aborted when the turn is stopped or the tool's time is up. */
   signal: AbortSignal;
+  /** The turn's documents (its attached files and chosen collections), for `search_documents` (issue 13). */
+  documents?: readonly DocumentScope[];
 }
 
 export interface PonderTool {

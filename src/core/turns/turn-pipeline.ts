@@ -21,8 +21,11 @@ import {
   wantsResponseFormat,
   wantsTools,
 } from '../../inference/types.ts';
+import type { DocumentRetriever } from '../documents/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PlanCatalog } from '../quotas/plans.ts';
+import { SEARCH_DOCUMENTS } from './document-search.ts';
+import { documentStep, type TurnDocuments } from './document-step.ts';
 import { type ToolLimits, toolUseKind } from './tool-limits.ts';
 import type { PonderTool, ToolOutcome, ToolRegistry } from './tool-registry.ts';
 
@@ -41,6 +44,8 @@ export interface PreparedTurn {
   runsTools: boolean;
   /** Search the web before the model answers (the Search toggle, `/v1` `web_search_options`). */
   searchFirst?: { count?: number };
+  /** The user's documents this turn searches first (or reads whole), and `search_documents` searches. */
+  documents?: TurnDocuments;
 }
 
 export interface TurnPipelineOptions {
@@ -55,6 +60,8 @@ export interface TurnPipelineOptions {
   limits?: ToolLimits;
   /** Hears every tool run (for the audit log): which tool, for whom, how it went — never arguments or output. */
   onToolRun?: (event: { userId: string; tool: string; isError: boolean; ms: number }) => void;
+  /** The user's documents (issue 13); without it a turn that names documents is refused. */
+  documents?: DocumentRetriever;
 }
 
 export interface TurnRunOptions extends ChatOptions {
@@ -70,6 +77,11 @@ export interface PrepareOptions {
   ponderTools?: readonly string[];
   /** Search the web with the question first, and answer with the results as numbered sources. */
   searchFirst?: { count?: number };
+  /**
+   * Search these documents with the question first (or read them whole) and offer `search_documents`
+   * where the model can call tools.
+   */
+  documents?: TurnDocuments;
 }
 
 /** The tool a search-first turn runs (registered when a search provider is configured). */
@@ -80,6 +92,11 @@ export class TurnPipeline {
 
   constructor(options: TurnPipelineOptions) {
     this.#o = options;
+  }
+
+  /** The user's documents, where the server has them (the chat attaches draft uploads through it). */
+  get documents(): DocumentRetriever | undefined {
+    return this.#o.documents;
   }
 
   /** Ponder's own tools, for listing. */
@@ -93,7 +110,7 @@ export class TurnPipeline {
    */
   async prepare(caller: TurnCaller, req: ChatRequest, options: PrepareOptions = {}): Promise<PreparedTurn> {
     const { provider, model } = await this.#o.gateway.resolve(req.model || undefined);
-    const ponderTools = options.ponderTools ?? [];
+    const ponderTools = this.#documentTools(options, req, model);
     let request: ChatRequest = {
       ...req,
       model: model.id,
@@ -129,7 +146,20 @@ export class TurnPipeline {
       provider,
       runsTools: ponderTools.length > 0,
       ...(options.searchFirst ? { searchFirst: options.searchFirst } : {}),
+      ...(options.documents ? { documents: options.documents } : {}),
     };
+  }
+
+  /** The turn's Ponder tools: with documents, `search_documents` joins them where the model calls tools. */
+  #documentTools(options: PrepareOptions, req: ChatRequest, model: ModelInfo): readonly string[] {
+    const asked = options.ponderTools ?? [];
+    if (!options.documents) return asked;
+    if (!this.#o.documents)
+      throw new InferenceError('invalid_request', 'Documents are not available on this server.');
+    if (options.documents.scopes.length === 0)
+      throw new InferenceError('invalid_request', 'documents names no files and no collections.');
+    const offered = model.supportsTools === true && !req.tools?.length && this.#o.tools.has(SEARCH_DOCUMENTS);
+    return offered && !asked.includes(SEARCH_DOCUMENTS) ? [...asked, SEARCH_DOCUMENTS] : asked;
   }
 
   /** Admission for the turn; `onQueued` hears the queue position while it waits. */
@@ -154,6 +184,10 @@ export class TurnPipeline {
    */
   async *run(turn: PreparedTurn, opts: TurnRunOptions): AsyncGenerator<ChatChunk> {
     let messages = turn.request.messages;
+    if (turn.documents && this.#o.documents) {
+      const documents = { ...turn, documents: turn.documents };
+      messages = yield* documentStep(documents, this.#o.documents, messages, opts.signal);
+    }
     if (turn.searchFirst) {
       // The search runs as a call of Ponder's `web_search` with a query the model wrote from the question,
       // so it shows in the timeline, counts against the plan's searches and reaches the model as a tool
@@ -341,7 +375,11 @@ export class TurnPipeline {
       const approved = await opts.confirmTool(call, tool).catch(() => false);
       if (!approved) return refused('error: the user declined to run this tool');
     }
-    return this.#o.tools.execute(call, { userId: turn.caller.userId, signal: opts.signal });
+    return this.#o.tools.execute(call, {
+      userId: turn.caller.userId,
+      signal: opts.signal,
+      ...(turn.documents ? { documents: turn.documents.scopes } : {}),
+    });
   }
 
   /**

@@ -128,7 +128,7 @@ export function endMarker(id: string): string {
   return `=== end untrusted data ${id} ===`;
 }
 
-function markerId(): string {
+export function markerId(): string {
   return randomBytes(6).toString('hex');
 }
 
@@ -169,13 +169,13 @@ function pick(r: SearchResult): { title: string; url: string } {
   return { title: r.title, url: r.url };
 }
 
-function quote(text: string): string {
+export function quote(text: string): string {
   return text
     .split('\n')
     .map((line) => (line === '' ? '>' : `> ${line}`))
     .join('\n');
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ').trim();
 }

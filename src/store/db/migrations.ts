@@ -7,6 +7,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { StoreError } from '../errors.ts';
 import type { StoreDialect } from '../types.ts';
 import { arenaMigration } from './migration-arena.ts';
+import { responsesMigration } from './migration-responses.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
 type AnyDb = Kysely<any>;
@@ -332,6 +333,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_message_finish_reason': messageFinishReason,
         '0003_message_tool_steps': messageToolSteps(dialect),
+        // The Responses API (issue 14): stored responses; see migration-responses.ts.
+        '0006_responses': responsesMigration(dialect),
         // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
         '0008_arena': arenaMigration(dialect),
         '0004_documents': documents(dialect),

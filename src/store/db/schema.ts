@@ -8,6 +8,7 @@
  */
 import type { ColumnType } from 'kysely';
 import type { ArenaBattlesTable } from './schema-arena.ts';
+import type { ResponsesTable } from './schema-responses.ts';
 
 /** Epoch ms; reads come back as a string from PostgreSQL `bigint`. */
 export type Millis = ColumnType<number | string, number, number>;
@@ -193,6 +194,8 @@ export interface Database {
   audit_log: AuditLogTable;
   search_tokens: SearchTokensTable;
   store_meta: StoreMetaTable;
+  /** The Responses API (migration 0006_responses): see schema-responses.ts. */
+  responses: ResponsesTable;
   /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */
   arena_battles: ArenaBattlesTable;
   document_collections: DocumentCollectionsTable;
