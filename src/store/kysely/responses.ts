@@ -19,7 +19,7 @@ const clientField = (userId: string) => ({
 });
 
 export function responseStore(ctx: RepoContext): ResponseStore {
-  const { db, keys } = ctx;
+  const { db } = ctx;
   return {
     async create(input) {
       const id = plain('id', input.id, 128, false);
