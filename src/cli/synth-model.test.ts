@@ -55,7 +55,10 @@ test('ponder synth-model writes a loadable tiny model', async () => {
 test('ponder synth-model: one-line errors for a bad preset, quant or path', async () => {
   const badPreset = await ponder(['synth-model', '--preset', 'r1-70b', '--out', join(dir, 'x.gguf')]);
   assert.equal(badPreset.code, 1);
-  assert.equal(badPreset.stderr, 'ponder: unknown model preset "r1-70b" (choose one of: tiny, r1-1.5b)\n');
+  assert.equal(
+    badPreset.stderr,
+    'ponder: unknown model preset "r1-70b" (choose one of: tiny, r1-1.5b, embed-tiny)\n',
+  );
   const badPath = await ponder(['synth-model', '--quant', 'q4_0', '--out', '/proc/ponder-nope/x.gguf']);
   assert.equal(badPath.code, 1);
   assert.match(badPath.stderr, /^ponder: cannot write \/proc\/ponder-nope\/x\.gguf: .+\n$/);

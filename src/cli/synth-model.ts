@@ -12,7 +12,11 @@ export function registerSynthModel(program: Command, ctx: CliContext): void {
     .description(
       'write a synthetic DeepSeek-R1-Distill-Qwen GGUF (random weights, real tokenizer and template)',
     )
-    .option('--preset <preset>', 'tiny (tests) or r1-1.5b (benchmarks)', 'tiny')
+    .option(
+      '--preset <preset>',
+      'tiny (tests), r1-1.5b (benchmarks) or embed-tiny (an embedding model)',
+      'tiny',
+    )
     .option('--quant <quant>', 'q8_0 or q4_0', 'q8_0')
     .requiredOption('--out <file>', 'output .gguf file')
     .action(async (opts: { preset: string; quant: string; out: string }) => {

@@ -25,6 +25,11 @@ export interface Qwen2Shape {
   ropeTheta: number;
   rmsEps: number;
   vocab: number;
+  /**
+   * An embedding model (issue 13): llama.cpp pools the last token's hidden state (Qwen3-Embedding's
+   * scheme) and the tokenizer appends the end-of-text token, so the vector reads the whole input.
+   */
+  embedding?: boolean;
 }
 
 export const MODEL_PRESETS = {
@@ -51,6 +56,19 @@ export const MODEL_PRESETS = {
     ropeTheta: 10000,
     rmsEps: 1e-6,
     vocab: R1_VOCAB_SIZE,
+  },
+  /** An embedding model for tests and `bench:documents`: 128-d vectors, ~20 MB at q8_0. */
+  'embed-tiny': {
+    hidden: 128,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    ffn: 256,
+    contextLength: 2048,
+    ropeTheta: 10000,
+    rmsEps: 1e-6,
+    vocab: R1_VOCAB_SIZE,
+    embedding: true,
   },
 } as const satisfies Record<string, Qwen2Shape>;
 
@@ -165,7 +183,10 @@ export async function qwen2GgufOptions(
   const metadata: Array<[string, GgufValue]> = [
     ['general.architecture', gguf.str('qwen2')],
     ['general.type', gguf.str('model')],
-    ['general.name', gguf.str(`Ponder synthetic ${preset} (random weights)`)],
+    [
+      'general.name',
+      gguf.str(`Ponder synthetic ${preset} (random weights${shape.embedding ? ', embedding' : ''})`),
+    ],
     ['general.file_type', gguf.u32(FILE_TYPE[quant])],
     ['general.quantization_version', gguf.u32(2)],
     [SYNTH_VERSION_KEY, gguf.u32(SYNTH_GENERATOR_VERSION)],
@@ -186,8 +207,10 @@ export async function qwen2GgufOptions(
     ['tokenizer.ggml.eos_token_id', gguf.u32(R1_TOKEN_IDS.eos)],
     ['tokenizer.ggml.padding_token_id', gguf.u32(R1_TOKEN_IDS.eos)],
     ['tokenizer.ggml.add_bos_token', gguf.bool(true)],
-    ['tokenizer.ggml.add_eos_token', gguf.bool(false)],
+    ['tokenizer.ggml.add_eos_token', gguf.bool(shape.embedding === true)],
     ['tokenizer.chat_template', gguf.str(template)],
   ];
+  // llama.cpp's LLAMA_POOLING_TYPE_LAST; its presence is also how Ponder tells an embedding GGUF apart.
+  if (shape.embedding) metadata.push(['qwen2.pooling_type', gguf.u32(3)]);
   return { metadata, tensors: qwen2Tensors(shape, quant) };
 }

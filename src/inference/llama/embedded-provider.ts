@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { EmbeddingRequest, EmbeddingResult } from '../embeddings.ts';
 import { modelFileBudgets } from '../thinking-budgets.ts';
 import {
   type ChatChunk,
@@ -16,6 +17,8 @@ import {
   type ModelInfo,
 } from '../types.ts';
 import { AsyncQueue } from './async-queue.ts';
+import type { EmbedWireResult } from './embedding-engine.ts';
+import { asEmbeddingModel, embeddingTraits } from './embedding-traits.ts';
 import { idleModelInfo } from './file-check.ts';
 import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
 
@@ -86,6 +89,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
       lockstepFallbackMs: options.lockstepFallbackMs ?? 10,
       creditWindow: options.creditWindow ?? 64,
       ...(options.thinkingBudgets ? { thinkingBudgets: options.thinkingBudgets } : {}),
+      ...(options.embeddingModels ? { embeddingModels: options.embeddingModels } : {}),
     };
     this.logger = options.logger ?? silent;
     if (typeof options.models === 'function') this.resolver = options.models;
@@ -144,7 +148,9 @@ class EmbeddedEngineClient implements EmbeddedProvider {
         info.canEndThinking = true;
         info.supportsTools = true;
         info.supportsResponseFormat = true;
-        return info;
+        const hint = this.config.embeddingModels?.[id];
+        const traits = await embeddingTraits(path, hint !== undefined);
+        return traits.embedding ? asEmbeddingModel(info, traits, hint) : info;
       }),
     );
   }
@@ -220,6 +226,20 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     }
   }
 
+  /** Embeddings from an embedding model, computed in the engine child (issue 13). */
+  async embed(req: EmbeddingRequest, opts: { signal: AbortSignal }): Promise<EmbeddingResult> {
+    await this.resolveModel(req.model);
+    const msg: ParentMessage = {
+      type: 'embed',
+      id: 0,
+      model: req.model,
+      input: [...req.input],
+      ...(req.dimensions === undefined ? {} : { dimensions: req.dimensions }),
+    };
+    const value = (await this.call(msg, opts.signal)) as EmbedWireResult;
+    return { model: req.model, vectors: value.vectors, promptTokens: value.promptTokens };
+  }
+
   private async resolveModel(id: string): Promise<void> {
     if (!id) throw new InferenceError('invalid_request', 'No model given and no default model configured');
     if (this.known.has(id)) return;
@@ -235,13 +255,24 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     if (child.connected) child.send(msg);
   }
 
-  private async call(msg: Extract<ParentMessage, { type: 'call' }>): Promise<unknown> {
+  private async call(
+    msg: Extract<ParentMessage, { type: 'call' | 'embed' }>,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const child = await this.ensureChild();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject, child });
-      this.sendTo(child, { ...msg, id });
-    });
+    // Embeddings stop between inputs when their caller gives up; the answer still settles the call.
+    const cancel = () => this.sendTo(child, { type: 'cancel', id });
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      return await new Promise((resolve, reject) => {
+        this.calls.set(id, { resolve, reject, child });
+        this.sendTo(child, { ...msg, id });
+        if (signal?.aborted) cancel();
+      });
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
   }
 
   private ensureChild(): Promise<ChildProcess> {

@@ -5,8 +5,10 @@
  * which is the point of this file; it is never imported by other modules.
  */
 import { getLlama, type Llama, LlamaLogLevel } from 'node-llama-cpp';
-import { type ChatChunk, type ChatRequest, InferenceError } from '../types.ts';
+import { type ChatChunk, type ChatRequest, InferenceError, type ModelInfo } from '../types.ts';
 import { BatchStats } from './batch-stats.ts';
+import { EmbeddingEngine } from './embedding-engine.ts';
+import { asEmbeddingModel, embeddingTraits } from './embedding-traits.ts';
 import { generate, prepareRequest, validateRequest } from './generation.ts';
 import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
 import { patchJsonGrammar } from './json-grammar-patches.ts';
@@ -23,6 +25,10 @@ interface Running {
 
 let llama: Llama | undefined;
 let registry: ModelRegistry | undefined;
+/** Embedding models (issue 13): their own contexts, beside the chat models' slots. */
+let embeddings: EmbeddingEngine | undefined;
+/** Running embedding requests, by id, for `cancel`. */
+const embedding = new Map<number, AbortController>();
 let config: EngineConfig | undefined;
 const stats = new BatchStats();
 const running = new Map<number, Running>();
@@ -54,6 +60,7 @@ async function init(cfg: EngineConfig, models: Record<string, string>): Promise<
   }
   await patchJsonGrammar();
   registry = new ModelRegistry(llama, cfg, stats);
+  embeddings = new EmbeddingEngine(llama, cfg);
   for (const [id, path] of [...Object.entries(models), ...earlyModels]) registry.add(id, path);
   send({ type: 'ready' });
 }
@@ -92,6 +99,7 @@ async function handleChat(id: number, req: ChatRequest, affinityKey: string | un
     let prepared: ReturnType<typeof prepareRequest>;
     try {
       validateRequest(req);
+      await refuseEmbeddingModel(req.model);
       loaded = await reg.get(req.model);
       prepared = prepareRequest(req, loaded);
     } catch (err) {
@@ -144,15 +152,18 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
     if (!reg) throw new InferenceError('engine_error', 'engine not initialised');
     switch (msg.op) {
       case 'load':
-        await reg.get(msg.model);
+        if (await isEmbeddingModel(msg.model))
+          await (embeddings as EmbeddingEngine).load(msg.model, reg.pathOf(msg.model) as string);
+        else await reg.get(msg.model);
         send({ type: 'result', id: msg.id, ok: true, value: null });
         return;
       case 'unload':
+        await embeddings?.unload(msg.model);
         await reg.unload(msg.model);
         send({ type: 'result', id: msg.id, ok: true, value: null });
         return;
       case 'models':
-        send({ type: 'result', id: msg.id, ok: true, value: await reg.list() });
+        send({ type: 'result', id: msg.id, ok: true, value: await listModels(reg) });
         return;
       case 'stats':
         send({ type: 'result', id: msg.id, ok: true, value: engineStats() });
@@ -170,6 +181,65 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
   }
 }
 
+/** Whether `id` names an embedding model (its GGUF header, or the configuration says so). */
+async function isEmbeddingModel(id: string): Promise<boolean> {
+  const path = registry?.pathOf(id);
+  if (path === undefined) return false;
+  return (await embeddingTraits(path, config?.embeddingModels?.[id] !== undefined)).embedding;
+}
+
+async function refuseEmbeddingModel(id: string): Promise<void> {
+  if (await isEmbeddingModel(id)) {
+    throw new InferenceError(
+      'invalid_request',
+      `Model "${id}" is an embedding model: it cannot chat. Use it with POST /v1/embeddings.`,
+    );
+  }
+}
+
+/** The registry's listing, with embedding models described as such (ready once their context is up). */
+async function listModels(reg: ModelRegistry): Promise<ModelInfo[]> {
+  const hints = config?.embeddingModels ?? {};
+  return Promise.all(
+    (await reg.list()).map(async (info) => {
+      const path = reg.pathOf(info.id);
+      if (path === undefined) return info;
+      const traits = await embeddingTraits(path, hints[info.id] !== undefined);
+      if (!traits.embedding) return info;
+      const out = asEmbeddingModel(info, traits, hints[info.id]);
+      if (embeddings?.isLoaded(info.id) && out.state === 'ready') delete out.detail;
+      return out;
+    }),
+  );
+}
+
+async function handleEmbed(msg: Extract<ParentMessage, { type: 'embed' }>): Promise<void> {
+  const abort = new AbortController();
+  embedding.set(msg.id, abort);
+  try {
+    const reg = registry;
+    const engine = embeddings;
+    if (!reg || !engine) throw new InferenceError('engine_error', 'engine not initialised');
+    const path = reg.pathOf(msg.model);
+    if (path === undefined) throw new InferenceError('model_not_found', `Unknown model "${msg.model}"`);
+    if (!(await isEmbeddingModel(msg.model))) {
+      throw new InferenceError(
+        'invalid_request',
+        `Model "${msg.model}" is a chat model: it cannot compute embeddings. Name an embedding model.`,
+      );
+    }
+    const value = await engine.embed(msg.model, path, msg.input, {
+      ...(msg.dimensions === undefined ? {} : { dimensions: msg.dimensions }),
+      signal: abort.signal,
+    });
+    send({ type: 'result', id: msg.id, ok: true, value });
+  } catch (err) {
+    send({ type: 'result', id: msg.id, ok: false, error: toWire(err) });
+  } finally {
+    embedding.delete(msg.id);
+  }
+}
+
 async function shutdown(): Promise<void> {
   for (const r of running.values()) {
     r.abort.abort();
@@ -177,6 +247,8 @@ async function shutdown(): Promise<void> {
   }
   const deadline = Date.now() + 2000;
   while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  for (const a of embedding.values()) a.abort();
+  await embeddings?.dispose();
   await registry?.dispose();
   await llama?.dispose();
 }
@@ -194,6 +266,7 @@ function onMessage(msg: ParentMessage): void {
       void handleChat(msg.id, msg.req, msg.affinityKey);
       return;
     case 'cancel': {
+      embedding.get(msg.id)?.abort();
       const r = running.get(msg.id);
       r?.abort.abort();
       r?.pause(false);
@@ -211,6 +284,9 @@ function onMessage(msg: ParentMessage): void {
     }
     case 'call':
       void handleCall(msg);
+      return;
+    case 'embed':
+      void handleEmbed(msg);
       return;
     default:
       msg satisfies never;

@@ -4,6 +4,8 @@
  */
 import type { ThinkingBudgetRule } from '../thinking-budgets.ts';
 import type { ChatChunk, ChatRequest, InferenceErrorCode, ModelInfo } from '../types.ts';
+import type { EmbedWireResult } from './embedding-engine.ts';
+import type { EmbeddingHint } from './embedding-traits.ts';
 
 /** Engine settings fixed for the life of one child process. */
 export interface EngineConfig {
@@ -23,6 +25,8 @@ export interface EngineConfig {
   creditWindow: number;
   /** Effort → budget rules tried before the built-in table (`thinking-budgets.ts`). */
   thinkingBudgets?: ThinkingBudgetRule[];
+  /** Model ids known to be embedding models (beyond what their GGUF header says), and what they allow. */
+  embeddingModels?: Record<string, EmbeddingHint>;
 }
 
 export interface EngineStats {
@@ -48,7 +52,9 @@ export type ParentMessage =
   /** Gives a request `n` more chunks of credit. */
   | { type: 'credit'; id: number; n: number }
   | { type: 'call'; id: number; op: 'load' | 'unload'; model: string }
-  | { type: 'call'; id: number; op: 'models' | 'stats' | 'shutdown' };
+  | { type: 'call'; id: number; op: 'models' | 'stats' | 'shutdown' }
+  /** Embeddings of `input` (answered by a `result`); `cancel` with the same id stops between inputs. */
+  | { type: 'embed'; id: number; model: string; input: string[]; dimensions?: number };
 
 export interface WireError {
   code: InferenceErrorCode;
@@ -62,5 +68,10 @@ export type ChildMessage =
   | { type: 'chunk'; id: number; chunk: ChatChunk }
   /** The request failed before generation started: the client throws this as an `InferenceError`. */
   | { type: 'chat-error'; id: number; error: WireError }
-  | { type: 'result'; id: number; ok: true; value: ModelInfo[] | EngineStats | null }
+  | {
+      type: 'result';
+      id: number;
+      ok: true;
+      value: ModelInfo[] | EngineStats | EmbedWireResult | null;
+    }
   | { type: 'result'; id: number; ok: false; error: WireError };

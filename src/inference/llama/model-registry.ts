@@ -61,6 +61,11 @@ export class ModelRegistry {
     this.entries.set(id, { state: 'idle', path });
   }
 
+  /** The GGUF path registered for `id` (embedding models are served beside this registry). */
+  pathOf(id: string): string | undefined {
+    return this.entries.get(id)?.path;
+  }
+
   loadedIds(): string[] {
     return [...this.entries].filter(([, e]) => e.state === 'ready').map(([id]) => id);
   }

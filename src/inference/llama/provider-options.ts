@@ -1,6 +1,8 @@
 /** Options and the public interface of the embedded provider (implemented in `embedded-provider.ts`). */
 import type { ThinkingBudgetRule } from '../thinking-budgets.ts';
+import type { EmbeddingProvider } from '../embeddings.ts';
 import type { Provider } from '../types.ts';
+import type { EmbeddingHint } from './embedding-traits.ts';
 import type { EngineStats } from './ipc-protocol.ts';
 
 export type { EngineStats } from './ipc-protocol.ts';
@@ -51,9 +53,15 @@ export interface EmbeddedProviderOptions {
   thinkingBudgets?: ThinkingBudgetRule[];
   /** Environment for the child. Default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Model ids that are embedding models whatever their GGUF header says, and whether each is
+   * Matryoshka-trained (`dimensions` allowed). Headers with a pooling type or an encoder-only
+   * architecture are embedding models without being listed here. Default none.
+   */
+  embeddingModels?: Record<string, EmbeddingHint>;
 }
 
-export interface EmbeddedProvider extends Provider {
+export interface EmbeddedProvider extends Provider, EmbeddingProvider {
   /** Loads a model now (for `/readyz`) rather than on its first request. Throws `InferenceError`. */
   load(modelId: string): Promise<void>;
   /** Frees a loaded model's memory; its next request loads it again. Queued requests end with `done: error`. */
