@@ -21,6 +21,7 @@ import { apiKeyStore, sessionStore } from './kysely/auth.ts';
 import { type Db, inTransaction, type RepoContext } from './kysely/context.ts';
 import { conversationStore } from './kysely/conversations.ts';
 import { documentStore } from './kysely/documents.ts';
+import { evalStore } from './kysely/eval-runs.ts';
 import { generationStore } from './kysely/generations.ts';
 import { KeyRing } from './kysely/key-ring.ts';
 import { messageStore } from './kysely/messages.ts';
@@ -161,6 +162,7 @@ function assemble(ctx: RepoContext): Store {
     search: searchStore(ctx),
     responses: responseStore(ctx), // the Responses API (issue 14)
     arena: arenaStore(ctx),
+    evals: evalStore(ctx), // ponder eval (issue 15)
     documents: documentStore(ctx),
 
     async integrityCheck(): Promise<IntegrityResult> {

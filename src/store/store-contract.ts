@@ -10,6 +10,7 @@ import { StoreError, StoreValidationError } from './errors.ts';
 import { documentsContract } from './store-contract-documents.ts';
 import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
+import { evalContract } from './store-contract-eval.ts';
 import { responsesContract } from './store-contract-responses.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
@@ -59,6 +60,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     toolStepsContract(env);
     responsesContract(env); // the Responses API (issue 14)
     arenaContract(env); // arena (issue 15)
+    evalContract(env); // ponder eval (issue 15)
     documentsContract(env); // documents (issue 13)
   });
 }

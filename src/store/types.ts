@@ -14,6 +14,7 @@
  */
 import type { StoreError } from './errors.ts';
 import type { ArenaStore } from './types-arena.ts';
+import type { EvalStore } from './types-eval.ts';
 import type { ResponseStore } from './types-responses.ts';
 import type { DocumentStore } from './types-documents.ts';
 
@@ -472,6 +473,8 @@ export interface Store extends AsyncDisposable {
   readonly responses: ResponseStore;
   /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
   readonly arena: ArenaStore;
+  /** `ponder eval` (issue 15): runs and their samples, answers encrypted; see types-eval.ts. */
+  readonly evals: EvalStore;
   /** Documents (issue 13): uploaded files, chunks and collections; see types-documents.ts. */
   readonly documents: DocumentStore;
   /** SQLite `PRAGMA integrity_check`; PostgreSQL `select 1`. */
@@ -489,4 +492,5 @@ export interface Store extends AsyncDisposable {
 export type { StoreError };
 export type * from './types-responses.ts';
 export type * from './types-arena.ts';
+export type * from './types-eval.ts';
 export type * from './types-documents.ts';

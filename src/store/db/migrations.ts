@@ -7,6 +7,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { StoreError } from '../errors.ts';
 import type { StoreDialect } from '../types.ts';
 import { arenaMigration } from './migration-arena.ts';
+import { evalRunsMigration } from './migration-eval.ts'; // ponder eval (issue 15)
 import { responsesMigration } from './migration-responses.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
@@ -337,6 +338,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0006_responses': responsesMigration(dialect),
         // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
         '0008_arena': arenaMigration(dialect),
+        // `ponder eval` (issue 15): runs and samples; see migration-eval.ts.
+        '0007_eval_runs': evalRunsMigration(dialect),
         '0004_documents': documents(dialect),
       };
     },

@@ -8,6 +8,7 @@
  */
 import type { ColumnType } from 'kysely';
 import type { ArenaBattlesTable } from './schema-arena.ts';
+import type { EvalRunsTable, EvalSamplesTable } from './schema-eval.ts';
 import type { ResponsesTable } from './schema-responses.ts';
 
 /** Epoch ms; reads come back as a string from PostgreSQL `bigint`. */
@@ -198,6 +199,9 @@ export interface Database {
   responses: ResponsesTable;
   /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */
   arena_battles: ArenaBattlesTable;
+  /** `ponder eval` (migration 0007_eval_runs): see schema-eval.ts. */
+  eval_runs: EvalRunsTable;
+  eval_samples: EvalSamplesTable;
   document_collections: DocumentCollectionsTable;
   document_files: DocumentFilesTable;
   document_chunks: DocumentChunksTable;
