@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AdmissionObserver, AdmissionStats } from '../core/admission/index.ts';
+import { canEmbed } from '../inference/embeddings.ts';
 import type { ChatChunk, ChatOptions, ChatRequest, Provider } from '../inference/types.ts';
 import type { PoolMemberStatus } from '../inference/upstream/pool-member.ts';
 
@@ -173,6 +174,8 @@ export class ServerMetrics {
       chat(req: ChatRequest, opts: ChatOptions): AsyncIterable<ChatChunk> {
         return metrics.#metered(provider, req, opts);
       },
+      // Embeddings (issue 13) pass through, so the gateway still sees the capability.
+      ...(canEmbed(provider) ? { embed: provider.embed.bind(provider) } : {}),
     };
   }
 

@@ -25,6 +25,11 @@ export interface TestServerOptions {
   config?: Partial<PonderConfig>;
   /** Starts the embedded engine on the generated tiny model and makes it the default model. Default false. */
   withModel?: boolean;
+  /**
+   * Embeddings (issue 13): the embedded engine also serves the generated `embed-tiny` embedding model
+   * (128-d, random weights) as the default embedding model. Default false.
+   */
+  withEmbeddingModel?: boolean;
   /** Extra or overriding app dependencies (hooks, status callbacks…). */
   deps?: Partial<Omit<AppDeps, 'config' | 'store'>>;
   /**
@@ -136,13 +141,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
     let provider: EmbeddedProvider | undefined;
     let defaultModel: string | undefined;
-    if (options.withModel) {
+    if (options.withModel || options.withEmbeddingModel) {
       const { ensureTestModel } = await import('../inference/gguf/test-model.ts');
       const { createEmbeddedProvider } = await import('../inference/llama/index.ts');
-      const path = await ensureTestModel('tiny');
-      defaultModel = 'tiny';
+      const models: Record<string, string> = {};
+      if (options.withModel) {
+        defaultModel = 'tiny';
+        models.tiny = await ensureTestModel('tiny');
+      }
+      if (options.withEmbeddingModel) models['embed-tiny'] = await ensureTestModel('embed-tiny');
       const embedded = createEmbeddedProvider({
-        models: { [defaultModel]: path },
+        models,
         defaultModel,
         slots: 2,
         contextSize: 1024,
@@ -178,8 +187,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       throttle: { signupPerIp: { limit: 10_000, windowMs: 60_000 } },
       // Tests sign up faster than any real flood; the gate has its own test.
       powGate: null,
-      ...(provider ? { providers: [provider], engine: provider, defaultModel } : {}),
-      ...(provider ? { modelStatus: () => ({ state: 'ready' as const, model: defaultModel }) } : {}),
+      ...(provider ? { providers: [provider], engine: provider } : {}),
+      ...(defaultModel ? { defaultModel } : {}),
+      ...(options.withEmbeddingModel ? { defaultEmbeddingModel: 'embed-tiny' } : {}),
+      ...(provider && defaultModel
+        ? { modelStatus: () => ({ state: 'ready' as const, model: defaultModel }) }
+        : {}),
       ...capacityDeps,
       ...options.deps,
       ...(capacityDeps.chat || options.deps?.chat

@@ -9,6 +9,7 @@ import { adminModelRoutes } from './admin-models.ts';
 import { authRoutes } from './auth.ts';
 import { capacityRoutes } from './capacity.ts';
 import { conversationRoutes } from './conversations.ts';
+import { embeddingRoutes } from './embeddings.ts';
 import { generationRoutes } from './generations.ts';
 import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
@@ -27,5 +28,7 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   generationRoutes,
   modelRoutes,
   v1Routes,
+  // POST /v1/embeddings (issue 13).
+  embeddingRoutes,
   capacityRoutes,
 ];

@@ -17,23 +17,26 @@ import { SseStream } from '../sse.ts';
 /** Query parameters some clients use for keys: refused, so keys never end up in URLs and logs. */
 const KEY_QUERY_PARAMS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 
+/** An `onRequest` hook for every `/v1` plugin (hooks are scoped to their plugin): no keys in URLs. */
+export async function refuseKeyInUrl(request: FastifyRequest): Promise<void> {
+  if (!request.url.startsWith('/v1')) return;
+  const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : null;
+  if (query && KEY_QUERY_PARAMS.some((k) => query.has(k))) {
+    throw new HttpError(
+      401,
+      'unauthenticated',
+      'API keys are not accepted in the URL; send them as "Authorization: Bearer <key>".',
+    );
+  }
+}
+
 export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   ctx.errorFormats.add('/v1', openAiErrorFormatter);
   // Their graceful shutdown (running completions finish within the grace period) is wired with them.
   const { gateway, completions } = ctx.services;
 
   // Runs before authentication so a key in the URL is refused even when it is valid.
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/v1')) return;
-    const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : null;
-    if (query && KEY_QUERY_PARAMS.some((k) => query.has(k))) {
-      throw new HttpError(
-        401,
-        'unauthenticated',
-        'API keys are not accepted in the URL; send them as "Authorization: Bearer <key>".',
-      );
-    }
-  });
+  app.addHook('onRequest', refuseKeyInUrl);
 
   const modelObject = (m: ModelInfo) => ({
     id: m.id,
@@ -44,6 +47,14 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
     ...(m.contextSize !== undefined ? { context_length: m.contextSize } : {}),
     supports_tools: m.supportsTools === true,
     supports_response_format: m.supportsResponseFormat === true,
+    // Embedding models (issue 13): what `/v1/embeddings` serves, their vector length and `dimensions`.
+    ...(m.kind === 'embedding'
+      ? {
+          kind: 'embedding',
+          ...(m.embedding?.dimensions === undefined ? {} : { dimensions: m.embedding.dimensions }),
+          matryoshka: m.embedding?.matryoshka === true,
+        }
+      : {}),
   });
 
   app.get('/v1/models', async (request) => {
