@@ -45,6 +45,15 @@ export interface SendOptions {
   tools?: string[];
   /** Search the web with the message first (the Search toggle); absent: no search. */
   search?: boolean;
+  /** The user's documents this turn searches (issue 13); absent: none. */
+  documents?: TurnDocuments;
+}
+
+/** Files attached in the composer, chosen collections, and whether to read them whole. */
+export interface TurnDocuments {
+  fileIds?: string[];
+  collectionIds?: string[];
+  whole?: boolean;
 }
 
 const SSE_HEADERS = { accept: 'text/event-stream' };
@@ -68,7 +77,13 @@ export async function sendMessage(
 export function regenerate(
   conversationId: string,
   messageId: string,
-  body: { model?: string; thinking?: ThinkingOption; tools?: string[]; search?: boolean },
+  body: {
+    model?: string;
+    thinking?: ThinkingOption;
+    tools?: string[];
+    search?: boolean;
+    documents?: TurnDocuments;
+  },
   signal: AbortSignal,
 ): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
   return messageAction(conversationId, messageId, 'regenerate', body, signal);

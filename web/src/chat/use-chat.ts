@@ -15,6 +15,7 @@ import {
   type SendOptions,
   sendMessage,
   stopGeneration,
+  type TurnDocuments,
 } from '../api/generation-stream.ts';
 import type { SseParser } from '../api/sse.ts';
 import type {
@@ -37,6 +38,8 @@ export interface TurnSettings {
   tools?: string[];
   /** Search the web first (sent only when on, in sends and regenerations). */
   search?: boolean;
+  /** The documents the turn searches (attached files, chosen collections), sent only when some are. */
+  documents?: TurnDocuments;
 }
 
 export interface UseChatOptions {
@@ -362,13 +365,14 @@ export function useChat(opts: UseChatOptions) {
           selection: selectSibling(st.selection, parentId, tempUserId),
         };
       });
-      const { model, thinking, tools, search } = optsRef.current.settings();
+      const { model, thinking, tools, search, documents } = optsRef.current.settings();
       const body: SendOptions = {
         content,
         model,
         thinking,
         ...(tools?.length ? { tools } : {}),
         ...(search ? { search: true } : {}),
+        ...(documents ? { documents } : {}),
       };
       if (parentId !== null || explicitParent) body.parentId = parentId;
       const id = convId;
@@ -419,12 +423,13 @@ export function useChat(opts: UseChatOptions) {
       const s = stateRef.current;
       if (s.busy || !s.conversationId) return;
       const convId = s.conversationId;
-      const { model, thinking, tools, search } = optsRef.current.settings();
+      const { model, thinking, tools, search, documents } = optsRef.current.settings();
       const body = {
         model,
         thinking,
         ...(tools?.length ? { tools } : {}),
         ...(search ? { search: true } : {}),
+        ...(documents ? { documents } : {}),
       };
       lastAction.current = () => void regenerate(assistantId);
       await runStream(

@@ -45,19 +45,35 @@ function split(text: Text, byN: ReadonlyMap<number, Source>): ElementContent[] |
   return out;
 }
 
-function walk(parent: Root | Element, byN: ReadonlyMap<number, Source>): void {
+/**
+ * Replaces text nodes by what `splitText` makes of them (undefined: unchanged), outside links, code and
+ * math. Shared with the document citations (`doc-citations.ts`).
+ */
+export function walkText(
+  parent: Root | Element,
+  splitText: (text: Text) => ElementContent[] | undefined,
+): void {
   const next: (RootContent | ElementContent)[] = [];
   let changed = false;
+  // Adjacent text nodes (raw HTML shown as text sits in its own node) are read as one text.
+  const children: (RootContent | ElementContent)[] = [];
   for (const child of parent.children) {
+    const prev = children.at(-1);
+    if (child.type === 'text' && prev?.type === 'text') {
+      children[children.length - 1] = { type: 'text', value: prev.value + child.value };
+      changed = true;
+    } else children.push(child);
+  }
+  for (const child of children) {
     if (child.type === 'text') {
-      const parts = split(child, byN);
+      const parts = splitText(child);
       if (parts) {
         next.push(...parts);
         changed = true;
         continue;
       }
     } else if (child.type === 'element' && !skipped(child)) {
-      walk(child, byN);
+      walkText(child, splitText);
     }
     next.push(child);
   }
@@ -68,6 +84,6 @@ function walk(parent: Root | Element, byN: ReadonlyMap<number, Source>): void {
 export function rehypeCitations(sources: readonly Source[]) {
   const byN = new Map(sources.map((s) => [s.n, s]));
   return (tree: Root) => {
-    if (byN.size > 0) walk(tree, byN);
+    if (byN.size > 0) walkText(tree, (text) => split(text, byN));
   };
 }

@@ -1,6 +1,7 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { Effort, ToolInfo } from '../api/types.ts';
 import { useT } from '../i18n/index.ts';
+import { AttachButton, AttachmentBar, type ComposerDocuments } from './attachment-bar.tsx';
 import { ModelPicker } from './model-picker.tsx';
 import { ToolsMenu } from './tools-menu.tsx';
 
@@ -23,6 +24,13 @@ export interface ComposerProps {
   /** Search the web before answering (the toggle is pressed). */
   search?: boolean;
   onSearch?: (on: boolean) => void;
+  /** Documents (issue 13): the paperclip, drag and drop, paste, chips; absent where the server has none. */
+  documents?: ComposerDocuments;
+}
+
+/** The files a drag or paste carries (none for plain text). */
+function filesOf(data: DataTransfer | null): File[] {
+  return data ? [...data.files] : [];
 }
 
 /** The message box: Enter sends, Shift+Enter adds a line, text comes back if the turn could not start. */
@@ -32,6 +40,9 @@ export function Composer(props: ComposerProps) {
   const [text, setText] = useState('');
   // Enter while an answer streams cannot send: say why instead of doing nothing.
   const [waitHint, setWaitHint] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const docs = props.documents;
+  const uploading = docs?.attachments.some((a) => a.status === 'uploading') ?? false;
   const ref = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
     if (!busy) setWaitHint(false);
@@ -54,7 +65,7 @@ export function Composer(props: ComposerProps) {
   const submit = () => {
     const value = text;
     if (busy && value.trim()) setWaitHint(true);
-    if (busy || !value.trim()) return;
+    if (busy || uploading || !value.trim()) return;
     setText('');
     void onSend(value).then((ok) => {
       if (!ok) setText((current) => current || value);
@@ -70,12 +81,34 @@ export function Composer(props: ComposerProps) {
 
   return (
     <form
-      className="composer"
+      className={`composer${dragging ? ' composer-dragging' : ''}`}
       onSubmit={(e) => {
         e.preventDefault();
         submit();
       }}
+      onDragOver={(e) => {
+        if (!docs || !e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        if (!dragging) setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        setDragging(false);
+        const files = filesOf(e.dataTransfer);
+        if (!docs || files.length === 0) return;
+        e.preventDefault();
+        docs.onFiles(files);
+      }}
     >
+      {docs ? <AttachmentBar docs={docs} /> : null}
+      {dragging ? (
+        <p className="composer-drop" role="status">
+          {t('dropFiles')}
+        </p>
+      ) : null}
       <textarea
         ref={ref}
         className="composer-input"
@@ -85,6 +118,12 @@ export function Composer(props: ComposerProps) {
         rows={1}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
+        onPaste={(e) => {
+          const files = filesOf(e.clipboardData);
+          if (!docs || files.length === 0) return;
+          e.preventDefault();
+          docs.onFiles(files);
+        }}
       />
       {waitHint ? (
         <p className="composer-hint" role="status">
@@ -92,6 +131,7 @@ export function Composer(props: ComposerProps) {
         </p>
       ) : null}
       <div className="composer-bar">
+        {docs ? <AttachButton onFiles={docs.onFiles} /> : null}
         <button
           type="button"
           className={`chip${props.deepThink ? ' chip-on' : ''}`}
@@ -138,7 +178,8 @@ export function Composer(props: ComposerProps) {
             type="submit"
             className="button primary send"
             aria-label={t('send')}
-            disabled={!text.trim()}
+            disabled={!text.trim() || uploading}
+            title={uploading ? t('waitForUploads') : undefined}
           >
             ↑
           </button>

@@ -10,11 +10,14 @@ import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import type { PluggableList } from 'unified';
+import type { DocPassage } from '../chat/passages.ts';
 import type { Source } from '../chat/sources.ts';
 import { useT } from '../i18n/index.ts';
 import { mayContainMath, normaliseMath } from '../lib/math.ts';
 import { rehypeCitations } from './citations.ts';
 import { CodeBlock } from './code-block.tsx';
+import { DocCitation } from './doc-citation.tsx';
+import { rehypeDocCitations } from './doc-citations.ts';
 import { loadKatex, useLazyLibs } from './lazy-libs.ts';
 
 /** Only absolute http(s) and mailto URLs, and in-page fragments (footnotes); everything else is dropped. */
@@ -107,6 +110,15 @@ const components: Components = {
   img({ src, alt }) {
     return <ImagePlaceholder src={typeof src === 'string' ? src : undefined} alt={alt} />;
   },
+  // A document citation built by rehypeDocCitations (after sanitising): opens the passage. Any other
+  // button cannot come from the sanitised Markdown.
+  button({ node, children }) {
+    const props = node?.properties ?? {};
+    const label = typeof props.dataLabel === 'string' ? props.dataLabel : '';
+    const chunks = typeof props.dataChunks === 'string' ? props.dataChunks.split(' ').filter(Boolean) : [];
+    if (!label) return <span>{children}</span>;
+    return <DocCitation label={label} chunkIds={chunks} />;
+  },
   pre({ node, children }) {
     const code = node?.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code');
     if (!code) return <pre>{children}</pre>;
@@ -118,10 +130,12 @@ export interface MarkdownProps {
   text: string;
   /** The answer's web sources: its `[n]` citations become links to them. */
   sources?: readonly Source[];
+  /** The answer's document passages by label: its `[report.pdf p. 3]` citations open them. */
+  passages?: ReadonlyMap<string, readonly DocPassage[]>;
 }
 
 /** Markdown for one message; memoised on the text so only a changing (streaming) message re-parses. */
-export const Markdown = memo(function Markdown({ text, sources }: MarkdownProps): ReactNode {
+export const Markdown = memo(function Markdown({ text, sources, passages }: MarkdownProps): ReactNode {
   const { katex } = useLazyLibs();
   const wantsMath = mayContainMath(text);
   useEffect(() => {
@@ -133,6 +147,14 @@ export const Markdown = memo(function Markdown({ text, sources }: MarkdownProps)
     ...(wantsMath && katex ? katex : []),
     ...(sources && sources.length > 0
       ? [[rehypeCitations, sources] as [typeof rehypeCitations, readonly Source[]]]
+      : []),
+    ...(passages && passages.size > 0
+      ? [
+          [rehypeDocCitations, passages] as [
+            typeof rehypeDocCitations,
+            ReadonlyMap<string, readonly DocPassage[]>,
+          ],
+        ]
       : []),
   ];
   return (

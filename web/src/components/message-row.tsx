@@ -1,8 +1,10 @@
 import { memo, useMemo, useState } from 'react';
 import type { Message } from '../api/types.ts';
+import { passagesOfSteps } from '../chat/passages.ts';
 import { type Source, sourcesOfSteps } from '../chat/sources.ts';
 import { useT } from '../i18n/index.ts';
 import { CopyButton } from './code-block.tsx';
+import { DocPassagesContext } from './doc-citation.tsx';
 import { Markdown } from './markdown.tsx';
 import { ReasoningPanel } from './reasoning-panel.tsx';
 
@@ -182,6 +184,7 @@ function AssistantMessage(props: MessageRowProps) {
   const streaming = message.status === 'streaming';
   const showReasoning = message.reasoning.length > 0 || (message.toolSteps?.length ?? 0) > 0;
   const sources = useMemo(() => sourcesOfSteps(message.toolSteps), [message.toolSteps]);
+  const passages = useMemo(() => passagesOfSteps(message.toolSteps), [message.toolSteps]);
   return (
     <>
       {queued && streaming && !message.reasoning && !message.content ? <Queued queued={queued} /> : null}
@@ -198,7 +201,13 @@ function AssistantMessage(props: MessageRowProps) {
         />
       ) : null}
       {message.content ? (
-        <Markdown text={message.content} {...(sources.length > 0 ? { sources } : {})} />
+        <DocPassagesContext.Provider value={passages}>
+          <Markdown
+            text={message.content}
+            {...(sources.length > 0 ? { sources } : {})}
+            {...(passages.size > 0 ? { passages } : {})}
+          />
+        </DocPassagesContext.Provider>
       ) : null}
       {message.content && sources.length > 0 ? <SourcesList sources={sources} /> : null}
       {streaming && !message.content && !showReasoning && !queued ? (

@@ -1,8 +1,10 @@
 import { memo, useEffect, useId, useMemo, useState } from 'react';
 import type { ToolConfirm, ToolStep } from '../api/types.ts';
+import { documentNotice, documentQuery, parsePassages, SEARCH_DOCUMENTS } from '../chat/passages.ts';
 import { parseSources, searchQuery } from '../chat/sources.ts';
 import { formatToolMs, prettyArguments, previewLine, truncate } from '../chat/timeline.ts';
 import { pluralKey, useI18n } from '../i18n/index.ts';
+import { DocStepPreview } from './doc-step-preview.tsx';
 
 /** Folded, arguments show this much; the result one line of this many characters. */
 const ARGS_CHARS = 400;
@@ -49,7 +51,14 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConf
   const args = prettyArguments(step.arguments);
   // A web search reads, folded, as its query and the pages it read (the raw result opens on click).
   const search = step.name === 'web_search';
-  const query = search ? searchQuery(step.arguments) : '';
+  // The documents step reads, folded, as its query and the passages retrieved (issue 13).
+  const docs = step.name === SEARCH_DOCUMENTS;
+  const docQuery = docs ? documentQuery(step.arguments) : undefined;
+  const passages = useMemo(
+    () => (docs && result && !result.isError ? parsePassages(result.content) : []),
+    [docs, result],
+  );
+  const query = search ? searchQuery(step.arguments) : (docQuery?.query ?? '');
   const pages = useMemo(
     () => (search && result && !result.isError ? parseSources(result.content) : []),
     [search, result],
@@ -71,7 +80,7 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConf
         <span className="tool-step-time">{time}</span>
       </button>
       <div id={bodyId} className="tool-step-body">
-        {search && query && !open ? (
+        {(search || docs) && query && !open ? (
           <div className="tool-step-field">
             <span className="tool-step-label">{t('searchQueryLabel')}</span>
             <span className="tool-step-query">{query}</span>
@@ -91,6 +100,13 @@ export const ToolStepCard = memo(function ToolStepCard({ step, streaming, onConf
             <span className="tool-step-label">{result.isError ? t('toolError') : t('toolResult')}</span>
             {open ? (
               <pre className="tool-step-output">{result.content}</pre>
+            ) : docs && !result.isError ? (
+              <DocStepPreview
+                passages={passages}
+                notice={documentNotice(result.content)}
+                whole={docQuery?.whole === true}
+                onOpen={() => setOpen(true)}
+              />
             ) : pages.length > 0 ? (
               <button
                 type="button"

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Effort } from '../api/types.ts';
 import { useApp } from '../app-context.ts';
+import { useDocumentsChoice } from '../chat/documents-choice.ts';
 import { useSearchChoice } from '../chat/search-choice.ts';
 import { useToolChoice } from '../chat/tool-choice.ts';
 import { useChat } from '../chat/use-chat.ts';
@@ -54,8 +55,11 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   const searchOffered = canSearch(toolList);
   const [searchChoice, setSearchChoice, adoptSearchChoice] = useSearchChoice(conversationId);
   const search = searchOffered && searchChoice;
-  const settingsRef = useRef({ deepThink, effort, model, tools, search });
-  settingsRef.current = { deepThink, effort, model, tools, search };
+  // Documents: attached files, chosen collections, read whole (issue 13).
+  const docs = useDocumentsChoice(conversationId);
+  const documents = docs.turn;
+  const settingsRef = useRef({ deepThink, effort, model, tools, search, documents });
+  settingsRef.current = { deepThink, effort, model, tools, search, documents };
 
   const chat = useChat({
     conversationId,
@@ -73,6 +77,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         thinking: s.deepThink === 'on' ? { enabled: true, effort: s.effort } : { enabled: false },
         ...(s.tools.length > 0 ? { tools: s.tools } : {}),
         ...(s.search ? { search: true } : {}),
+        ...(s.documents() ? { documents: s.documents() } : {}),
       };
     },
   });
@@ -212,6 +217,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         searchOffered={searchOffered}
         search={search}
         onSearch={setSearchChoice}
+        documents={docs.composer}
       />
     </main>
   );

@@ -5,6 +5,7 @@ import { useApp } from '../app-context.ts';
 import { PageShell } from '../components/page-shell.tsx';
 import { LANGS, type Lang, useI18n } from '../i18n/index.ts';
 import { setTheme, storedTheme, type ThemeChoice } from '../lib/theme.ts';
+import { CollectionsSection } from './settings-collections.tsx';
 import { ApiKeysSection, DataSection, UsageSection } from './settings-keys.tsx';
 import { PasswordSection, SessionsSection } from './settings-security.tsx';
 
@@ -96,6 +97,7 @@ export function SettingsPage() {
       <ProfileSection />
       <AppearanceSection />
       <UsageSection />
+      <CollectionsSection />
       <PasswordSection />
       <SessionsSection />
       <ApiKeysSection />

@@ -1,0 +1,128 @@
+/**
+ * The documents routes as the web app uses them (issue 13): uploads with progress (XMLHttpRequest: fetch
+ * reports no upload progress), the conversation's files, collections, and one passage for a citation.
+ * Same origin, session cookie; every failure is an {@link ApiError} with the server's message.
+ */
+import { ApiError, api } from './client.ts';
+
+export interface FileInfo {
+  id: string;
+  name: string;
+  kind: string;
+  sizeBytes: number;
+  pages: number | null;
+  chunkCount: number;
+  conversationId: string | null;
+  collectionId: string | null;
+  createdAt: string;
+}
+
+export interface CollectionInfo {
+  id: string;
+  name: string;
+  shared: boolean;
+  /** The user owns it (else an admin shared it with everyone). */
+  owned: boolean;
+  fileCount?: number;
+}
+
+/** The plan's limits on documents, as the server states them (absent fields: no limit). */
+export interface DocumentLimits {
+  maxFileBytes?: number;
+  maxFiles?: number;
+  maxTotalBytes?: number;
+  maxPages?: number;
+  usedBytes?: number;
+  usedFiles?: number;
+}
+
+export type UploadTarget = { conversationId?: string; collectionId?: string };
+
+export interface Upload {
+  promise: Promise<FileInfo>;
+  abort(): void;
+}
+
+/** Uploads one file (multipart, field `file`); `onProgress` hears the fraction sent, 0 to 1. */
+export function uploadFile(file: File, target: UploadTarget, onProgress: (fraction: number) => void): Upload {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<FileInfo>((resolve, reject) => {
+    const query = new URLSearchParams();
+    if (target.conversationId) query.set('conversationId', target.conversationId);
+    if (target.collectionId) query.set('collectionId', target.collectionId);
+    xhr.open('POST', `/api/files${query.size > 0 ? `?${query}` : ''}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        const info = (body as { file?: FileInfo } | undefined)?.file ?? (body as FileInfo | undefined);
+        if (info && typeof info.id === 'string') resolve(info);
+        else reject(new ApiError(xhr.status, 'invalid_response', 'The server answered without the file.'));
+        return;
+      }
+      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      reject(
+        new ApiError(
+          xhr.status,
+          error?.code ?? 'http_error',
+          error?.message ?? `${xhr.status} ${xhr.statusText}`,
+        ),
+      );
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'The server could not be reached.'));
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+export async function conversationFiles(conversationId: string): Promise<FileInfo[]> {
+  const res = await api<{ files?: FileInfo[] }>(
+    `/api/files?conversationId=${encodeURIComponent(conversationId)}`,
+  );
+  return Array.isArray(res?.files) ? res.files : [];
+}
+
+export function deleteFile(id: string): Promise<void> {
+  return api<void>(`/api/files/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+export async function documentLimits(): Promise<DocumentLimits | undefined> {
+  const res = await api<{ limits?: DocumentLimits }>('/api/files/limits').catch(() => undefined);
+  return res?.limits;
+}
+
+export async function listCollections(): Promise<CollectionInfo[]> {
+  const res = await api<{ collections?: CollectionInfo[] }>('/api/collections');
+  return Array.isArray(res?.collections) ? res.collections : [];
+}
+
+export async function collectionFiles(collectionId: string): Promise<FileInfo[]> {
+  const res = await api<{ files?: FileInfo[] }>(
+    `/api/files?collectionId=${encodeURIComponent(collectionId)}`,
+  );
+  return Array.isArray(res?.files) ? res.files : [];
+}
+
+export function createCollection(name: string): Promise<{ collection: CollectionInfo }> {
+  return api('/api/collections', { method: 'POST', body: { name } });
+}
+
+export function deleteCollection(id: string): Promise<void> {
+  return api<void>(`/api/collections/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+export function shareCollection(id: string, shared: boolean): Promise<unknown> {
+  return api(`/api/collections/${encodeURIComponent(id)}`, { method: 'PATCH', body: { shared } });
+}

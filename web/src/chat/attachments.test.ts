@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'vitest';
+import { type Attachment, attachmentsReducer, overLimit, readyFileIds } from './attachments.ts';
+import { turnDocuments } from './documents-choice.ts';
+
+const file = {
+  id: 'f1',
+  name: 'a.pdf',
+  kind: 'pdf',
+  sizeBytes: 10,
+  pages: 1,
+  chunkCount: 1,
+  conversationId: null,
+  collectionId: null,
+  createdAt: '',
+};
+
+describe('attachments', () => {
+  test('an upload goes from uploading (with progress) to ready; a failure keeps the reason', () => {
+    let list: Attachment[] = [];
+    list = attachmentsReducer(list, { type: 'add', key: 'u1', name: 'a.pdf', sizeBytes: 10 });
+    list = attachmentsReducer(list, { type: 'add', key: 'u2', name: 'b.exe', sizeBytes: 5 });
+    list = attachmentsReducer(list, { type: 'progress', key: 'u1', progress: 0.5 });
+    expect(list[0]).toMatchObject({ status: 'uploading', progress: 0.5 });
+    expect(readyFileIds(list)).toEqual([]);
+    list = attachmentsReducer(list, { type: 'uploaded', key: 'u1', file });
+    list = attachmentsReducer(list, { type: 'failed', key: 'u2', error: 'Unsupported file type' });
+    expect(list.map((a) => a.status)).toEqual(['ready', 'error']);
+    expect(readyFileIds(list)).toEqual(['f1']);
+    list = attachmentsReducer(list, { type: 'remove', key: 'u2' });
+    expect(list).toHaveLength(1);
+    expect(attachmentsReducer(list, { type: 'reset', files: [] })).toEqual([]);
+  });
+
+  test('a file over the plan’s limits is refused before it is sent', () => {
+    const t = (key: string, vars?: Record<string, string | number>) => `${key}:${JSON.stringify(vars)}`;
+    const bytes = (n: number) => `${n}B`;
+    expect(overLimit({ size: 11 }, { maxFileBytes: 10 }, 0, t, bytes)).toBe('fileTooLarge:{"max":"10B"}');
+    expect(overLimit({ size: 1 }, { maxFiles: 3, usedFiles: 2 }, 1, t, bytes)).toBe('tooManyFiles:{"max":3}');
+    expect(overLimit({ size: 1 }, { maxFiles: 3, usedFiles: 1 }, 1, t, bytes)).toBeUndefined();
+    expect(overLimit({ size: 1e12 }, undefined, 0, t, bytes)).toBeUndefined();
+  });
+
+  test('the turn’s documents field: only what is attached or chosen', () => {
+    expect(turnDocuments([], [], true)).toBeUndefined();
+    expect(turnDocuments(['f1'], [], false)).toEqual({ fileIds: ['f1'] });
+    expect(turnDocuments([], ['c1'], true)).toEqual({ collectionIds: ['c1'], whole: true });
+  });
+});
