@@ -246,7 +246,7 @@ describe('web app polish in Chromium', { skip: skipWithoutChromium, timeout: 240
     const plan = page.getByRole('combobox', { name: `Plan: ${email}` });
     await plan.waitFor();
     const options = await plan.locator('option').evaluateAll((els) => els.map((el) => el.textContent));
-    assert.deepEqual([...options].sort(), ['free', 'plus', 'pro', 'single']);
+    assert.deepEqual([...options].sort(), ['eval', 'free', 'plus', 'pro', 'single']);
     assert.equal(await plan.inputValue(), 'single');
     const patched = page.waitForResponse(
       (r) => r.url().includes('/api/admin/users/') && r.request().method() === 'PATCH',

@@ -57,6 +57,17 @@ export const DEFAULT_PLANS = {
     toolCallsPerDay: 20_000,
     searchesPerDay: 5000,
   },
+  // `ponder eval` (issue 15): the plan eval turns are admitted under. Lowest priority, and a concurrency
+  // below the engine's default 4 slots, so an eval never takes every slot from users.
+  eval: {
+    reasoningMessagesPerDay: 1_000_000,
+    tokensPerDay: 1_000_000_000,
+    maxConcurrency: 2,
+    priority: 1,
+    maxThinkingBudget: 32768,
+    toolCallsPerDay: 0,
+    searchesPerDay: 0,
+  },
 } satisfies Record<string, z.infer<typeof planSchema>>;
 
 export const engineSchema = z.strictObject({
