@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { planDocumentsSchema } from './documents-schema.ts';
 
 /** One OpenAI-compatible inference upstream (vLLM, SGLang, Ollama, llama-server, DeepSeek API, another Ponder). */
 export const upstreamSchema = z.strictObject({
@@ -27,6 +28,8 @@ export const planSchema = z.strictObject({
   toolCallsPerDay: z.int().nonnegative().optional(),
   /** Web searches (`web_search` calls) per UTC day. Default 50. */
   searchesPerDay: z.int().nonnegative().optional(),
+  /** Upload limits for documents (issue 13); see documents-schema.ts for the defaults. */
+  documents: planDocumentsSchema.optional(),
 });
 
 export const DEFAULT_PLANS = {

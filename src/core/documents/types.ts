@@ -48,4 +48,6 @@ export interface DocumentRetriever {
 export type EmbedTexts = (
   texts: string[],
   signal: AbortSignal,
+  /** Who the embedding is for (uploads: admission and quotas); absent for Ponder's own query embeddings. */
+  subject?: { userId: string; plan: string },
 ) => Promise<{ model: string; vectors: Float32Array[] }>;

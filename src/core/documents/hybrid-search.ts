@@ -1,0 +1,135 @@
+/**
+ * Retrieval within scopes (DocumentRetriever.retrieve): the readable files of the scopes are resolved in
+ * the database on every query (access is never cached), their decrypted chunks come from the per-reader
+ * cache or the store, and the query is ranked by BM25 and, when an embedding model answers, by exact
+ * cosine over the files embedded with that same model; the two rankings are fused by RRF.
+ */
+import type { DocumentFileRecord, Store } from '../../store/types.ts';
+import { type CachedChunk, type ChunkCache, indexFile } from './chunk-cache.ts';
+import { bm25Rank, fuse, normalise, vectorRank } from './retrieval.ts';
+import type { DocumentScope, EmbedTexts, Passage } from './types.ts';
+
+export const DEFAULT_PASSAGES = 5;
+export const MAX_PASSAGES = 50;
+/** Scope parts per query; more is a bug, not a request. */
+const MAX_SCOPE_IDS = 200;
+
+export interface SearchLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export function citationOf(fileName: string, page: number | null, heading: string | null): string {
+  if (page !== null) return `${fileName} p. ${page}`;
+  if (heading) return `${fileName} § ${heading}`;
+  return fileName;
+}
+
+export function toPassage(file: DocumentFileRecord, chunk: CachedChunk['record'], score: number): Passage {
+  return {
+    chunkId: chunk.id,
+    fileId: file.id,
+    fileName: file.name,
+    ...(chunk.page !== null ? { page: chunk.page } : {}),
+    ...(chunk.heading ? { heading: chunk.heading } : {}),
+    text: chunk.text,
+    score,
+    citation: citationOf(file.name, chunk.page, chunk.heading),
+  };
+}
+
+export class HybridSearch {
+  constructor(
+    private readonly o: { store: Store; cache: ChunkCache; embed?: EmbedTexts; logger?: SearchLogger },
+  ) {}
+
+  /** Readable files of the scopes' union, oldest first. */
+  async files(userId: string, scopes: readonly DocumentScope[]): Promise<DocumentFileRecord[]> {
+    const conversationIds: string[] = [];
+    const collectionIds: string[] = [];
+    const fileIds: string[] = [];
+    for (const s of scopes) {
+      if (s.kind === 'conversation') conversationIds.push(s.conversationId);
+      else if (s.kind === 'collection') collectionIds.push(s.collectionId);
+      else if (s.kind === 'files') fileIds.push(...s.fileIds);
+      else s satisfies never;
+    }
+    return this.o.store.documents.selectFiles(userId, {
+      conversationIds: conversationIds.slice(0, MAX_SCOPE_IDS),
+      collectionIds: collectionIds.slice(0, MAX_SCOPE_IDS),
+      fileIds: fileIds.slice(0, MAX_SCOPE_IDS),
+    });
+  }
+
+  async chunksOf(
+    userId: string,
+    files: readonly DocumentFileRecord[],
+  ): Promise<Array<{ file: DocumentFileRecord; chunk: CachedChunk }>> {
+    const out: Array<{ file: DocumentFileRecord; chunk: CachedChunk }> = [];
+    for (const file of files) {
+      let entry = this.o.cache.get(userId, file.id);
+      if (!entry) {
+        const records = await this.o.store.documents.chunks(file.id, userId);
+        if (!records) continue;
+        entry = indexFile(file, records);
+        this.o.cache.set(userId, entry);
+      }
+      for (const chunk of entry.chunks) out.push({ file, chunk });
+    }
+    return out;
+  }
+
+  async retrieve(
+    userId: string,
+    q: { scopes: DocumentScope[]; query: string; limit?: number; signal?: AbortSignal },
+  ): Promise<Passage[]> {
+    const limit = Math.min(
+      Math.max(1, Math.trunc(q.limit ?? DEFAULT_PASSAGES) || DEFAULT_PASSAGES),
+      MAX_PASSAGES,
+    );
+    const query = q.query.trim();
+    if (query === '') return [];
+    const files = await this.files(userId, q.scopes);
+    if (files.length === 0) return [];
+    const all = await this.chunksOf(userId, files);
+    const indexed = all.map((x) => x.chunk);
+    const lists = [bm25Rank(indexed, query)];
+    const vector = await this.queryVector(query, files, q.signal);
+    if (vector) {
+      const eligible = new Set(files.filter((f) => f.embeddingModel === vector.model).map((f) => f.id));
+      lists.push(
+        vectorRank(indexed, vector.vector).filter(({ index }) => eligible.has(all[index]?.file.id ?? '')),
+      );
+    }
+    return fuse(lists)
+      .slice(0, limit)
+      .map(({ index, score }) => {
+        const hit = all[index] as { file: DocumentFileRecord; chunk: CachedChunk };
+        return toPassage(hit.file, hit.chunk.record, score);
+      });
+  }
+
+  /**
+   * The query's embedding with the model the scope's files were embedded with; `null` (keyword only)
+   * when none are embedded, no embedding model answers, or models differ. Never fails the query.
+   */
+  private async queryVector(
+    query: string,
+    files: readonly DocumentFileRecord[],
+    signal?: AbortSignal,
+  ): Promise<{ model: string; vector: Float32Array } | null> {
+    if (!this.o.embed || !files.some((f) => f.embeddingModel !== null)) return null;
+    try {
+      const result = await this.o.embed([query], signal ?? new AbortController().signal);
+      const v = result.vectors[0];
+      if (!v || !files.some((f) => f.embeddingModel === result.model)) return null;
+      return { model: result.model, vector: normalise(v) };
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.o.logger?.warn(
+        { err: { name: (err as Error)?.name, code: (err as { code?: unknown })?.code } },
+        'documents: query embedding failed; keyword search only',
+      );
+      return null;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/** Per-plan document limits (issue 13), resolved through the plan catalogue with these defaults. */
+import type { Plan } from '../quotas/plans.ts';
+
+export interface DocumentLimits {
+  maxFileBytes: number;
+  maxPages: number;
+  maxFiles: number;
+  maxStorageBytes: number;
+}
+
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  maxFileBytes: 20 * 1024 * 1024,
+  maxPages: 500,
+  maxFiles: 200,
+  maxStorageBytes: 500 * 1024 * 1024,
+};
+
+export function documentLimits(plan: Plan): DocumentLimits {
+  return { ...DEFAULT_DOCUMENT_LIMITS, ...definedOnly(plan.documents ?? {}) };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
