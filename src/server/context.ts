@@ -19,6 +19,7 @@ import type {
 import type { Capacity } from '../core/admission/index.ts';
 import type { ChatService, GenerationEventLog } from '../core/chat/index.ts';
 import type { CompletionService } from '../core/completions/completion-service.ts';
+import type { ResponseService } from '../core/responses/response-service.ts';
 import type { ConversationService } from '../core/conversations/index.ts';
 import type { AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
 import type { ModelRegistryTarget } from '../core/models/model-admin.ts';
@@ -140,6 +141,8 @@ export interface AppServices {
   conversations: ConversationService;
   /** `/v1/chat/completions`. */
   completions: CompletionService;
+  /** `/v1/responses` (issue 14): stored responses, owner-scoped. */
+  responses: ResponseService;
 }
 
 /** Handed to every route plugin. */

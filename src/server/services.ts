@@ -10,6 +10,7 @@ import { AdmissionError } from '../core/admission/errors.ts';
 import { capacityAcquireHook } from '../core/admission/gateway-hook.ts';
 import { ChatService, MemoryGenerationEventLog } from '../core/chat/index.ts';
 import { CompletionService } from '../core/completions/completion-service.ts';
+import { ResponseService } from '../core/responses/response-service.ts';
 import { ConversationService } from '../core/conversations/index.ts';
 import { type AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
 import { MemoryCounterStore } from '../core/rate-limit/memory.ts';
@@ -75,6 +76,8 @@ export function buildServices(ctx: AppFoundation): AppServices {
   });
   const conversations = new ConversationService({ store: ctx.store, generations: chat });
   const completions = new CompletionService({ pipeline, store: ctx.store });
+  // The Responses API (issue 14): stored responses; generation goes through `completions`.
+  const responses = new ResponseService({ store: ctx.store });
 
   const stopBus = ctx.deps.generationStop;
   ctx.accountHooks.onUserDeleted(async (userId) => {
@@ -107,7 +110,7 @@ export function buildServices(ctx: AppFoundation): AppServices {
     await completions.drain(deadline);
     await completions.shutdown(5000);
   });
-  return { gateway, pipeline, eventLog, chat, conversations, completions };
+  return { gateway, pipeline, eventLog, chat, conversations, completions, responses };
 }
 
 /** Quota refusals happen before the admission controller sees the request: count them for `/metrics`. */

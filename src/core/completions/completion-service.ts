@@ -23,6 +23,11 @@ export interface CompletionServiceOptions {
   store: Pick<Store, 'usage'>;
 }
 
+export interface CompleteOptions extends PrepareOptions {
+  /** Routes the turn to the engine slot that already holds this prefix (the Responses API's `prompt_cache_key`). */
+  affinityKey?: string;
+}
+
 /** The `done` error of a completion cut by graceful shutdown. */
 export const SHUTDOWN_INTERRUPTED = 'interrupted: the server is shutting down';
 const SHUTTING_DOWN = 'The server is shutting down; retry in a moment.';
@@ -46,7 +51,7 @@ export class CompletionService {
     caller: CompletionCaller,
     req: ChatRequest,
     callerSignal: AbortSignal,
-    options: PrepareOptions = {},
+    options: CompleteOptions = {},
   ): AsyncGenerator<ChatChunk> {
     if (this.#closing) throw new InferenceError('overloaded', SHUTTING_DOWN);
     const cut = new AbortController();
@@ -102,7 +107,7 @@ export class CompletionService {
     req: ChatRequest,
     signal: AbortSignal,
     shutdown: AbortSignal,
-    options: PrepareOptions,
+    options: CompleteOptions,
   ): AsyncGenerator<ChatChunk> {
     const { pipeline, store } = this.#o;
     // The client runs its own tools: their calls stream back to it as they come.
@@ -145,7 +150,8 @@ export class CompletionService {
     }
     let ended = false;
     try {
-      for await (const chunk of pipeline.run(turn, { signal })) {
+      const affinity = options.affinityKey === undefined ? {} : { affinityKey: options.affinityKey };
+      for await (const chunk of pipeline.run(turn, { signal, ...affinity })) {
         if (chunk.type === 'usage' && (chunk.promptTokens > 0 || chunk.completionTokens > 0)) {
           await store.usage.record({
             userId: caller.userId,

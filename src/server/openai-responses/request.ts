@@ -1,0 +1,252 @@
+/**
+ * Turns a `POST /v1/responses` body into Ponder's terms: the chat request (without its messages, which
+ * depend on the stored `previous_response_id` chain), the input items, and what the response object
+ * echoes back. Every parameter is implemented or answered 400 naming it; parameters Ponder lacks pass
+ * only at the value that means "off" (what clients send by default).
+ */
+import {
+  type ResponseCreateBody,
+  responseCreateSchema,
+  responseFunctionToolSchema,
+} from '../../api/responses.ts';
+import type { ChatRequest, ThinkingOptions, ToolDefinition } from '../../inference/types.ts';
+import { HttpError } from '../errors.ts';
+import { isEmpty } from '../openai/parameters.ts';
+import { type ParsedInput, parseInput } from './input-items.ts';
+
+export interface ParsedResponseRequest {
+  /** Everything but `messages`. */
+  request: Omit<ChatRequest, 'messages'>;
+  input: ParsedInput;
+  instructions: string | null;
+  previousResponseId: string | null;
+  stream: boolean;
+  store: boolean;
+  /** `reasoning.summary`: the reasoning goes out as the reasoning item's summary instead of its content. */
+  summary: boolean;
+  /** `include: ['reasoning.encrypted_content']`. */
+  includeEncryptedReasoning: boolean;
+  promptCacheKey: string | null;
+  /** Request fields the response object echoes (OpenAI's names and shapes). */
+  echo: Record<string, unknown>;
+}
+
+const invalid = (message: string, param: string | null): HttpError =>
+  new HttpError(400, 'invalid_request', message, { details: { param } });
+
+/** Fields read below (the schema in `api/responses.ts`). */
+const IMPLEMENTED = new Set(Object.keys(responseCreateSchema.shape));
+
+/** Responses API parameters Ponder does not implement, with the values that mean "off". */
+const OFF_ONLY: Record<string, { off: (v: unknown) => boolean; what: string }> = {
+  background: { off: (v) => isEmpty(v) || v === false, what: 'Background responses are not supported' },
+  conversation: {
+    off: isEmpty,
+    what: 'Conversations objects are not supported: chain with previous_response_id',
+  },
+  prompt: { off: isEmpty, what: 'Stored prompt templates are not supported' },
+  context_management: { off: isEmpty, what: 'Server-side context management (compaction) is not supported' },
+  truncation: {
+    off: (v) => isEmpty(v) || v === 'disabled',
+    what: "Only truncation 'disabled' is supported: an input too long for the model is refused",
+  },
+  max_tool_calls: { off: isEmpty, what: 'max_tool_calls is not supported' },
+  top_logprobs: { off: (v) => isEmpty(v) || v === 0, what: 'Log probabilities are not supported' },
+  service_tier: {
+    off: (v) => isEmpty(v) || v === 'auto' || v === 'default',
+    what: 'Service tiers are not supported',
+  },
+  // Ponder's prefix cache lives in engine memory, so in-memory retention is exactly what it does.
+  prompt_cache_retention: {
+    off: (v) => isEmpty(v) || v === 'in_memory',
+    what: "Only 'in_memory' prompt cache retention is supported",
+  },
+};
+
+export function parseResponseBody(
+  body: unknown,
+  newItemId: (prefix: string) => string,
+): ParsedResponseRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('The body must be a JSON object.', null);
+  for (const [key, value] of Object.entries(body)) {
+    if (IMPLEMENTED.has(key)) continue;
+    const known = OFF_ONLY[key];
+    if (!known) throw invalid(`Unknown parameter: '${key}'.`, key);
+    if (!known.off(value)) throw invalid(`${known.what} ('${key}').`, key);
+  }
+  const parsed = responseCreateSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue ? formatPath(issue.path) : null;
+    throw invalid(`Invalid value for '${param ?? 'body'}': ${issue?.message ?? 'invalid'}.`, param);
+  }
+  const b = parsed.data;
+  if (!b.model) throw invalid("Missing required parameter: 'model'.", 'model');
+  if (b.stream_options?.include_obfuscation === true)
+    throw invalid('Stream obfuscation is not supported.', 'stream_options.include_obfuscation');
+  if (b.stream_options && b.stream !== true)
+    throw invalid('stream_options is only allowed with stream: true.', 'stream_options');
+  if (b.text?.verbosity && b.text.verbosity !== 'medium')
+    throw invalid("Only text.verbosity 'medium' is supported.", 'text.verbosity');
+  if (b.metadata && Object.keys(b.metadata).length > 16)
+    throw invalid('metadata holds at most 16 keys.', 'metadata');
+  const include = b.include ?? [];
+  include.forEach((value, i) => {
+    if (value !== 'reasoning.encrypted_content')
+      throw invalid(
+        `include value '${value}' is not supported (only 'reasoning.encrypted_content').`,
+        `include[${i}]`,
+      );
+  });
+  const summaryAsked = b.reasoning?.summary ?? b.reasoning?.generate_summary ?? null;
+  if (summaryAsked === 'concise')
+    throw invalid(
+      "Ponder streams its model's reasoning in full; it makes no concise summary. Use reasoning.summary 'auto' or 'detailed' (the full reasoning as the summary), or leave it out.",
+      'reasoning.summary',
+    );
+
+  const tools = toTools(b);
+  const request: Omit<ChatRequest, 'messages'> = { model: b.model, thinking: toThinking(b) };
+  if (b.max_output_tokens != null) request.maxTokens = b.max_output_tokens;
+  if (b.temperature != null) request.temperature = b.temperature;
+  if (b.top_p != null) request.topP = b.top_p;
+  if (tools.length > 0) request.tools = tools;
+  const choice = toToolChoice(b, tools);
+  if (choice !== undefined) request.toolChoice = choice;
+  if (b.parallel_tool_calls != null) request.parallelToolCalls = b.parallel_tool_calls;
+  const format = b.text?.format;
+  if (format?.type === 'json_object') request.responseFormat = { type: 'json_object' };
+  else if (format?.type === 'json_schema') {
+    request.responseFormat = {
+      type: 'json_schema',
+      name: format.name,
+      schema: format.schema,
+      ...(format.strict != null ? { strict: format.strict } : {}),
+      ...(format.description ? { description: format.description } : {}),
+    };
+  }
+  return {
+    request,
+    input: parseInput(b.input, newItemId),
+    instructions: b.instructions ?? null,
+    previousResponseId: b.previous_response_id ?? null,
+    stream: b.stream === true,
+    store: b.store !== false,
+    summary: summaryAsked !== null,
+    includeEncryptedReasoning: include.length > 0,
+    promptCacheKey: b.prompt_cache_key ?? null,
+    echo: echoOf(b, tools, summaryAsked),
+  };
+}
+
+function toTools(b: ResponseCreateBody): ToolDefinition[] {
+  return (b.tools ?? []).map((raw, i) => {
+    if (raw.type !== 'function') {
+      throw invalid(
+        `Tool type '${raw.type}' is not supported: Ponder's Responses API takes function tools (type 'function'), which your client runs.`,
+        `tools[${i}].type`,
+      );
+    }
+    const parsed = responseFunctionToolSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const param = `tools[${i}]${issue?.path.length ? `.${formatPath(issue.path)}` : ''}`;
+      throw invalid(`Invalid value for '${param}': ${issue?.message ?? 'invalid'}.`, param);
+    }
+    const t = parsed.data;
+    for (const key of Object.keys(t))
+      if (!['type', 'name', 'description', 'parameters', 'strict'].includes(key) && !isEmpty(t[key]))
+        throw invalid(`'${key}' is not supported on function tools.`, `tools[${i}].${key}`);
+    return {
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      ...(t.parameters ? { parameters: t.parameters } : {}),
+      // The Responses API enforces a function's schema unless told otherwise.
+      strict: t.strict ?? true,
+    };
+  });
+}
+
+function toToolChoice(b: ResponseCreateBody, tools: ToolDefinition[]): ChatRequest['toolChoice'] {
+  const choice = b.tool_choice;
+  if (choice == null) return undefined;
+  if (typeof choice === 'string') {
+    if (choice === 'required' && tools.length === 0)
+      throw invalid('tool_choice required needs tools.', 'tool_choice');
+    return choice;
+  }
+  if (choice.type !== 'function' || typeof choice.name !== 'string')
+    throw invalid(
+      `tool_choice type '${choice.type}' is not supported: use 'none', 'auto', 'required' or {type: 'function', name}.`,
+      'tool_choice',
+    );
+  if (!tools.some((t) => t.name === choice.name))
+    throw invalid(`tool_choice names '${choice.name}', which is not among tools.`, 'tool_choice');
+  return { name: choice.name };
+}
+
+function toThinking(b: ResponseCreateBody): ThinkingOptions {
+  const effort = b.reasoning?.effort ?? undefined;
+  switch (effort) {
+    case undefined:
+      return { enabled: true };
+    case 'none':
+      return { enabled: false };
+    case 'minimal':
+      return { enabled: true, budgetTokens: 256 };
+    case 'low':
+    case 'medium':
+    case 'high':
+      return { enabled: true, effort };
+    case 'xhigh':
+      // Beyond 'high': the largest budget the caller's plan allows.
+      return { enabled: true };
+    default:
+      return effort satisfies never;
+  }
+}
+
+function echoOf(
+  b: ResponseCreateBody,
+  tools: ToolDefinition[],
+  summary: 'auto' | 'concise' | 'detailed' | null,
+): Record<string, unknown> {
+  return {
+    instructions: b.instructions ?? null,
+    max_output_tokens: b.max_output_tokens ?? null,
+    metadata: b.metadata ?? {},
+    parallel_tool_calls: b.parallel_tool_calls ?? true,
+    previous_response_id: b.previous_response_id ?? null,
+    prompt_cache_key: b.prompt_cache_key ?? null,
+    reasoning: { effort: b.reasoning?.effort ?? null, summary },
+    safety_identifier: b.safety_identifier ?? null,
+    store: b.store !== false,
+    // Ponder's defaults (DeepSeek-R1 model card) when not given.
+    temperature: b.temperature ?? 0.6,
+    top_p: b.top_p ?? 0.95,
+    text: { format: b.text?.format ?? { type: 'text' }, verbosity: 'medium' },
+    tool_choice: b.tool_choice ?? 'auto',
+    tools: tools.map((t) => ({
+      type: 'function',
+      name: t.name,
+      description: t.description ?? null,
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? true,
+    })),
+    top_logprobs: 0,
+    truncation: 'disabled',
+    background: false,
+    service_tier: 'default',
+    user: b.user ?? null,
+  };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || 'body';
+}
