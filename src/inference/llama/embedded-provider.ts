@@ -155,6 +155,13 @@ class EmbeddedEngineClient implements EmbeddedProvider {
     );
   }
 
+  /** The prompt's token count as a chat would build it (`TokenCounter`); loads the model if needed. */
+  async countPromptTokens(req: ChatRequest): Promise<number> {
+    const model = req.model || this.options.defaultModel || '';
+    await this.resolveModel(model);
+    return (await this.call({ type: 'call', id: 0, op: 'count', req: { ...req, model } })) as number;
+  }
+
   async stats(): Promise<EngineStats> {
     return (await this.call({ type: 'call', id: 0, op: 'stats' })) as EngineStats;
   }

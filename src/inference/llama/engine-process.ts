@@ -168,6 +168,18 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
       case 'stats':
         send({ type: 'result', id: msg.id, ok: true, value: engineStats() });
         return;
+      case 'count': {
+        // The same prompt a chat would build (template, tools, thinking mode), tokenized; no slot taken.
+        validateRequest(msg.req);
+        const loaded = await reg.get(msg.req.model);
+        send({
+          type: 'result',
+          id: msg.id,
+          ok: true,
+          value: prepareRequest(msg.req, loaded).promptTokens.length,
+        });
+        return;
+      }
       case 'shutdown':
         await shutdown();
         send({ type: 'result', id: msg.id, ok: true, value: null });

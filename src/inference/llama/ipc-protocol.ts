@@ -54,7 +54,9 @@ export type ParentMessage =
   | { type: 'call'; id: number; op: 'load' | 'unload'; model: string }
   | { type: 'call'; id: number; op: 'models' | 'stats' | 'shutdown' }
   /** Embeddings of `input` (answered by a `result`); `cancel` with the same id stops between inputs. */
-  | { type: 'embed'; id: number; model: string; input: string[]; dimensions?: number };
+  | { type: 'embed'; id: number; model: string; input: string[]; dimensions?: number }
+  /** The prompt's length in tokens, with the model's template and tokenizer (the Messages API's count_tokens). */
+  | { type: 'call'; id: number; op: 'count'; req: ChatRequest };
 
 export interface WireError {
   code: InferenceErrorCode;
@@ -72,6 +74,6 @@ export type ChildMessage =
       type: 'result';
       id: number;
       ok: true;
-      value: ModelInfo[] | EngineStats | EmbedWireResult | null;
+      value: ModelInfo[] | EngineStats | number | EmbedWireResult | null;
     }
   | { type: 'result'; id: number; ok: false; error: WireError };
