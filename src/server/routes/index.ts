@@ -14,6 +14,7 @@ import { generationRoutes } from './generations.ts';
 import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
 import { modelRoutes } from './models.ts';
+import { v1ResponseRoutes } from './v1-responses.ts';
 import { v1Routes } from './v1.ts';
 import { v1MessagesRoutes } from './v1-messages.ts';
 
@@ -29,6 +30,7 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   generationRoutes,
   modelRoutes,
   v1Routes,
+  v1ResponseRoutes, // the Responses API (issue 14)
   // POST /v1/embeddings (issue 13).
   embeddingRoutes,
   // The Anthropic Messages API (issue 14).
