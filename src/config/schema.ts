@@ -15,6 +15,22 @@ export const upstreamSchema = z.strictObject({
    * with it). Default false: only turns that called tools keep theirs.
    */
   keepReasoning: z.boolean().optional(),
+  /**
+   * Embeddings (issue 13): models this upstream serves on `POST /embeddings`, by id, or with their vector
+   * length and whether `dimensions` may shorten them (Matryoshka). Another Ponder marks its own.
+   */
+  embeddingModels: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          id: z.string().min(1),
+          dimensions: z.int().positive().optional(),
+          matryoshka: z.boolean().optional(),
+        }),
+      ]),
+    )
+    .optional(),
 });
 
 export const planSchema = z.strictObject({

@@ -13,8 +13,10 @@
  *   unless no member for the model passes (a stale verdict is then better than refusing).
  */
 import type { UpstreamConfig } from '../../config/schema.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../embeddings.ts';
 import type { ChatChunk, ChatOptions, ChatRequest, Health, ModelInfo, Provider } from '../types.ts';
 import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../types.ts';
+import { embedThroughPool } from './pool-embed.ts';
 import { PoolMember, type PoolMemberStatus } from './pool-member.ts';
 import { createUpstreamProvider, type UpstreamProviderOptions } from './provider.ts';
 
@@ -34,6 +36,8 @@ export interface UpstreamPoolOptions extends UpstreamProviderOptions {
 }
 
 export interface UpstreamPool extends Provider {
+  /** Embeddings (issue 13) from a member serving the embedding model. */
+  embed(req: EmbeddingRequest, opts: { signal: AbortSignal }): Promise<EmbeddingResult>;
   /** Per-member state for the admin page and metrics; free of secrets. */
   members(): PoolMemberStatus[];
   /** Runs one round of health checks now (the periodic ones call this too). */
@@ -339,8 +343,16 @@ export function createUpstreamPool(
   async function models(): Promise<ModelInfo[]> {
     await ensureModels();
     const ids = [...new Set(members.flatMap((m) => m.models ?? []))];
-    return ids.map((model) => {
+    return ids.map((model): ModelInfo => {
       const ready = members.some((m) => m.serves(model) && m.healthy && m.admits);
+      // Embedding models (issue 13): as their members describe them.
+      const embedding = members.map((m) => m.provider.embeddingInfo(model)).find(Boolean);
+      if (embedding) {
+        const base = { id: model, provider: id, kind: 'embedding' as const, embedding };
+        return ready
+          ? { ...base, state: 'ready' }
+          : { ...base, state: 'unavailable', detail: noMemberMessage(model) };
+      }
       // Every member speaks OpenAI's tool and response_format fields (see `wire.ts`).
       const can = { supportsTools: true, supportsResponseFormat: true };
       return ready
@@ -358,6 +370,12 @@ export function createUpstreamPool(
     checkHealth,
     models,
     chat,
+    embed: (req, opts) =>
+      embedThroughPool(
+        { ensureModels, members, pick: (model, tried) => pick(model, tried, undefined), release },
+        req,
+        opts,
+      ),
     async health(): Promise<Health> {
       if (!checkedOnce || timer === undefined) await checkHealth();
       const available = members.filter((m) => m.healthy && m.admits).length;

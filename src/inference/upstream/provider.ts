@@ -10,9 +10,16 @@
  */
 
 import type { UpstreamConfig } from '../../config/schema.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../embeddings.ts';
 import { createDeltaNormaliser } from '../reasoning-normaliser.ts';
 import type { ChatChunk, ChatOptions, ChatRequest, Health, ModelInfo, Provider } from '../types.ts';
 import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../types.ts';
+import {
+  configuredEmbeddingModels,
+  discoveredEmbeddingModels,
+  type EmbeddingModelInfo,
+  postEmbeddings,
+} from './embeddings.ts';
 import { type DecodedEvent, StreamDecoder } from './stream-decoder.ts';
 import {
   buildChatBody,
@@ -65,6 +72,10 @@ export interface UpstreamProvider extends Provider {
   probe(): Promise<ProbeResult>;
   /** Chat streams currently open. */
   readonly outstanding: number;
+  /** Embeddings (issue 13): `POST /embeddings` on the upstream. */
+  embed(req: EmbeddingRequest, opts: { signal: AbortSignal }): Promise<EmbeddingResult>;
+  /** What the upstream's embedding model `model` allows, or undefined when it is not one (as far as known). */
+  embeddingInfo(model: string): EmbeddingModelInfo | undefined;
 }
 
 const CLIENT_ERROR_STATUSES = new Set([400, 404, 413, 422]);
@@ -94,6 +105,13 @@ export function createUpstreamProvider(
   }
   const label = `upstream "${id}" (${shownUrl})`;
   let discovered: { at: number; models: string[] } | undefined;
+  // Embedding models: configured, or marked so by the upstream's own listing (another Ponder).
+  const configuredEmbedding = configuredEmbeddingModels(config.embeddingModels);
+  let discoveredEmbedding = new Map<string, EmbeddingModelInfo>();
+  const embeddingInfo = (model: string) => configuredEmbedding.get(model) ?? discoveredEmbedding.get(model);
+  const configuredModels = config.models
+    ? [...new Set([...config.models, ...configuredEmbedding.keys()])]
+    : undefined;
   let outstanding = 0;
   const open = new Set<AbortController>();
   let closing = false;
@@ -125,6 +143,7 @@ export function createUpstreamProvider(
       }
       const models = modelIdsOf(text);
       if (models) discovered = { at: Date.now(), models };
+      if (models) discoveredEmbedding = discoveredEmbeddingModels(text);
       return models ? { ok: true, models } : { ok: true };
     } catch (err) {
       return { ok: false, detail: safe(controller.signal.aborted ? 'timed out' : describeFetchError(err)) };
@@ -136,14 +155,12 @@ export function createUpstreamProvider(
   async function models(): Promise<ModelInfo[]> {
     // Tools and response_format go through in OpenAI's shapes (see `wire.ts`); a server that cannot
     // serve them says so with a 400, which reaches the client.
-    const toInfo = (m: string): ModelInfo => ({
-      id: m,
-      provider: id,
-      state: 'ready',
-      supportsTools: true,
-      supportsResponseFormat: true,
-    });
-    if (config.models) return config.models.map(toInfo);
+    const toInfo = (m: string): ModelInfo => {
+      const embedding = embeddingInfo(m);
+      if (embedding) return { id: m, provider: id, state: 'ready', kind: 'embedding', embedding };
+      return { id: m, provider: id, state: 'ready', supportsTools: true, supportsResponseFormat: true };
+    };
+    if (configuredModels) return configuredModels.map(toInfo);
     if (discovered && Date.now() - discovered.at < modelsTtlMs) return discovered.models.map(toInfo);
     const result = await probe();
     if (result.ok && result.models) return result.models.map(toInfo);
@@ -155,6 +172,12 @@ export function createUpstreamProvider(
   async function* chat(req: ChatRequest, opts: ChatOptions): AsyncGenerator<ChatChunk> {
     if (config.models && !config.models.includes(req.model)) {
       throw new InferenceError('model_not_found', `model "${req.model}" is not served by upstream "${id}"`);
+    }
+    if (embeddingInfo(req.model)) {
+      throw new InferenceError(
+        'invalid_request',
+        `Model "${req.model}" is an embedding model: it cannot chat. Use it with POST /v1/embeddings.`,
+      );
     }
     if (opts.signal.aborted) {
       yield { type: 'done', finishReason: 'cancelled' };
@@ -283,13 +306,45 @@ export function createUpstreamProvider(
     id,
     displayUrl: shownUrl,
     maxConcurrent: config.maxConcurrent,
-    configuredModels: config.models,
+    configuredModels,
     get outstanding() {
       return outstanding;
     },
     models,
     chat,
     probe,
+    embeddingInfo,
+    async embed(req: EmbeddingRequest, opts: { signal: AbortSignal }): Promise<EmbeddingResult> {
+      if (configuredModels && !configuredModels.includes(req.model)) {
+        throw new InferenceError('model_not_found', `model "${req.model}" is not served by upstream "${id}"`);
+      }
+      const info = embeddingInfo(req.model);
+      if (req.dimensions !== undefined && info && !info.matryoshka) {
+        throw new InferenceError(
+          'invalid_request',
+          `Model "${req.model}" does not support "dimensions": its vectors have a fixed length.`,
+        );
+      }
+      outstanding++;
+      try {
+        return await postEmbeddings(
+          {
+            fetchImpl,
+            baseUrl,
+            headers: headers(true),
+            label,
+            timeoutMs: firstByteTimeoutMs,
+            safe,
+            readBounded,
+            describeFetchError,
+          },
+          req,
+          opts.signal,
+        );
+      } finally {
+        outstanding--;
+      }
+    },
     async health(): Promise<Health> {
       const result = await probe();
       return {
