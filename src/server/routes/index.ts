@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { adminRoutes } from './admin.ts';
+import { adminEvalRoutes } from './admin-eval.ts'; // ponder eval (issue 15)
 import { adminModelRoutes } from './admin-models.ts';
 import { authRoutes } from './auth.ts';
 import { capacityRoutes } from './capacity.ts';
@@ -26,6 +27,7 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   keyRoutes,
   adminRoutes,
   adminModelRoutes,
+  adminEvalRoutes, // ponder eval (issue 15)
   conversationRoutes,
   generationRoutes,
   modelRoutes,
