@@ -28,12 +28,15 @@ export interface CollectionInfo {
 
 /** The plan's limits on documents, as the server states them (absent fields: no limit). */
 export interface DocumentLimits {
+  plan?: string;
   maxFileBytes?: number;
   maxFiles?: number;
-  maxTotalBytes?: number;
+  maxStorageBytes?: number;
   maxPages?: number;
   usedBytes?: number;
   usedFiles?: number;
+  /** Uploads are embedded (hybrid search); false: keyword search only. */
+  vectorSearch?: boolean;
 }
 
 export type UploadTarget = { conversationId?: string; collectionId?: string };

@@ -152,13 +152,14 @@ export function AttachmentBar({ docs }: { docs: ComposerDocuments }) {
               limits.maxFileBytes !== undefined
                 ? t('limitPerFile', { size: bytes(limits.maxFileBytes) })
                 : '',
-              limits.maxTotalBytes !== undefined
+              limits.maxStorageBytes !== undefined
                 ? t('limitStorage', {
                     used: bytes(limits.usedBytes ?? 0),
-                    total: bytes(limits.maxTotalBytes),
+                    total: bytes(limits.maxStorageBytes),
                   })
                 : '',
               limits.maxPages !== undefined ? t('limitPages', { n: limits.maxPages }) : '',
+              limits.vectorSearch === false ? t('keywordSearchOnly') : '',
             ]
               .filter(Boolean)
               .join(' · ')}

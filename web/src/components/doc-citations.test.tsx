@@ -145,7 +145,7 @@ describe('the composer with documents', () => {
   });
   const docs = (attachments: Attachment[], extra: Partial<ComposerDocuments> = {}): ComposerDocuments => ({
     attachments,
-    limits: { maxFileBytes: 10_000_000, maxTotalBytes: 100_000_000, usedBytes: 2048 },
+    limits: { maxFileBytes: 10_000_000, maxStorageBytes: 100_000_000, usedBytes: 2048 },
     onFiles: () => {},
     onRemove: () => {},
     collections: [],

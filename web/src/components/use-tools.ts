@@ -51,5 +51,7 @@ export function toolsFor(
     chosen && models.models.some((m) => m.id === chosen)
       ? chosen
       : (models.defaultModel ?? models.models[0]?.id);
-  return models.models.find((m) => m.id === id)?.supportsTools === true ? tools : [];
+  if (models.models.find((m) => m.id === id)?.supportsTools !== true) return [];
+  // `search_documents` is offered with the turn's documents (issue 13), not in the Tools menu.
+  return tools.filter((tool) => tool.name !== 'search_documents');
 }

@@ -197,6 +197,7 @@ export const en = {
     'Give the model the whole documents when they fit its context (else the most relevant passages)',
   limitPerFile: 'up to {size} per file',
   limitStorage: '{used} of {total} used',
+  keywordSearchOnly: 'keyword search only (no embedding model)',
   limitPages: 'up to {n} pages',
   dropFiles: 'Drop files to attach them',
   waitForUploads: 'Wait for the uploads to finish',

@@ -196,6 +196,7 @@ export const fr: Dictionary = {
     'Donner au modèle les documents entiers s’ils tiennent dans son contexte (sinon les passages les plus pertinents)',
   limitPerFile: 'jusqu’à {size} par fichier',
   limitStorage: '{used} utilisés sur {total}',
+  keywordSearchOnly: 'recherche par mots-clés seulement (pas de modèle d’embeddings)',
   limitPages: 'jusqu’à {n} pages',
   dropFiles: 'Déposez des fichiers pour les joindre',
   waitForUploads: 'Attendez la fin des envois',

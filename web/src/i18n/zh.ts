@@ -191,6 +191,7 @@ export const zh: Dictionary = {
   readWholeHint: '文档能放进模型上下文时整篇提供给模型（否则使用最相关的段落）',
   limitPerFile: '每个文件最大 {size}',
   limitStorage: '已用 {used} / {total}',
+  keywordSearchOnly: '仅关键词检索（未配置嵌入模型）',
   limitPages: '最多 {n} 页',
   dropFiles: '拖放文件即可添加',
   waitForUploads: '请等待上传完成',
