@@ -80,6 +80,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         sessions: session?.id ?? RANDOM_ID,
         users: owner.user.id,
         models: 'tiny',
+        // The arena (issue 15): the owner's battle, walked with each side.
+        battles: (
+          await s.store.arena.create({ userId: owner.user.id, prompt: 'owner arena', modelA: 'x', modelB: 'y' })
+        ).id,
+        sides: 'a',
       });
       routes = s.app.ponderRoutes.filter(isWalked);
     });

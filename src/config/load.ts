@@ -16,6 +16,8 @@ const ENV_KEYS: Record<string, { path: string[]; kind: EnvKind }> = {
   PONDER_HOST: { path: ['host'], kind: 'string' },
   PONDER_PORT: { path: ['port'], kind: 'int' },
   PONDER_MODEL: { path: ['model'], kind: 'string' },
+  // The embedding model (issue 13): a .gguf path, a name under <dataDir>/models, an upstream id, or "off".
+  PONDER_EMBEDDING_MODEL: { path: ['embedding', 'model'], kind: 'string' },
   PONDER_DATABASE_URL: { path: ['databaseUrl'], kind: 'string' },
   PONDER_MASTER_KEY: { path: ['masterKey'], kind: 'string' },
   PONDER_REDIS_URL: { path: ['redisUrl'], kind: 'string' },

@@ -33,6 +33,22 @@ export const upstreamSchema = z.strictObject({
     .optional(),
 });
 
+/** The embedded engine's embedding model (issue 13: documents retrieval and `/v1/embeddings`). */
+export const embeddingSchema = z.strictObject({
+  /**
+   * A `.gguf` path, a name under `<dataDir>/models`, an upstream's embedding model id, or `"off"`.
+   * Default: Qwen3-Embedding-0.6B (Q8_0), downloaded on first start like the default chat model.
+   */
+  model: z.string().min(1).optional(),
+  /**
+   * Whether `dimensions` may shorten this model's vectors (Matryoshka-trained). Default: true for the
+   * default model, false for any other.
+   */
+  matryoshka: z.boolean().optional(),
+  /** Download the default embedding model when it is missing (and `ponder serve` may pull). Default true. */
+  autoPull: z.boolean().default(true),
+});
+
 export const planSchema = z.strictObject({
   reasoningMessagesPerDay: z.int().nonnegative(),
   tokensPerDay: z.int().nonnegative(),
@@ -307,6 +323,8 @@ export const configSchema = z.strictObject({
   allowedHosts: z.array(z.string().trim().min(1).toLowerCase()).optional(),
   engine: engineSchema.default(engineSchema.parse({})),
   upstreams: z.array(upstreamSchema).default([]),
+  /** The embedding model (issue 13). */
+  embedding: embeddingSchema.default(embeddingSchema.parse({})),
   plans: z.record(z.string(), planSchema).default(DEFAULT_PLANS),
   defaultPlan: z.string().default('free'),
   /**

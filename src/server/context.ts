@@ -17,6 +17,7 @@ import type {
   ThrottleRules,
 } from '../core/accounts/index.ts';
 import type { Capacity } from '../core/admission/index.ts';
+import type { ArenaService } from '../core/arena/arena-service.ts';
 import type { ChatService, GenerationEventLog } from '../core/chat/index.ts';
 import type { CompletionService } from '../core/completions/completion-service.ts';
 import type { ResponseService } from '../core/responses/response-service.ts';
@@ -139,6 +140,8 @@ export interface AppServices {
   eventLog: GenerationEventLog;
   chat: ChatService;
   conversations: ConversationService;
+  /** The arena (issue 15): battles of two anonymous models, votes, the leaderboard. */
+  arena: ArenaService;
   /** `/v1/chat/completions`. */
   completions: CompletionService;
   /** `/v1/responses` (issue 14): stored responses, owner-scoped. */

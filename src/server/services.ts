@@ -8,6 +8,7 @@
 import { audit } from '../core/accounts/audit.ts';
 import { AdmissionError } from '../core/admission/errors.ts';
 import { capacityAcquireHook } from '../core/admission/gateway-hook.ts';
+import { ArenaService } from '../core/arena/arena-service.ts';
 import { ChatService, MemoryGenerationEventLog } from '../core/chat/index.ts';
 import { CompletionService } from '../core/completions/completion-service.ts';
 import { ResponseService } from '../core/responses/response-service.ts';
@@ -76,6 +77,18 @@ export function buildServices(ctx: AppFoundation): AppServices {
   });
   const conversations = new ConversationService({ store: ctx.store, generations: chat });
   const completions = new CompletionService({ pipeline, store: ctx.store });
+  // The arena (issue 15): two anonymous answers per question, each a turn of the same pipeline.
+  const arena = new ArenaService({
+    store: ctx.store,
+    pipeline,
+    gateway,
+    log: eventLog,
+    logger: ctxLogger(ctx),
+    ...(deps.maxTokens === undefined ? {} : { maxTokens: deps.maxTokens }),
+    ...(deps.persistIntervalMs === undefined ? {} : { persistIntervalMs: deps.persistIntervalMs }),
+  });
+  ctx.accountHooks.onUserDeleted((userId) => arena.cancelUser(userId));
+  ctx.shutdownHooks.add('arena', ({ deadline }) => arena.shutdown(deadline, 5000));
   // The Responses API (issue 14): stored responses; generation goes through `completions`.
   const responses = new ResponseService({ store: ctx.store });
 
@@ -110,7 +123,7 @@ export function buildServices(ctx: AppFoundation): AppServices {
     await completions.drain(deadline);
     await completions.shutdown(5000);
   });
-  return { gateway, pipeline, eventLog, chat, conversations, completions, responses };
+  return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses };
 }
 
 /** Quota refusals happen before the admission controller sees the request: count them for `/metrics`. */

@@ -29,6 +29,7 @@ import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { type AppDeps, buildApp, type ModelStatus } from './app.ts';
 import { createServerCapacity, interruptOrphans } from './capacity.ts';
+import { planEmbeddingModel, setUpEmbeddingModel } from './embedding-model.ts';
 import { logDestination } from './log-format.ts';
 import { missingModelHint } from './model-help.ts';
 import { createLogger } from './security/logging.ts';
@@ -89,7 +90,10 @@ export async function startServer(
     }
 
     const modelsDir = modelsDirOf(config.dataDir);
+    // The embedding model (issue 13): the engine must know from the start which id embeds.
+    const embeddingPlan = planEmbeddingModel(config);
     const embedded = createEmbeddedProvider({
+      embeddingModels: embeddingPlan.hints,
       // Any model under <dataDir>/models can be named; the configured one is added explicitly below.
       models: (id) => resolveModel(id, { modelsDir, validate: false }).catch(() => undefined),
       slots: config.engine.slots,
@@ -111,6 +115,13 @@ export async function startServer(
       upstreamPools.push(pool);
       providers.push(pool);
     }
+    await setUpEmbeddingModel(config, embeddingPlan, embedded, {
+      modelsDir,
+      autoPull: options.autoPull ?? true,
+      signal: pullAbort.signal,
+      ...(options.hfBaseUrl ? { hfBaseUrl: options.hfBaseUrl } : {}),
+      logger,
+    });
     const model = new DefaultModel(embedded, logger);
     const defaultModel = await model.setUp(config, modelsDir, {
       autoPull: options.autoPull ?? true,
@@ -158,6 +169,7 @@ export async function startServer(
       engine: embedded,
       upstreamPools,
       ...(defaultModel ? { defaultModel } : {}),
+      ...(embeddingPlan.id ? { defaultEmbeddingModel: embeddingPlan.id } : {}),
       modelStatus: () => model.status,
       shutdownHooks,
     });

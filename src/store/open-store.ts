@@ -160,6 +160,7 @@ function assemble(ctx: RepoContext): Store {
     audit: auditStore(ctx),
     invites: inviteStore(ctx),
     search: searchStore(ctx),
+    arena: arenaStore(ctx),
     responses: responseStore(ctx), // the Responses API (issue 14)
     arena: arenaStore(ctx),
     evals: evalStore(ctx), // ponder eval (issue 15)

@@ -12,6 +12,7 @@ import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
 import { evalContract } from './store-contract-eval.ts';
 import { responsesContract } from './store-contract-responses.ts';
+import { arenaContract } from './store-contract-arena.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
 
@@ -58,6 +59,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     functionalContract(env);
     securityContract(env);
     toolStepsContract(env);
+    arenaContract(env); // arena (issue 15)
     responsesContract(env); // the Responses API (issue 14)
     arenaContract(env); // arena (issue 15)
     evalContract(env); // ponder eval (issue 15)

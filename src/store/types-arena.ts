@@ -1,7 +1,8 @@
 /** The arena's store: battles of two anonymous models on one question, and their votes. */
-import type { ArenaSide, ArenaSideStatus, ArenaVote } from '../api/arena.ts';
-
-export type { ArenaSide, ArenaSideStatus, ArenaVote };
+// The same unions as `src/api/arena.ts` (the store may not import the API's types; core passes them through).
+export type ArenaSide = 'a' | 'b';
+export type ArenaSideStatus = 'streaming' | 'complete' | 'cancelled' | 'error' | 'interrupted';
+export type ArenaVote = 'a' | 'b' | 'tie' | 'both_bad';
 
 export interface ArenaSideRecord {
   model: string;

@@ -469,6 +469,8 @@ export interface Store extends AsyncDisposable {
   readonly audit: AuditStore;
   readonly invites: InviteStore;
   readonly search: SearchStore;
+  /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
+  readonly arena: ArenaStore;
   /** The Responses API (issue 14): stored responses, encrypted, owner-scoped; see types-responses.ts. */
   readonly responses: ResponseStore;
   /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
@@ -490,6 +492,7 @@ export interface Store extends AsyncDisposable {
 
 /** Re-exported so callers can `import type { StoreError } from '…/store/types.ts'` beside the interface. */
 export type { StoreError };
+export type * from './types-arena.ts';
 export type * from './types-responses.ts';
 export type * from './types-arena.ts';
 export type * from './types-eval.ts';

@@ -281,7 +281,7 @@ function finalStatus(
   }
 }
 
-async function waitForGrant(grant: Promise<AdmissionGrant>, signal: AbortSignal): Promise<AdmissionGrant> {
+export async function waitForGrant(grant: Promise<AdmissionGrant>, signal: AbortSignal): Promise<AdmissionGrant> {
   if (signal.aborted) {
     void grant.then((g) => g.release()).catch(() => {});
     throw new Error('aborted');

@@ -37,6 +37,13 @@ export {
 export const DEFAULT_MODEL_SOURCE = 'hf:bartowski/DeepSeek-R1-Distill-Qwen-1.5B-GGUF:Q4_K_M';
 /** Local name of {@link DEFAULT_MODEL_SOURCE} once pulled (`<dataDir>/models/<name>.gguf`). */
 export const DEFAULT_MODEL_NAME = 'DeepSeek-R1-Distill-Qwen-1.5B-Q4_K_M';
+/**
+ * The embedding model Ponder uses when none is configured (issue 13): small (~640 MB), multilingual
+ * (100+ languages), 1024-d vectors trained for Matryoshka truncation (`dimensions` 32…1024).
+ */
+export const DEFAULT_EMBEDDING_MODEL_SOURCE = 'hf:Qwen/Qwen3-Embedding-0.6B-GGUF:Q8_0';
+/** Local name of {@link DEFAULT_EMBEDDING_MODEL_SOURCE} once pulled. */
+export const DEFAULT_EMBEDDING_MODEL_NAME = 'Qwen3-Embedding-0.6B-Q8_0';
 
 export interface PullProgress {
   /** Bytes on disk so far, including a resumed part. */

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { adminRoutes } from './admin.ts';
 import { adminEvalRoutes } from './admin-eval.ts'; // ponder eval (issue 15)
 import { adminModelRoutes } from './admin-models.ts';
+import { arenaRoutes } from './arena.ts';
 import { authRoutes } from './auth.ts';
 import { capacityRoutes } from './capacity.ts';
 import { conversationRoutes } from './conversations.ts';
@@ -38,4 +39,6 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   // The Anthropic Messages API (issue 14).
   v1MessagesRoutes,
   capacityRoutes,
+  // The arena (issue 15).
+  arenaRoutes,
 ];

@@ -334,6 +334,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_message_finish_reason': messageFinishReason,
         '0003_message_tool_steps': messageToolSteps(dialect),
+        // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
+        '0008_arena': arenaMigration(dialect),
         // The Responses API (issue 14): stored responses; see migration-responses.ts.
         '0006_responses': responsesMigration(dialect),
         // The arena (issue 15): battles, answers and votes; see migration-arena.ts.

@@ -195,6 +195,8 @@ export interface Database {
   audit_log: AuditLogTable;
   search_tokens: SearchTokensTable;
   store_meta: StoreMetaTable;
+  /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */
+  arena_battles: ArenaBattlesTable;
   /** The Responses API (migration 0006_responses): see schema-responses.ts. */
   responses: ResponsesTable;
   /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */

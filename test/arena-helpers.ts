@@ -1,0 +1,57 @@
+/**
+ * A test server for the arena: the embedded engine with two different generated models (the tiny preset
+ * in Q8_0 and in Q4_0: different weights, so different answers), end-of-generation banned so every side
+ * answers (8 reasoning tokens with `THINK`, then text up to `maxTokens`).
+ */
+import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
+import { createEmbeddedProvider, type EmbeddedProvider } from '../src/inference/llama/index.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from '../src/server/testing.ts';
+
+export const ARENA_MODELS = ['tiny', 'tiny-q4'] as const;
+
+export interface ArenaTestServer extends TestServer {
+  engine: EmbeddedProvider;
+}
+
+export async function startArenaServer(
+  options: {
+    store?: 'sqlite' | 'postgres';
+    maxTokens?: number;
+    capacity?: TestServerOptions['capacity'];
+  } = {},
+): Promise<ArenaTestServer> {
+  const [q8, q4] = await Promise.all([ensureTestModel('tiny', 'q8_0'), ensureTestModel('tiny', 'q4_0')]);
+  const engine = createEmbeddedProvider({
+    models: { [ARENA_MODELS[0]]: q8, [ARENA_MODELS[1]]: q4 },
+    defaultModel: ARENA_MODELS[0],
+    slots: 2,
+    contextSize: 1024,
+    batchSize: 64,
+    threads: 1,
+    ignoreEos: true,
+  });
+  try {
+    const server = await startTestServer({
+      store: options.store ?? 'sqlite',
+      ...(options.capacity ? { capacity: options.capacity } : {}),
+      deps: {
+        providers: [engine],
+        engine,
+        defaultModel: ARENA_MODELS[0],
+        modelStatus: () => ({ state: 'ready', model: ARENA_MODELS[0] }),
+        chat: { maxTokens: options.maxTokens ?? 40, persistIntervalMs: 100 },
+      },
+    });
+    const close = server.close.bind(server);
+    return Object.assign(server, {
+      engine,
+      close: async () => {
+        await close();
+        await engine[Symbol.asyncDispose]();
+      },
+    });
+  } catch (err) {
+    await engine[Symbol.asyncDispose]();
+    throw err;
+  }
+}
