@@ -162,7 +162,6 @@ function assemble(ctx: RepoContext): Store {
     search: searchStore(ctx),
     arena: arenaStore(ctx),
     responses: responseStore(ctx), // the Responses API (issue 14)
-    arena: arenaStore(ctx),
     evals: evalStore(ctx), // ponder eval (issue 15)
     documents: documentStore(ctx),
 

@@ -12,7 +12,6 @@ import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
 import { evalContract } from './store-contract-eval.ts';
 import { responsesContract } from './store-contract-responses.ts';
-import { arenaContract } from './store-contract-arena.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
 
@@ -61,7 +60,6 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     toolStepsContract(env);
     arenaContract(env); // arena (issue 15)
     responsesContract(env); // the Responses API (issue 14)
-    arenaContract(env); // arena (issue 15)
     evalContract(env); // ponder eval (issue 15)
     documentsContract(env); // documents (issue 13)
   });

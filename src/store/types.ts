@@ -473,8 +473,6 @@ export interface Store extends AsyncDisposable {
   readonly arena: ArenaStore;
   /** The Responses API (issue 14): stored responses, encrypted, owner-scoped; see types-responses.ts. */
   readonly responses: ResponseStore;
-  /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
-  readonly arena: ArenaStore;
   /** `ponder eval` (issue 15): runs and their samples, answers encrypted; see types-eval.ts. */
   readonly evals: EvalStore;
   /** Documents (issue 13): uploaded files, chunks and collections; see types-documents.ts. */
@@ -494,6 +492,5 @@ export interface Store extends AsyncDisposable {
 export type { StoreError };
 export type * from './types-arena.ts';
 export type * from './types-responses.ts';
-export type * from './types-arena.ts';
 export type * from './types-eval.ts';
 export type * from './types-documents.ts';

@@ -338,8 +338,6 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0008_arena': arenaMigration(dialect),
         // The Responses API (issue 14): stored responses; see migration-responses.ts.
         '0006_responses': responsesMigration(dialect),
-        // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
-        '0008_arena': arenaMigration(dialect),
         // `ponder eval` (issue 15): runs and samples; see migration-eval.ts.
         '0007_eval_runs': evalRunsMigration(dialect),
         '0004_documents': documents(dialect),

@@ -199,8 +199,6 @@ export interface Database {
   arena_battles: ArenaBattlesTable;
   /** The Responses API (migration 0006_responses): see schema-responses.ts. */
   responses: ResponsesTable;
-  /** The arena (migration 0008_arena): battles and votes; see schema-arena.ts. */
-  arena_battles: ArenaBattlesTable;
   /** `ponder eval` (migration 0007_eval_runs): see schema-eval.ts. */
   eval_runs: EvalRunsTable;
   eval_samples: EvalSamplesTable;
