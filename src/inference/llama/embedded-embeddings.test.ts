@@ -52,6 +52,11 @@ test('identical text gives identical vectors, different text different ones; L2-
   assert.deepEqual([...r.vectors[0]!], [...r.vectors[1]!]);
   assert.ok(cosine(r.vectors[0]!, r.vectors[2]!) < 0.999, 'different text, different vector');
   assert.ok(r.promptTokens > 8);
+  // An input longer than one batch (64 tokens here) is evaluated in slices: still one deterministic vector.
+  const long = 'lorem ipsum dolor sit amet '.repeat(30);
+  const slices = await p.embed({ model: 'vec', input: [long, long] }, { signal });
+  assert.ok(slices.promptTokens > 2 * 64);
+  assert.deepEqual([...slices.vectors[0]!], [...slices.vectors[1]!]);
   // The same text in another request (another batch position) gives the same vector again.
   const again = await p.embed({ model: 'vec', input: ['the cat sat on the mat'] }, { signal });
   assert.ok(cosine(again.vectors[0]!, r.vectors[0]!) > 0.9999);

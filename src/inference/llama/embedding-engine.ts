@@ -5,6 +5,7 @@
  */
 import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
 import { InferenceError } from '../types.ts';
+import { ENCODER_ONLY } from './embedding-traits.ts';
 import { fileProblem } from './file-check.ts';
 import type { EngineConfig } from './ipc-protocol.ts';
 
@@ -110,10 +111,13 @@ export class EmbeddingEngine {
         this.config.contextSize,
         model.trainContextSize || this.config.contextSize,
       );
-      // Encoders pool the whole input in one batch: the batch holds a full context.
+      // Encoders attend both ways, so an input must fit one batch; causal models (last-token pooling)
+      // take it in slices, and a context-sized batch would cost gigabytes of attention scratch.
+      const arch = model.fileInfo.metadata.general.architecture;
+      const batchSize = ENCODER_ONLY.has(arch) ? contextSize : Math.min(contextSize, this.config.batchSize);
       const context = await model.createEmbeddingContext({
         contextSize,
-        batchSize: contextSize,
+        batchSize,
         threads: this.config.threads,
       });
       return { model, context, contextSize };

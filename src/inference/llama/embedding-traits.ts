@@ -8,7 +8,7 @@ import { readGgufHeader } from '../gguf/gguf-reader.ts';
 import type { ModelInfo } from '../types.ts';
 
 /** llama.cpp architectures that only encode: they cannot chat at all. */
-const ENCODER_ONLY = new Set([
+export const ENCODER_ONLY: ReadonlySet<string> = new Set([
   'bert',
   'nomic-bert',
   'nomic-bert-moe',
