@@ -22,7 +22,6 @@ import type { Store } from '../../store/types.ts';
 import { DocumentService } from '../documents/document-service.ts';
 import { InferenceGateway } from '../inference-gateway.ts';
 import { PlanCatalog } from '../quotas/plans.ts';
-import { searchDocumentsTool } from '../turns/document-search.ts';
 import { ToolRegistry } from '../turns/tool-registry.ts';
 import { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { ChatService } from './chat-service.ts';
@@ -59,7 +58,7 @@ describe('documents in a chat turn (real store, DocumentService and engine)', { 
     const pipeline = new TurnPipeline({
       gateway: new InferenceGateway({ providers: [provider] }),
       plans,
-      tools: new ToolRegistry([searchDocumentsTool(documents)]),
+      tools: new ToolRegistry([]),
       documents,
     });
     log = new MemoryGenerationEventLog();

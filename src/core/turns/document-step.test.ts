@@ -89,7 +89,7 @@ function pipeline(retriever: DocumentRetriever): TurnPipeline {
   return new TurnPipeline({
     gateway: new InferenceGateway({ providers: [provider] }),
     plans,
-    tools: new ToolRegistry([searchDocumentsTool(retriever)]),
+    tools: new ToolRegistry([]),
     documents: retriever,
   });
 }

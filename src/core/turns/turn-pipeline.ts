@@ -24,7 +24,7 @@ import {
 import type { DocumentRetriever } from '../documents/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PlanCatalog } from '../quotas/plans.ts';
-import { SEARCH_DOCUMENTS } from './document-search.ts';
+import { SEARCH_DOCUMENTS, searchDocumentsTool } from './document-search.ts';
 import { documentStep, type TurnDocuments } from './document-step.ts';
 import { type ToolLimits, toolUseKind } from './tool-limits.ts';
 import type { PonderTool, ToolOutcome, ToolRegistry } from './tool-registry.ts';
@@ -92,6 +92,9 @@ export class TurnPipeline {
 
   constructor(options: TurnPipelineOptions) {
     this.#o = options;
+    // With the user's documents comes the tool the model searches them with mid-reasoning (issue 13).
+    if (options.documents && !options.tools.has(SEARCH_DOCUMENTS))
+      options.tools.register(searchDocumentsTool(options.documents));
   }
 
   /** The user's documents, where the server has them (the chat attaches draft uploads through it). */
