@@ -50,6 +50,8 @@ const ENV_KEYS: Record<string, { path: string[]; kind: EnvKind }> = {
   PONDER_SIGNUP_POW_ON_RATE: { path: ['signupPow', 'onRate'], kind: 'int' },
   PONDER_SIGNUP_POW_OFF_RATE: { path: ['signupPow', 'offRate'], kind: 'int' },
   PONDER_SIGNUP_POW_DIFFICULTY: { path: ['signupPow', 'difficultyBits'], kind: 'int' },
+  // Break-glass for single sign-on: password login back on when the identity provider is unusable.
+  PONDER_OIDC_LOCAL_PASSWORDS: { path: ['oidc', 'localPasswords'], kind: 'bool' },
 };
 
 /** Variables read by other tools (tests, the CLI itself) that share the prefix but are not configuration. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { planDocumentsSchema } from './documents-schema.ts';
+import { oidcSchema } from './oidc-schema.ts';
 
 /** One OpenAI-compatible inference upstream (vLLM, SGLang, Ollama, llama-server, DeepSeek API, another Ponder). */
 export const upstreamSchema = z.strictObject({
@@ -342,6 +343,8 @@ export const configSchema = z.strictObject({
   search: searchSchema.optional(),
   /** MCP servers whose tools the model may call (issue 12). */
   mcp: mcpSchema.default(mcpSchema.parse({})),
+  /** Single sign-on with OpenID Connect providers, and whether local passwords stay on (issue 14). */
+  oidc: oidcSchema.default(oidcSchema.parse({})),
   /** Longest SSE line (one event) accepted from an upstream, in bytes; a longer one ends the stream with an error. */
   upstreamMaxEventBytes: z
     .int()

@@ -16,6 +16,7 @@ import type {
   RateLimiter,
   ThrottleRules,
 } from '../core/accounts/index.ts';
+import type { OidcSignIn } from '../core/accounts/oidc-sign-in.ts';
 import type { Capacity } from '../core/admission/index.ts';
 import type { ArenaService } from '../core/arena/arena-service.ts';
 import type { ChatService, GenerationEventLog } from '../core/chat/index.ts';
@@ -146,6 +147,8 @@ export interface AppServices {
   completions: CompletionService;
   /** `/v1/responses` (issue 14): stored responses, owner-scoped. */
   responses: ResponseService;
+  /** Single sign-on with OpenID Connect providers (issue 14). */
+  oidc: OidcSignIn;
 }
 
 /** Handed to every route plugin. */

@@ -19,6 +19,7 @@ import { ToolLimits } from '../core/turns/tool-limits.ts';
 import { TurnPipeline } from '../core/turns/turn-pipeline.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import type { AppFoundation, AppServices } from './context.ts';
+import { buildOidcSignIn } from './oidc-wiring.ts';
 import { buildToolRegistry } from './tools.ts';
 
 /** On the stop bus: every generation of the user (account deleted). Never a generation id. */
@@ -123,7 +124,9 @@ export function buildServices(ctx: AppFoundation): AppServices {
     await completions.drain(deadline);
     await completions.shutdown(5000);
   });
-  return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses };
+  // Single sign-on (issue 14): OIDC providers, the flow cookie and back-channel logout.
+  const oidc = buildOidcSignIn(ctx);
+  return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses, oidc };
 }
 
 /** Quota refusals happen before the admission controller sees the request: count them for `/metrics`. */

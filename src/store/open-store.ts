@@ -23,6 +23,7 @@ import { conversationStore } from './kysely/conversations.ts';
 import { documentStore } from './kysely/documents.ts';
 import { evalStore } from './kysely/eval-runs.ts';
 import { generationStore } from './kysely/generations.ts';
+import { identityStore } from './kysely/identities.ts';
 import { KeyRing } from './kysely/key-ring.ts';
 import { messageStore } from './kysely/messages.ts';
 import { responseStore } from './kysely/responses.ts';
@@ -160,6 +161,7 @@ function assemble(ctx: RepoContext): Store {
     audit: auditStore(ctx),
     invites: inviteStore(ctx),
     search: searchStore(ctx),
+    identities: identityStore(ctx), // single sign-on (issue 14)
     arena: arenaStore(ctx),
     responses: responseStore(ctx), // the Responses API (issue 14)
     evals: evalStore(ctx), // ponder eval (issue 15)

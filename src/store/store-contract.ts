@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { StoreError, StoreValidationError } from './errors.ts';
 import { documentsContract } from './store-contract-documents.ts';
+import { identitiesContract } from './store-contract-identities.ts';
 import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
 import { evalContract } from './store-contract-eval.ts';
@@ -62,6 +63,7 @@ export function runStoreContract(name: string, setup: () => Promise<StoreHarness
     responsesContract(env); // the Responses API (issue 14)
     evalContract(env); // ponder eval (issue 15)
     documentsContract(env); // documents (issue 13)
+    identitiesContract(env); // single sign-on (issue 14)
   });
 }
 

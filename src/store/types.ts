@@ -17,6 +17,7 @@ import type { ArenaStore } from './types-arena.ts';
 import type { EvalStore } from './types-eval.ts';
 import type { ResponseStore } from './types-responses.ts';
 import type { DocumentStore } from './types-documents.ts';
+import type { IdentityStore } from './types-identities.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -469,6 +470,8 @@ export interface Store extends AsyncDisposable {
   readonly audit: AuditStore;
   readonly invites: InviteStore;
   readonly search: SearchStore;
+  /** Single sign-on identities and SSO sessions (issue 14; types-identities.ts). */
+  readonly identities: IdentityStore;
   /** The arena (issue 15): battles of two anonymous models and their votes; see types-arena.ts. */
   readonly arena: ArenaStore;
   /** The Responses API (issue 14): stored responses, encrypted, owner-scoped; see types-responses.ts. */

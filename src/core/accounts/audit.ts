@@ -16,7 +16,11 @@ export type AuditEvent =
   | 'admin_invite_created'
   | 'user_created_cli'
   /** A tool of Ponder's ran in a turn: `detail` names the tool and how it went, never arguments or output. */
-  | 'tool_call';
+  | 'tool_call'
+  /** Single sign-on (issue 14): `detail` names the provider and the outcome, never an email or token. */
+  | 'oidc_login'
+  | 'oidc_login_failed'
+  | 'oidc_logout';
 
 /** Records an audit entry; a failure is logged, never raised (auditing must not break logins). */
 export async function audit(

@@ -13,6 +13,7 @@ import { clientInfo, requireSession, requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { parseWith } from '../validation.ts';
+import { refuseWhenPasswordsOff } from './oidc.ts';
 import { sessionView, userView } from './views.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
@@ -23,6 +24,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const publicRoute = { config: { public: true } };
 
   app.post('/api/auth/signup', publicRoute, async (request, reply) => {
+    refuseWhenPasswordsOff(ctx); // single sign-on (issue 14): local passwords may be off
     const body = parseWith(signupRequestSchema, request.body);
     await checkProofOfWork(ctx, body.pow);
     const login = await ctx.accounts.signup(
@@ -34,6 +36,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   });
 
   app.post('/api/auth/login', publicRoute, async (request, reply) => {
+    refuseWhenPasswordsOff(ctx); // single sign-on (issue 14): local passwords may be off
     const { pow, ...credentials } = parseWith(loginRequestSchema, request.body);
     const login = await ctx.accounts.login(credentials, {
       ...clientInfo(request),
@@ -77,6 +80,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   });
 
   app.post('/api/auth/password', async (request, reply) => {
+    refuseWhenPasswordsOff(ctx); // single sign-on (issue 14): local passwords may be off
     const user = requireUser(request);
     const session = requireSession(request);
     const body = parseWith(changePasswordRequestSchema, request.body);

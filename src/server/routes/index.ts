@@ -16,6 +16,7 @@ import { generationRoutes } from './generations.ts';
 import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
 import { modelRoutes } from './models.ts';
+import { oidcRoutes } from './oidc.ts';
 import { v1ResponseRoutes } from './v1-responses.ts';
 import { v1Routes } from './v1.ts';
 import { v1MessagesRoutes } from './v1-messages.ts';
@@ -25,6 +26,7 @@ export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => Promise<voi
 export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   healthRoutes,
   authRoutes,
+  oidcRoutes, // single sign-on (issue 14)
   keyRoutes,
   adminRoutes,
   adminModelRoutes,

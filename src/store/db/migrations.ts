@@ -9,6 +9,7 @@ import type { StoreDialect } from '../types.ts';
 import { arenaMigration } from './migration-arena.ts';
 import { evalRunsMigration } from './migration-eval.ts'; // ponder eval (issue 15)
 import { responsesMigration } from './migration-responses.ts';
+import { identitiesMigration } from './migration-identities.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
 type AnyDb = Kysely<any>;
@@ -341,6 +342,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         // `ponder eval` (issue 15): runs and samples; see migration-eval.ts.
         '0007_eval_runs': evalRunsMigration(dialect),
         '0004_documents': documents(dialect),
+        // Single sign-on (issue 14): identities and SSO sessions; see migration-identities.ts.
+        '0005_identities': identitiesMigration,
       };
     },
   };

@@ -10,6 +10,7 @@ import type { ColumnType } from 'kysely';
 import type { ArenaBattlesTable } from './schema-arena.ts';
 import type { EvalRunsTable, EvalSamplesTable } from './schema-eval.ts';
 import type { ResponsesTable } from './schema-responses.ts';
+import type { IdentitiesTable, SessionIdentitiesTable } from './schema-identities.ts';
 
 /** Epoch ms; reads come back as a string from PostgreSQL `bigint`. */
 export type Millis = ColumnType<number | string, number, number>;
@@ -205,4 +206,7 @@ export interface Database {
   document_collections: DocumentCollectionsTable;
   document_files: DocumentFilesTable;
   document_chunks: DocumentChunksTable;
+  /** Single sign-on (migration 0005_identities); see schema-identities.ts. */
+  identities: IdentitiesTable;
+  session_identities: SessionIdentitiesTable;
 }

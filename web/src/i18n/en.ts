@@ -13,6 +13,21 @@ export const en = {
   haveAccount: 'Already have an account? Log in',
   noAccount: 'No account yet? Sign up',
   solvingChallenge: 'Checking you are not a bot… (this can take a few seconds)',
+  // single sign-on (issue 14)
+  ssoSignInWith: 'Sign in with {name}',
+  ssoOr: 'or',
+  ssoErrorState: 'This sign-in expired or was started in another browser. Please try again.',
+  ssoErrorDenied: 'The identity provider did not sign you in.',
+  ssoErrorFailed: "The identity provider's answer could not be verified. Please try again.",
+  ssoErrorUnavailable: 'The identity provider cannot be reached right now. Try again later.',
+  ssoErrorDomain: 'Accounts with this email domain may not sign in here.',
+  ssoErrorUnverified:
+    'Your identity provider did not confirm your email address, so it cannot sign you in here.',
+  ssoErrorNoEmail: 'Your identity provider did not share an email address with Ponder.',
+  ssoErrorNoAccount:
+    'No account exists for this email, and this provider does not create accounts. Ask an administrator.',
+  ssoErrorDisabled: 'This account is disabled.',
+  ssoErrorSetup: 'This server has no administrator yet: create one first (ponder user create --admin).',
   // sidebar
   newChat: 'New chat',
   search: 'Search conversations',

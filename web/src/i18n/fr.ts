@@ -13,6 +13,22 @@ export const fr: Dictionary = {
   haveAccount: 'Déjà un compte ? Se connecter',
   noAccount: "Pas encore de compte ? S'inscrire",
   solvingChallenge: 'Vérification anti-robot… (quelques secondes)',
+  // single sign-on (issue 14)
+  ssoSignInWith: 'Se connecter avec {name}',
+  ssoOr: 'ou',
+  ssoErrorState: 'Cette connexion a expiré ou a commencé dans un autre navigateur. Veuillez réessayer.',
+  ssoErrorDenied: "Le fournisseur d'identité ne vous a pas connecté.",
+  ssoErrorFailed: "La réponse du fournisseur d'identité n'a pas pu être vérifiée. Veuillez réessayer.",
+  ssoErrorUnavailable: "Le fournisseur d'identité est injoignable pour le moment. Réessayez plus tard.",
+  ssoErrorDomain: 'Les comptes de ce domaine de messagerie ne peuvent pas se connecter ici.',
+  ssoErrorUnverified:
+    "Votre fournisseur d'identité n'a pas confirmé votre adresse e-mail : connexion impossible ici.",
+  ssoErrorNoEmail: "Votre fournisseur d'identité n'a pas partagé d'adresse e-mail avec Ponder.",
+  ssoErrorNoAccount:
+    "Aucun compte n'existe pour cet e-mail et ce fournisseur n'en crée pas. Demandez à un administrateur.",
+  ssoErrorDisabled: 'Ce compte est désactivé.',
+  ssoErrorSetup:
+    "Ce serveur n'a pas encore d'administrateur : créez-en un d'abord (ponder user create --admin).",
   newChat: 'Nouvelle discussion',
   search: 'Rechercher dans les discussions',
   searchShort: 'Rechercher',

@@ -3,6 +3,7 @@ import { ApiError, api } from '../api/client.ts';
 import { solvePow } from '../api/pow.ts';
 import type { ApiSetupInfo, ApiUser } from '../api/types.ts';
 import { PasswordMeter } from '../components/password-meter.tsx';
+import { SsoButtons, SsoErrorNotice, SsoOnlyCard, useSsoInfo } from '../components/sso-sign-in.tsx';
 import { useT } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
 
@@ -44,6 +45,8 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
   const [busy, setBusy] = useState(false);
   const [solving, setSolving] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
+  // Single sign-on (issue 14): "Sign in with …" buttons; with passwords off, only those.
+  const sso = useSsoInfo();
 
   // Sign-up under a flood, and login to an account with many failed attempts, may ask for a proof of work.
   const send = async (pow?: { challenge: string; nonce: string }): Promise<ApiUser> => {
@@ -93,6 +96,8 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
     }
   };
 
+  if (sso && !sso.localPasswords) return <SsoOnlyCard info={sso} />;
+
   return (
     <main className="auth">
       <form
@@ -104,6 +109,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
       >
         <h1>{t('appName')}</h1>
         <h2>{mode === 'signup' ? t('signUp') : t('signIn')}</h2>
+        {mode === 'login' ? <SsoErrorNotice /> : null}
         <label className="field">
           <span>{t('email')}</span>
           <input
@@ -174,6 +180,7 @@ export function AuthPage({ mode, onUser }: { mode: 'login' | 'signup'; onUser: (
         <button type="submit" className="button primary wide" disabled={busy}>
           {mode === 'signup' ? t('signUp') : t('signIn')}
         </button>
+        <SsoButtons info={sso} withSeparator />
         <a
           className="switch-auth"
           href={mode === 'signup' ? '/login' : '/signup'}
