@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerChat } from './chat.ts';
+import { registerEval } from './eval.ts'; // ponder eval (issue 15)
 import type { CliContext } from './context.ts';
 import { registerKey } from './key.ts';
 import { registerKeysRotate } from './keys-rotate.ts';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerServe(program, ctx);
   registerUser(program, ctx);
   registerKey(program, ctx);
+  registerEval(program, ctx); // ponder eval (issue 15)
 }

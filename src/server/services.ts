@@ -11,12 +11,15 @@ import { capacityAcquireHook } from '../core/admission/gateway-hook.ts';
 import { ArenaService } from '../core/arena/arena-service.ts';
 import { ChatService, MemoryGenerationEventLog } from '../core/chat/index.ts';
 import { CompletionService } from '../core/completions/completion-service.ts';
+import { DocumentService } from '../core/documents/document-service.ts';
+import type { EmbedTexts } from '../core/documents/types.ts';
 import { ResponseService } from '../core/responses/response-service.ts';
 import { ConversationService } from '../core/conversations/index.ts';
 import { type AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
 import { MemoryCounterStore } from '../core/rate-limit/memory.ts';
 import { ToolLimits } from '../core/turns/tool-limits.ts';
 import { TurnPipeline } from '../core/turns/turn-pipeline.ts';
+import { IsolatedParser } from '../inference/documents/index.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import type { AppFoundation, AppServices } from './context.ts';
 import { buildOidcSignIn } from './oidc-wiring.ts';
@@ -56,8 +59,10 @@ export function buildServices(ctx: AppFoundation): AppServices {
       },
     });
   const eventLog = deps.eventLog ?? new MemoryGenerationEventLog();
+  const documents = buildDocuments(ctx, gateway);
   const pipeline = new TurnPipeline({
     gateway,
+    documents, // the retrieval step and `search_documents` (issue 13)
     plans: ctx.plans,
     tools: buildToolRegistry(ctx),
     // Counted in the capacity's shared counters (Redis with several instances), else in this process.
@@ -127,6 +132,30 @@ export function buildServices(ctx: AppFoundation): AppServices {
   // Single sign-on (issue 14): OIDC providers, the flow cookie and back-channel logout.
   const oidc = buildOidcSignIn(ctx);
   return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses, oidc };
+  return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses, oidc, documents };
+}
+
+/**
+ * Documents (issue 13): uploads parsed in a child process, embedded through the gateway (uploads are
+ * admitted and metered as the user's; query embeddings are Ponder's own), searched over decrypted chunks.
+ */
+function buildDocuments(ctx: AppFoundation, gateway: InferenceGateway): DocumentService {
+  const parser = new IsolatedParser();
+  const embed: EmbedTexts = async (texts, signal, subject) => {
+    const result = await gateway.embed({ input: texts }, { signal, ...(subject ? { subject } : {}) });
+    return { model: result.model, vectors: result.vectors };
+  };
+  const documents = new DocumentService({
+    store: ctx.store,
+    plans: ctx.plans,
+    parse: (name, bytes, limits, signal) => parser.parse(name, bytes, limits, signal),
+    embed,
+    embeddingModel: () => gateway.defaultEmbeddingModel().catch(() => null),
+    logger: ctxLogger(ctx),
+  });
+  ctx.accountHooks.onUserDeleted((userId) => documents.forgetUser(userId));
+  ctx.shutdownHooks.add('documents', () => parser[Symbol.asyncDispose]());
+  return documents;
 }
 
 /** Quota refusals happen before the admission controller sees the request: count them for `/metrics`. */

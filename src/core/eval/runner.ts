@@ -5,7 +5,7 @@
  * find a slot and out-rank it in the fair queue). Each sample is stored as it finishes; running the same
  * run id again skips what is stored, so a killed run continues where it stopped.
  */
-import { InferenceError } from '../../inference/types.ts';
+import { type ChatRequest, InferenceError } from '../../inference/types.ts';
 import type { EvalRunRecord, Store } from '../../store/types.ts';
 import { AdmissionError } from '../admission/errors.ts';
 import { GatewayError } from '../inference-gateway.ts';
@@ -211,7 +211,7 @@ export class EvalRunner {
   ): Promise<boolean> {
     const caller = { userId: run.userId, plan: config.plan };
     const request = requestFor(task.problem, task.variant.model, task.variant.budget, config);
-    const turn = await this.#o.pipeline.prepare(caller, request);
+    const turn = await this.#prepare(caller, request, signal);
     const grant = await this.#admit(turn, signal);
     const started = performance.now();
     let ttftMs: number | null = null;
@@ -273,6 +273,26 @@ export class EvalRunner {
     return verdict.correct;
   }
 
+  /** Resolves the model, waiting while it loads or downloads (the gateway says when to retry). */
+  async #prepare(caller: { userId: string; plan: string }, request: ChatRequest, signal: AbortSignal) {
+    const deadline = Date.now() + MODEL_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.#o.pipeline.prepare(caller, request);
+      } catch (err) {
+        const loading =
+          err instanceof GatewayError &&
+          err.code === 'model_not_ready' &&
+          err.retryAfterSeconds !== undefined;
+        if (!loading || signal.aborted || Date.now() > deadline) throw err;
+        await pause(
+          this.#o.retryDelayMs?.(1, err.retryAfterSeconds) ?? (err.retryAfterSeconds ?? 1) * 1000,
+          signal,
+        );
+      }
+    }
+  }
+
   /** Admission, waiting out 429/503 refusals (Retry-After) a few times: an eval is patient, users are not. */
   async #admit(turn: Parameters<TurnPipeline['admit']>[0], signal: AbortSignal) {
     for (let attempt = 1; ; attempt++) {
@@ -283,15 +303,24 @@ export class EvalRunner {
         if (!retriable || signal.aborted) throw err;
         const ms =
           this.#o.retryDelayMs?.(attempt, err.retryAfterSeconds) ?? (err.retryAfterSeconds ?? 1) * 1000;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, ms);
-          const done = () => {
-            clearTimeout(t);
-            resolve();
-          };
-          signal.addEventListener('abort', done, { once: true });
-        });
+        await pause(ms, signal);
       }
     }
   }
+}
+
+/** How long a run waits for a model that is loading or downloading before the sample fails. */
+const MODEL_WAIT_MS = 15 * 60_000;
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
