@@ -86,13 +86,37 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         ).id,
         sides: 'a',
       });
+      // Documents (issue 13): the owner's file (in the conversation), its first chunk, and a collection.
+      const ownerFile = await s.store.documents.createFile({
+        userId: owner.user.id,
+        name: 'owner.txt',
+        kind: 'text',
+        mediaType: 'text/plain',
+        content: Buffer.from('owner document'),
+        text: 'owner document',
+        tokens: 3,
+        chunks: [{ text: 'owner document', tokens: 3 }],
+        conversationId: conv.id,
+      });
+      const ownerChunks = await s.store.documents.chunks(ownerFile.id, owner.user.id);
+      Object.assign(ownerIds, {
+        files: ownerFile.id,
+        chunks: ownerChunks?.[0]?.id ?? RANDOM_ID,
+        collections: (await s.store.documents.createCollection({ userId: owner.user.id, name: 'owner col' }))
+          .id,
+      });
       routes = s.app.ponderRoutes.filter(isWalked);
     });
     after(() => s.close());
 
     test('the walker sees the account, key and admin routes', () => {
       const urls = routes.map((r) => `${r.method} ${r.url}`);
-      for (const expected of ['GET /api/auth/me', 'DELETE /api/keys/:id', 'PATCH /api/admin/users/:id']) {
+      for (const expected of [
+        'GET /api/auth/me',
+        'DELETE /api/keys/:id',
+        'PATCH /api/admin/users/:id',
+        'GET /api/chunks/:id', // documents (issue 13)
+      ]) {
         assert.ok(urls.includes(expected), expected);
       }
     });

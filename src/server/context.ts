@@ -25,6 +25,7 @@ import type { ResponseService } from '../core/responses/response-service.ts';
 import type { ConversationService } from '../core/conversations/index.ts';
 import type { AcquireHook, InferenceGateway } from '../core/inference-gateway.ts';
 import type { ModelRegistryTarget } from '../core/models/model-admin.ts';
+import type { DocumentService } from '../core/documents/document-service.ts';
 import type { PlanCatalog, QuotaService } from '../core/quotas/index.ts';
 import type { PowGate } from '../core/rate-limit/index.ts';
 import type { TurnPipeline } from '../core/turns/turn-pipeline.ts';
@@ -149,6 +150,8 @@ export interface AppServices {
   responses: ResponseService;
   /** Single sign-on with OpenID Connect providers (issue 14). */
   oidc: OidcSignIn;
+  /** Documents (issue 13): uploads, collections, retrieval (the turn pipeline's DocumentRetriever). */
+  documents: DocumentService;
 }
 
 /** Handed to every route plugin. */

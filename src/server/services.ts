@@ -131,7 +131,6 @@ export function buildServices(ctx: AppFoundation): AppServices {
   });
   // Single sign-on (issue 14): OIDC providers, the flow cookie and back-channel logout.
   const oidc = buildOidcSignIn(ctx);
-  return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses, oidc };
   return { gateway, pipeline, eventLog, arena, chat, conversations, completions, responses, oidc, documents };
 }
 

@@ -50,6 +50,8 @@ export interface DocumentServiceOptions {
   parse: ParseUpload;
   /** Absent: files are stored without vectors and searched by keyword only. */
   embed?: EmbedTexts;
+  /** The embedding model `embed` would use, or null when none is available (uploads skip embedding). */
+  embeddingModel?: () => Promise<string | null>;
   logger?: SearchLogger;
   cache?: ChunkCacheOptions;
   /** Tokens per chunk. Default 384. */
@@ -95,7 +97,7 @@ export class DocumentService implements DocumentRetriever {
       ...documentLimits(plan),
       usedFiles: usage.files,
       usedBytes: usage.bytes,
-      vectorSearch: this.o.embed !== undefined,
+      vectorSearch: await this.#canEmbed(),
     };
   }
 
@@ -165,13 +167,18 @@ export class DocumentService implements DocumentRetriever {
     }
   }
 
+  async #canEmbed(): Promise<boolean> {
+    if (!this.o.embed) return false;
+    return this.o.embeddingModel ? (await this.o.embeddingModel()) !== null : true;
+  }
+
   /** Adds vectors to `chunks` in place; returns the model, or null (keyword search only) when none. */
   async #embedChunks(
     user: DocumentUser,
     chunks: DocumentChunkInput[],
     signal?: AbortSignal,
   ): Promise<string | null> {
-    if (!this.o.embed || chunks.length === 0) return null;
+    if (!this.o.embed || chunks.length === 0 || !(await this.#canEmbed())) return null;
     const batch = this.o.embedBatch ?? 32;
     let model: string | null = null;
     try {

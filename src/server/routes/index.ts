@@ -11,6 +11,7 @@ import { arenaRoutes } from './arena.ts';
 import { authRoutes } from './auth.ts';
 import { capacityRoutes } from './capacity.ts';
 import { conversationRoutes } from './conversations.ts';
+import { documentRoutes } from './documents.ts';
 import { embeddingRoutes } from './embeddings.ts';
 import { generationRoutes } from './generations.ts';
 import { healthRoutes } from './health.ts';
@@ -43,4 +44,6 @@ export const ROUTE_PLUGINS: readonly RoutePlugin[] = [
   capacityRoutes,
   // The arena (issue 15).
   arenaRoutes,
+  // Documents (issue 13): uploads, files, collections, passages.
+  documentRoutes,
 ];
