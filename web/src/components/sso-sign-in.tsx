@@ -56,10 +56,12 @@ export function SsoButtons({
   );
 }
 
-/** The sentence for `?sso_error=` in the page's URL, if any. */
-export function SsoErrorNotice() {
+/** The sentence for `?sso_error=` in the page's URL (or `search`), if any. */
+export function SsoErrorNotice({ search }: { search?: string }) {
   const t = useT();
-  const code = new URLSearchParams(window.location.search).get('sso_error');
+  const code = new URLSearchParams(
+    search ?? (typeof window === 'undefined' ? '' : window.location.search),
+  ).get('sso_error');
   if (!code) return null;
   const key = (ERROR_KEYS as Record<string, MessageKey | undefined>)[code] ?? 'ssoErrorFailed';
   return (
