@@ -284,6 +284,37 @@ describe('single sign-on (OIDC)', () => {
     assert.equal(empty.status, 400);
   });
 
+  test('an account made by single sign-on deletes itself by typing its email from a fresh sign-in', async () => {
+    idp.accounts.set('oscar-sub', { email: 'oscar@corp.test', email_verified: true });
+    const { cookie } = await login('oscar-sub');
+    const oscar = await me(cookie);
+    const wrong = await s.request('/api/auth/account', {
+      method: 'DELETE',
+      cookie: cookie ?? '',
+      json: { password: 'not-my-email@corp.test' },
+    });
+    assert.equal(wrong.status, 400);
+    assert.match(((await wrong.json()) as { error: { message: string } }).error.message, /type your email/);
+    // No password to change on such an account.
+    const change = await s.request('/api/auth/password', {
+      method: 'POST',
+      cookie: cookie ?? '',
+      json: { currentPassword: 'oscar@corp.test', newPassword: 'a brand new long passphrase' },
+    });
+    assert.equal(change.status, 400);
+    const gone = await s.request('/api/auth/account', {
+      method: 'DELETE',
+      cookie: cookie ?? '',
+      json: { password: 'Oscar@corp.test' },
+    });
+    assert.equal(gone.status, 204);
+    assert.equal(await s.store.users.byId(oscar.user?.id ?? ''), null);
+    assert.equal(await s.store.identities.find('corp', 'oscar-sub'), null);
+    // Signing in again makes a new account (the provider's policy allows it).
+    const again = await me((await login('oscar-sub')).cookie);
+    assert.notEqual(again.user?.id, oscar.user?.id);
+  });
+
   test('bad requests: unknown provider 404, unknown callback parameter 400, a foreign returnTo goes home', async () => {
     assert.equal((await s.request('/api/auth/oidc/nope/start')).status, 404);
     assert.equal((await s.request('/api/auth/oidc/nope/callback?code=x&state=y')).status, 404);

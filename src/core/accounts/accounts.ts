@@ -8,6 +8,7 @@ import { isValidEmail, normaliseEmail } from './email.ts';
 import { AccountError } from './errors.ts';
 import { type Admission, LoginGuard } from './login-guard.ts';
 import { MemoryLoginThrottle } from './login-throttle.ts';
+import { checkSsoConfirmation, NO_PASSWORD_HASH } from './oidc-accounts.ts';
 import { passwordProblem } from './password-policy.ts';
 import { Sessions } from './sessions.ts';
 import { setupCodeMatches } from './setup-code.ts';
@@ -281,8 +282,14 @@ export class Accounts {
   }
 
   /** Verifies the password, then erases the account and all its data. */
-  async deleteAccount(userId: string, password: string, client: ClientInfo): Promise<void> {
-    const user = await this.#verifiedUser(userId, password, 'password');
+  async deleteAccount(
+    userId: string,
+    password: string,
+    client: ClientInfo,
+    /** The calling session (single sign-on accounts confirm from a fresh one, oidc-accounts.ts). */
+    session?: SessionRecord,
+  ): Promise<void> {
+    const user = await this.#verifiedUser(userId, password, 'password', session);
     if (user.isAdmin) {
       // The last admin of an instance with other users would leave it unmanageable.
       const users = await this.#deps.store.users.list({ limit: 100_000 });
@@ -315,10 +322,20 @@ export class Accounts {
     return store.users.delete(userId);
   }
 
-  async #verifiedUser(userId: string, password: string, field: string): Promise<UserRecord> {
+  async #verifiedUser(
+    userId: string,
+    password: string,
+    field: string,
+    session?: SessionRecord,
+  ): Promise<UserRecord> {
     const { store, hasher } = this.#deps;
     const user = await store.users.byId(userId);
     if (!user) throw new AccountError('unauthenticated', 'Please log in again.');
+    // Single sign-on (issue 14): an account without a password confirms from a fresh SSO session.
+    if (user.passwordHash === NO_PASSWORD_HASH) {
+      checkSsoConfirmation(user, password, session?.createdAt, (this.#deps.now ?? (() => new Date()))());
+      return user;
+    }
     const admission = await this.#guard.admitReauth(userId);
     if (!(await this.#settled(admission, () => hasher.verify(user.passwordHash, password)))) {
       throw new AccountError('invalid_request', 'The password is incorrect.', { field });

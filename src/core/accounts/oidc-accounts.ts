@@ -12,6 +12,7 @@ import type { OidcProviderConfig } from '../../config/oidc-schema.ts';
 import { StoreError } from '../../store/errors.ts';
 import type { Store, UserRecord } from '../../store/types.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
+import { AccountError } from './errors.ts';
 import type { OidcIdentity } from './oidc-client.ts';
 import { OidcError } from './oidc-errors.ts';
 
@@ -169,6 +170,40 @@ function checkDomain(provider: OidcProviderConfig, email: string): void {
     throw new OidcError(
       'oidc_domain',
       `Accounts with an email at ${domain} may not sign in here with ${provider.name}.`,
+    );
+  }
+}
+
+/** How recent a single sign-on must be for an account without a password to confirm its deletion. */
+export const SSO_REAUTH_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Accounts created by single sign-on have no password to re-enter before a sensitive change. Deletion
+ * is confirmed instead by typing the account's email from a session that signed in within the last
+ * 15 minutes (a fresh sign-in at the provider stands for the password). Anything else has no password
+ * to check: refused with what to do.
+ */
+export function checkSsoConfirmation(
+  user: UserRecord,
+  typed: string,
+  freshSince: Date | undefined,
+  now: Date,
+): void {
+  const fresh = freshSince !== undefined && now.getTime() - freshSince.getTime() <= SSO_REAUTH_WINDOW_MS;
+  if (!freshSince) {
+    throw new AccountError(
+      'invalid_request',
+      'This account signs in with single sign-on and has no password.',
+      {
+        field: 'password',
+      },
+    );
+  }
+  if (!fresh || normaliseEmail(typed) !== user.email) {
+    throw new AccountError(
+      'invalid_request',
+      'This account signs in with single sign-on: sign in again with your identity provider, then type your email address here to confirm.',
+      { field: 'password' },
     );
   }
 }

@@ -91,7 +91,8 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.delete('/api/auth/account', async (request, reply) => {
     const user = requireUser(request);
     const body = parseWith(deleteAccountRequestSchema, request.body);
-    await ctx.accounts.deleteAccount(user.id, body.password, clientInfo(request));
+    const session = request.auth?.via === 'session' ? request.auth.session : undefined;
+    await ctx.accounts.deleteAccount(user.id, body.password, clientInfo(request), session);
     clearSessionCookie(reply, secure);
     return reply.code(204).send();
   });
