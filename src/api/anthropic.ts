@@ -51,10 +51,14 @@ const contentBlock = z.discriminatedUnion('type', [
 ]);
 export type AnthropicContentBlock = z.infer<typeof contentBlock>;
 
-export const anthropicMessageSchema = z.strictObject({
-  role: z.enum(['user', 'assistant']),
-  content: z.union([z.string(), z.array(contentBlock).max(10_000)]),
-});
+export const anthropicMessageSchema = z.union([
+  z.strictObject({
+    role: z.enum(['user', 'assistant']),
+    content: z.union([z.string(), z.array(contentBlock).max(10_000)]),
+  }),
+  /** A system message between turns (API version 2026-10-21's `SystemMessageParam`; Claude Code sends it). */
+  z.strictObject({ role: z.literal('system'), content: z.union([z.string(), z.array(textBlockSchema)]) }),
+]);
 export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>;
 
 /** A JSON Schema object; compiled where the tool is offered (the engine's grammar, or the upstream). */
@@ -67,6 +71,11 @@ export const anthropicToolSchema = z.strictObject({
   input_schema: jsonSchema,
   cache_control: cacheControl,
   strict: z.boolean().optional(),
+  /**
+   * A deferred tool is loaded only through a tool-search tool, which Ponder does not have: it is kept out
+   * of the prompt, so the model cannot call it (Claude Code sends a placeholder this way).
+   */
+  defer_loading: z.boolean().optional(),
 });
 
 const toolChoice = z.discriminatedUnion('type', [
@@ -80,16 +89,37 @@ const toolChoice = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
 ]);
 
+/**
+ * `summarized`: Ponder's thinking comes back whole (it is short enough to be its own summary);
+ * `omitted`: thinking blocks come back empty, with their signature.
+ */
+const display = z.enum(['summarized', 'omitted']).nullish();
+
 const thinking = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('enabled'),
-    budget_tokens: z.int().min(1),
-    /** `summarized` and `omitted` both leave the text out on Anthropic; Ponder shows it in full only. */
-    display: z.literal('summarized').nullish(),
-  }),
+  z.strictObject({ type: z.literal('enabled'), budget_tokens: z.int().min(1), display }),
   z.strictObject({ type: z.literal('disabled') }),
-  z.strictObject({ type: z.literal('adaptive'), display: z.literal('summarized').nullish() }),
+  z.strictObject({ type: z.literal('adaptive'), display }),
 ]);
+
+/**
+ * `context_management`: only clearing earlier thinking, which Ponder's history policy does anyway
+ * (`keep: 'all'` keeps what the model's policy keeps; `thinking_turns` keeps the last N turns' at most).
+ */
+const contextManagement = z.strictObject({
+  edits: z
+    .array(
+      z.strictObject({
+        type: z.literal('clear_thinking_20251015'),
+        keep: z
+          .union([
+            z.literal('all'),
+            z.strictObject({ type: z.literal('thinking_turns'), value: z.int().min(0) }),
+          ])
+          .optional(),
+      }),
+    )
+    .max(8),
+});
 
 const outputConfig = z.strictObject({
   effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullish(),
@@ -105,6 +135,7 @@ const promptFields = {
   tool_choice: toolChoice.optional(),
   thinking: thinking.optional(),
   output_config: outputConfig.optional(),
+  context_management: contextManagement.optional(),
   /** A top-level cache breakpoint: accepted (Ponder reuses prefixes by itself). */
   cache_control: cacheControl,
 };

@@ -53,10 +53,14 @@ function toolInput(args: string): Record<string, unknown> {
   }
 }
 
-export function messageObject(id: string, model: string, r: TurnResult): object {
+export function messageObject(id: string, model: string, r: TurnResult, omitThinking = false): object {
   const content: object[] = [];
   if (r.reasoning !== '')
-    content.push({ type: 'thinking', thinking: r.reasoning, signature: thinkingSignature(r.reasoning) });
+    content.push({
+      type: 'thinking',
+      thinking: omitThinking ? '' : r.reasoning,
+      signature: thinkingSignature(r.reasoning),
+    });
   if (r.text !== '') content.push({ type: 'text', text: r.text });
   for (const c of r.toolCalls)
     content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolInput(c.arguments) });
@@ -87,7 +91,11 @@ export class MessageStreamEncoder {
   #index = -1;
   #open: OpenBlock | undefined;
 
-  constructor(private readonly model: string) {}
+  constructor(
+    private readonly model: string,
+    /** `display: 'omitted'`: thinking blocks carry only their signature. */
+    private readonly omitThinking = false,
+  ) {}
 
   start(): string {
     return sseEvent({
@@ -115,7 +123,7 @@ export class MessageStreamEncoder {
       );
     }
     if (this.#open?.kind === 'thinking') this.#open.text += text;
-    return out + this.#delta({ type: 'thinking_delta', thinking: text });
+    return this.omitThinking ? out : out + this.#delta({ type: 'thinking_delta', thinking: text });
   }
 
   text(text: string): string {

@@ -53,6 +53,9 @@ export const anthropicErrorFormatter: ErrorFormatter = (
  */
 export function toAnthropicHttpError(thrown: unknown): HttpError {
   const err = toHttpError(toV1HttpError(thrown));
+  // Anthropic's wording, which clients such as Claude Code read to compact the conversation and retry.
+  if (err.code === 'context_length_exceeded')
+    return new HttpError(400, err.code, `prompt is too long: ${err.message}`);
   if (err.status !== 503 || err.code === 'model_not_ready') return err;
   return new HttpError(OVERLOADED_STATUS, 'overloaded', err.message, {
     ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),

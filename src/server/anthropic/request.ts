@@ -19,6 +19,8 @@ export interface ParsedMessages {
   stream: boolean;
   /** Applied here, not by the provider, so the answer can say which one matched (`stop_sequence`). */
   stopSequences: string[];
+  /** `thinking.display: 'omitted'`: thinking blocks come back empty (with their signature). */
+  omitThinking: boolean;
 }
 
 export const invalidRequest = (message: string): HttpError => new HttpError(400, 'invalid_request', message);
@@ -28,7 +30,6 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
   top_k: 'top_k is not supported by Ponder: use temperature or top_p',
   container: 'container is not supported: Ponder runs no code-execution containers',
   mcp_servers: 'mcp_servers is not supported: MCP servers are configured by the Ponder admin',
-  context_management: 'context_management is not supported',
   inference_geo: 'inference_geo is not supported: Ponder runs where it is installed',
   speed: 'speed is not supported: Ponder has one speed',
   diagnostics: 'diagnostics is not supported',
@@ -58,6 +59,16 @@ function checkKnownUnsupported(body: Record<string, unknown>): void {
     // `speed: 'standard'` is the one speed there is.
     if (UNSET(body[key]) || (key === 'speed' && body[key] === 'standard')) continue;
     throw invalidRequest(`${key}: ${why}.`);
+  }
+  const edits = (body.context_management as { edits?: unknown } | null | undefined)?.edits;
+  if (Array.isArray(edits)) {
+    edits.forEach((edit, i) => {
+      const type = (edit as { type?: unknown } | null)?.type;
+      if (type !== 'clear_thinking_20251015')
+        throw invalidRequest(
+          `context_management.edits.${i}.type: '${String(type)}' is not supported; Ponder applies clear_thinking_20251015 only.`,
+        );
+    });
   }
   if (Array.isArray(body.tools)) {
     body.tools.forEach((tool, i) => {
@@ -132,7 +143,12 @@ export function parseMessagesBody(body: unknown, version: string): ParsedMessage
   }
   if (b.temperature !== undefined) request.temperature = b.temperature;
   if (b.top_p !== undefined) request.topP = b.top_p;
-  return { request, stream: b.stream === true, stopSequences: b.stop_sequences ?? [] };
+  return {
+    request,
+    stream: b.stream === true,
+    stopSequences: b.stop_sequences ?? [],
+    omitThinking: b.thinking?.type !== 'disabled' && b.thinking?.display === 'omitted',
+  };
 }
 
 export function parseCountTokensBody(body: unknown): ChatRequest {
@@ -141,11 +157,15 @@ export function parseCountTokensBody(body: unknown): ChatRequest {
 
 function toChatRequest(b: CountTokensRequest | MessagesRequest): ChatRequest {
   const messages = toMessages(b.messages);
+  for (const edit of b.context_management?.edits ?? []) {
+    if (edit.keep && edit.keep !== 'all') clearThinking(messages, edit.keep.value);
+  }
   const system = typeof b.system === 'string' ? b.system : (b.system ?? []).map((s) => s.text).join('\n');
   if (system !== '') messages.unshift({ role: 'system', content: system });
   const request: ChatRequest = { model: b.model, messages, thinking: toThinking(b) };
-  if (b.tools && b.tools.length > 0) {
-    request.tools = b.tools.map((t) => ({
+  const tools = (b.tools ?? []).filter((t) => t.defer_loading !== true);
+  if (tools.length > 0) {
+    request.tools = tools.map((t) => ({
       name: t.name,
       ...(t.description ? { description: t.description } : {}),
       parameters: t.input_schema,
@@ -173,14 +193,14 @@ function toChatRequest(b: CountTokensRequest | MessagesRequest): ChatRequest {
 }
 
 /**
- * Ponder's thinking from `thinking` and `output_config.effort`. Without either the model thinks as it
- * does by default (Ponder serves reasoning models: thinking on, within the plan's cap), and the thinking
- * comes back as `thinking` blocks. `xhigh` is Ponder's `high`; `max` is the plan's whole cap.
+ * Ponder's thinking, as Anthropic's: none unless asked (`thinking` absent or `disabled` closes the
+ * reasoning at once); `enabled` with its budget; `adaptive` at `output_config.effort` (`xhigh` is Ponder's
+ * `high`, `max` and no effort the plan's whole cap).
  */
 function toThinking(b: CountTokensRequest | MessagesRequest): ThinkingOptions {
   const t = b.thinking;
-  if (t?.type === 'disabled') return { enabled: false };
-  if (t?.type === 'enabled') return { enabled: true, budgetTokens: t.budget_tokens };
+  if (t === undefined || t.type === 'disabled') return { enabled: false };
+  if (t.type === 'enabled') return { enabled: true, budgetTokens: t.budget_tokens };
   const effort = b.output_config?.effort;
   if (!effort || effort === 'max') return { enabled: true };
   return { enabled: true, effort: effort === 'xhigh' ? 'high' : effort };
@@ -192,10 +212,26 @@ function toolResultText(content: string | { text: string }[] | undefined, isErro
   return isError ? `Error: ${text}` : text;
 }
 
+/** `clear_thinking_20251015` with `keep: {type: 'thinking_turns', value}`: the last `keep` turns keep theirs. */
+function clearThinking(messages: ChatMessage[], keep: number): void {
+  let kept = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.reasoning === undefined) continue;
+    if (kept < keep) kept++;
+    else delete m.reasoning;
+  }
+}
+
 function toMessages(input: AnthropicMessage[]): ChatMessage[] {
   const out: ChatMessage[] = [];
   let openCalls = new Set<string>();
   input.forEach((m, i) => {
+    if (m.role === 'system') {
+      const text = typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join('\n');
+      out.push({ role: 'system', content: text });
+      return;
+    }
     const blocks = typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : m.content;
     if (m.role === 'user') {
       const answered = new Set<string>();

@@ -11,6 +11,7 @@ import { anthropicErrorFormatter, errorEvent, toAnthropicHttpError } from '../an
 import {
   ANTHROPIC_VERSIONS,
   invalidRequest,
+  type ParsedMessages,
   parseCountTokensBody,
   parseMessagesBody,
 } from '../anthropic/request.ts';
@@ -80,10 +81,9 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
     } catch (err) {
       throw toAnthropicHttpError(err);
     }
-    const model = parsed.request.model;
     const stop = () => controller.abort();
-    if (!parsed.stream) return collect(first, chunks, model, parsed.stopSequences, controller);
-    await stream(reply, request, first, chunks, model, parsed.stopSequences, stop);
+    if (!parsed.stream) return collect(first, chunks, parsed, controller);
+    await stream(reply, request, first, chunks, parsed, stop);
     return reply;
   });
 
@@ -112,8 +112,7 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
 async function collect(
   first: IteratorResult<ChatChunk>,
   chunks: AsyncIterator<ChatChunk>,
-  model: string,
-  stopSequences: string[],
+  parsed: ParsedMessages,
   controller: AbortController,
 ): Promise<object> {
   let reasoning = '';
@@ -121,7 +120,7 @@ async function collect(
   const toolCalls: ToolCall[] = [];
   let end: Awaited<ReturnType<typeof readTurn>>;
   try {
-    end = await readTurn(first, chunks, stopSequences, () => controller.abort(), {
+    end = await readTurn(first, chunks, parsed.stopSequences, () => controller.abort(), {
       queued: async () => {},
       thinking: async (t) => {
         reasoning += t;
@@ -142,14 +141,15 @@ async function collect(
     throw toAnthropicHttpError(err);
   }
   if (!end.ok) throw end.error;
-  return messageObject(messageId(), model, {
+  const result = {
     reasoning,
     text,
     toolCalls: toolCalls.filter(Boolean),
     stopReason: end.stopReason,
     stopSequence: end.stopSequence,
     usage: end.usage,
-  });
+  };
+  return messageObject(messageId(), parsed.request.model, result, parsed.omitThinking);
 }
 
 async function stream(
@@ -157,13 +157,12 @@ async function stream(
   request: FastifyRequest,
   first: IteratorResult<ChatChunk>,
   chunks: AsyncIterator<ChatChunk>,
-  model: string,
-  stopSequences: string[],
+  parsed: ParsedMessages,
   stop: () => void,
 ): Promise<void> {
   // Anthropic keeps streams alive with `ping` events, written here, rather than SSE comments.
   const sse = new SseStream(reply, { pingMs: 2 ** 30 });
-  const encoder = new MessageStreamEncoder(model);
+  const encoder = new MessageStreamEncoder(parsed.request.model, parsed.omitThinking);
   const ping = (): Promise<void> => sse.writeRaw(sseEvent({ type: 'ping' }));
   let lastWrite = Date.now();
   const write = (text: string): Promise<void> => {
@@ -176,7 +175,7 @@ async function stream(
   idle.unref();
   try {
     await write(encoder.start());
-    const end = await readTurn(first, chunks, stopSequences, stop, {
+    const end = await readTurn(first, chunks, parsed.stopSequences, stop, {
       queued: ping,
       thinking: (t) => write(encoder.thinking(t)),
       text: (t) => write(encoder.text(t)),
