@@ -144,6 +144,7 @@ function bars(enabled: boolean) {
 
 async function runCommand(ctx: CliContext, command: Command, f: RunFlags): Promise<void> {
   const paths = f.model.filter((m) => m.endsWith('.gguf') || existsSync(m));
+  if (f.resume) paths.push(...(await storedEngineModel(ctx, command, f)));
   if (paths.length > 1)
     throw new CliError('at most one --model may be a .gguf file (it becomes the embedded default model)', 2);
   const config = configFor(ctx, command, {
@@ -152,6 +153,11 @@ async function runCommand(ctx: CliContext, command: Command, f: RunFlags): Promi
     port: 0,
     ...(paths[0] ? { model: resolve(ctx.cwd, paths[0]) } : {}),
   });
+  // A new run's suite is checked before Ponder starts (a missing file should not wait for a model load).
+  if (!f.resume)
+    await resolveSuite(suiteSpecOf(f), { dataDir: config.dataDir, cwd: ctx.cwd }).catch((err: unknown) => {
+      throw err instanceof SuiteError ? new CliError(err.message, 2) : err;
+    });
   const logger = createLogger({ level: 'warn', stream: process.stderr });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -183,6 +189,7 @@ async function runCommand(ctx: CliContext, command: Command, f: RunFlags): Promi
         ...(f.concurrency ? { concurrency: f.concurrency } : {}),
         ...(f.plan ? { plan: f.plan } : {}),
         prices: Object.fromEntries(f.price.map(parsePrice)),
+        ...(paths[0] ? { engineModel: resolve(ctx.cwd, paths[0]) } : {}),
       };
       const run = await runner.create(await ownerOf(app.store, f.as), input, f.name);
       runId = run.id;
@@ -224,6 +231,17 @@ async function runCommand(ctx: CliContext, command: Command, f: RunFlags): Promi
   } finally {
     await server.shutdown('eval finished');
   }
+}
+
+/** The `.gguf` a stored run was started with (`--model path`), loaded again to resume it. */
+async function storedEngineModel(ctx: CliContext, command: Command, f: RunFlags): Promise<string[]> {
+  if (!f.resume || f.model.length > 0) return [];
+  return withStore(ctx, command, f.dataDir, async (store) => {
+    const run = await store.evals.getRun(f.resume as string);
+    if (!run) throw new CliError(`no eval run ${f.resume}`);
+    const engineModel = (JSON.parse(run.config) as { engineModel?: unknown }).engineModel;
+    return typeof engineModel === 'string' ? [engineModel] : [];
+  });
 }
 
 /** `<prefix>.md`, `<prefix>.html`, `<prefix>-tokens.svg`, `<prefix>-seconds.svg`. */
@@ -312,6 +330,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
   cmd
     .command('resume <run-id>')
     .description('continue a stored run (same as run --resume)')
+    .option('--model <path>', 'the .gguf to load (default: the one the run was started with)', collect, [])
     .option('--no-progress', 'no progress bars')
     .option('--report <prefix>', 'also write <prefix>.md, .html and the budget-curve SVGs')
     .option('--data-dir <dir>', 'data directory (default ./data)')

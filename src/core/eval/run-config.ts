@@ -57,6 +57,8 @@ export const runConfigSchema = z.strictObject({
   /** The plan the run's turns are admitted under. Default `eval`. */
   plan: z.string().min(1).max(64).default('eval'),
   prices: z.record(z.string(), priceSchema).default({}),
+  /** The `.gguf` the CLI loaded as the embedded default model for this run (a resume loads it again). */
+  engineModel: z.string().min(1).max(4096).optional(),
 });
 
 export type EvalRunConfig = z.infer<typeof runConfigSchema>;
