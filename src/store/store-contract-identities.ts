@@ -6,6 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ContractEnv, newUser, storeError, uniq } from './store-contract.ts';
+import type { Store } from './types.ts';
+
+/** A live session of `userId` with no provider session behind it. */
+function newSession(store: Store, userId: string) {
+  return store.sessions.create({
+    userId,
+    tokenHash: `hash-${uniq()}`,
+    expiresAt: new Date(Date.now() + 3_600_000),
+  });
+}
 
 export function identitiesContract({ store: s }: ContractEnv): void {
   describe('identities', () => {
@@ -55,11 +65,7 @@ export function identitiesContract({ store: s }: ContractEnv): void {
       const user = await newUser(store, 'bcl');
       const subject = `sub-${uniq()}`;
       const session = async (sid: string | null, provider = 'corp') => {
-        const created = await store.sessions.create({
-          userId: user.id,
-          tokenHash: `hash-${uniq()}`,
-          expiresAt: new Date(Date.now() + 3_600_000),
-        });
+        const created = await newSession(store, user.id);
         await store.identities.attachSession({
           sessionId: created.id,
           userId: user.id,
@@ -73,11 +79,7 @@ export function identitiesContract({ store: s }: ContractEnv): void {
       const a2 = await session('sid-a');
       const b = await session('sid-b');
       const elsewhere = await session('sid-a', 'other-idp');
-      const local = await store.sessions.create({
-        userId: user.id,
-        tokenHash: `hash-${uniq()}`,
-        expiresAt: new Date(Date.now() + 3_600_000),
-      });
+      const local = await newSession(store, user.id);
       const live = async () => new Set((await store.sessions.list(user.id)).map((x) => x.id));
 
       assert.deepEqual(await store.identities.endSessions({ provider: 'corp', sid: 'sid-unknown' }), []);
@@ -112,11 +114,7 @@ export function identitiesContract({ store: s }: ContractEnv): void {
       const user = await newUser(store, 'sso-del');
       const subject = `sub-${uniq()}`;
       await store.identities.link({ userId: user.id, provider: 'corp', subject });
-      const created = await store.sessions.create({
-        userId: user.id,
-        tokenHash: `hash-${uniq()}`,
-        expiresAt: new Date(Date.now() + 3_600_000),
-      });
+      const created = await newSession(store, user.id);
       await store.identities.attachSession({
         sessionId: created.id,
         userId: user.id,

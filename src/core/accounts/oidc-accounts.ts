@@ -67,12 +67,7 @@ export async function resolveAccount(
     }
     const existing = await store.users.byEmail(email);
     if (existing) {
-      const link = await store.identities.link({
-        userId: existing.id,
-        provider: provider.id,
-        subject: identity.subject,
-      });
-      found = { user: existing, identityId: link.id, how: 'linked_by_email' };
+      found = await linkByEmail(store, provider, identity, existing);
     } else {
       if (!provider.createAccounts) {
         throw new OidcError(
@@ -125,14 +120,7 @@ async function createAccount(
     // Created by a concurrent login of the same person: link to it instead.
     if (err instanceof StoreError && err.code === 'conflict') {
       const existing = await store.users.byEmail(email);
-      if (existing) {
-        const link = await store.identities.link({
-          userId: existing.id,
-          provider: provider.id,
-          subject: identity.subject,
-        });
-        return { user: existing, identityId: link.id, how: 'linked_by_email' };
-      }
+      if (existing) return linkByEmail(store, provider, identity, existing);
     }
     throw err;
   }
@@ -147,6 +135,20 @@ async function createAccount(
     await store.users.delete(user.id);
     throw err;
   }
+}
+
+async function linkByEmail(
+  store: Store,
+  provider: OidcProviderConfig,
+  identity: OidcIdentity,
+  user: UserRecord,
+): Promise<Omit<ResolvedAccount, 'adminChanged'>> {
+  const link = await store.identities.link({
+    userId: user.id,
+    provider: provider.id,
+    subject: identity.subject,
+  });
+  return { user, identityId: link.id, how: 'linked_by_email' };
 }
 
 /** Admin or not from the configured claim; `undefined` when no claim is configured. */

@@ -4,7 +4,7 @@ import { newId } from '../ids.ts';
 import type { IdentityRecord, IdentityStore } from '../types-identities.ts';
 import { isForeignKeyViolation } from './auth.ts';
 import { nowMs, type RepoContext, toDate } from './context.ts';
-import { isUniqueViolation, toUser, USER_COLUMNS } from './users.ts';
+import { findUser, isUniqueViolation } from './users.ts';
 import { date, isRowId, plain, plainOrNull } from './validate.ts';
 
 /** Provider ids are config names; subjects are at most 255 ASCII characters (OIDC Core §2). */
@@ -58,12 +58,8 @@ export function identityStore(ctx: RepoContext): IdentityStore {
         .where('subject', '=', subject)
         .executeTakeFirst();
       if (!row) return null;
-      const user = await db
-        .selectFrom('users')
-        .select(USER_COLUMNS)
-        .where('id', '=', row.user_id)
-        .executeTakeFirst();
-      return user ? { identity: toIdentity(row), user: toUser(user) } : null;
+      const user = await findUser(db, row.user_id);
+      return user ? { identity: toIdentity(row), user } : null;
     },
 
     async link(input) {

@@ -49,7 +49,8 @@ const MAX_HASH = 1024;
 const MAX_NAME = 200;
 const MAX_PLAN = 64;
 
-async function findUser(db: Db, id: string): Promise<UserRecord | null> {
+/** The user with this id, or null (also used by the identities repository). */
+export async function findUser(db: Db, id: string): Promise<UserRecord | null> {
   if (!isRowId(id)) return null;
   const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row ? toUser(row) : null;
