@@ -422,3 +422,35 @@ function forgedJwt(): string {
   });
   return `${header}.${payload}.${Buffer.from('not-a-signature').toString('base64url')}`;
 }
+
+describe('single sign-on: the provider is fetched through the guarded fetcher', () => {
+  let idp: TestIdp;
+  let s: TestServer;
+
+  before(async () => {
+    idp = await listenTestIdp();
+    const config = oidcConfig(idp.issuer);
+    // No `fetch.allowPrivateHosts`: 127.0.0.1 is a private address like any internal IdP.
+    s = await startTestServer({ config: { oidc: config.oidc } as Partial<PonderConfig> });
+    idp.start({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`${s.baseUrl}/api/auth/oidc/corp/callback`],
+    });
+  });
+  after(async () => {
+    await s?.close();
+    await idp?.close();
+  });
+
+  test('an IdP on a private address is refused until an admin allows it', async () => {
+    const res = await s.request('/api/auth/oidc/corp/start', { redirect: 'manual' });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login?sso_error=oidc_unavailable');
+    assert.equal(res.headers.getSetCookie().filter((c) => c.startsWith('ponder_oidc=')).length, 0);
+    assert.ok(
+      s.logs.some((l) => l.includes('FetchRefused')),
+      'the guarded fetcher refused it',
+    );
+  });
+});
