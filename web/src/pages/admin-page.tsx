@@ -6,6 +6,7 @@ import { PageShell } from '../components/page-shell.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
 import { useFormat } from '../lib/format.ts';
+import { EvalSection } from './admin-eval.tsx'; // ponder eval (issue 15)
 import { ModelsSection } from './admin-models.tsx';
 
 function UsersSection() {
@@ -225,6 +226,7 @@ export function AdminPage() {
       <UsersSection />
       <ModelsSection />
       <UpstreamsSection />
+      <EvalSection />
     </PageShell>
   );
 }
