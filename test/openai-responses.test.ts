@@ -20,6 +20,8 @@ describe('Responses API with the openai client (embedded engine)', () => {
   let client: OpenAI;
   let other: OpenAI;
   let userId: string;
+  let ownerKey: string;
+  let otherKey: string;
 
   const keyFor = async (s: TestServer) => {
     const { cookie, user } = await s.signup();
@@ -31,9 +33,11 @@ describe('Responses API with the openai client (embedded engine)', () => {
     server = await startTestServer({ withModel: true });
     const owner = await keyFor(server);
     userId = owner.user.id;
+    ownerKey = owner.key;
     const baseURL = `${server.baseUrl}/v1`;
     client = new OpenAI({ baseURL, apiKey: owner.key, maxRetries: 0, timeout: 60_000 });
-    other = new OpenAI({ baseURL, apiKey: (await keyFor(server)).key, maxRetries: 0, timeout: 60_000 });
+    otherKey = (await keyFor(server)).key;
+    other = new OpenAI({ baseURL, apiKey: otherKey, maxRetries: 0, timeout: 60_000 });
   });
   after(async () => {
     await server?.close();
@@ -216,7 +220,7 @@ describe('Responses API with the openai client (embedded engine)', () => {
 
   test('store: false is not stored: GET and previous_response_id are 404', async () => {
     const response = await client.responses.create({ ...brief, input: 'Hello', store: false });
-    assert.equal(response.store, false);
+    assert.equal((response as unknown as { store: boolean }).store, false);
     await assert.rejects(client.responses.retrieve(response.id), NotFoundError);
     await assert.rejects(
       client.responses.create({ ...brief, input: 'more', previous_response_id: response.id }),
@@ -246,12 +250,12 @@ describe('Responses API with the openai client (embedded engine)', () => {
     const reasoning = first.output.find((i) => i.type === 'reasoning');
     assert.ok(reasoning?.type === 'reasoning' && typeof reasoning.encrypted_content === 'string');
     assert.ok(!reasoning.encrypted_content.includes(reasoning.content?.[0]?.text ?? '\u0000'));
-    const carried = {
+    const carried: OpenAI.Responses.ResponseReasoningItem = {
       type: 'reasoning',
       id: reasoning.id,
       summary: [],
       encrypted_content: reasoning.encrypted_content,
-    } as const;
+    };
     const input: OpenAI.Responses.ResponseInputItem[] = [
       { role: 'user', content: 'Think.' },
       carried,
@@ -304,5 +308,66 @@ describe('Responses API with the openai client (embedded engine)', () => {
       client.responses.create({ model: 'no-such-model', input: 'hi' }),
       (err: NotFoundError) => err.status === 404 && err.param === 'model',
     );
+  });
+
+  test('every /v1/responses route with API keys: anonymous 401, another user 404, hostile bodies 400', async () => {
+    const mine = await client.responses.create({ ...brief, input: 'owned' });
+    const routes = server.app.ponderRoutes.filter((r) => r.url.startsWith('/v1/responses'));
+    assert.ok(routes.length >= 4, JSON.stringify(routes));
+    const call = (method: string, url: string, key?: string, json?: unknown) =>
+      server.request(url, {
+        method,
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+        ...(json === undefined ? {} : { json }),
+      });
+    for (const route of routes) {
+      const url = route.url.replace(':id', mine.id);
+      const json =
+        route.method === 'POST' ? { model: 'tiny', input: 'x', previous_response_id: mine.id } : undefined;
+      assert.equal(
+        (await call(route.method, url, undefined, json)).status,
+        401,
+        `anonymous ${route.method} ${url}`,
+      );
+      const res = await call(route.method, url, otherKey, json);
+      assert.equal(res.status, 404, `other ${route.method} ${url}`);
+      const body = (await res.json()) as { error: { message: string } };
+      assert.ok(!JSON.stringify(body).includes('owned'));
+      // A key in the URL is refused even when valid, so keys never reach URLs and logs.
+      assert.equal((await call(route.method, `${url}?api_key=${ownerKey}`, undefined, json)).status, 401);
+    }
+    assert.equal((await client.responses.retrieve(mine.id)).id, mine.id);
+    const hostile: unknown[] = [
+      [],
+      'text',
+      { model: 'tiny', input: [null] },
+      { model: 'tiny', input: [{ role: 'user', content: [null] }] },
+      { model: 'tiny', input: [{ role: 'user', content: { nested: { deep: true } } }] },
+      { model: 'tiny', input: [{ type: 'function_call', call_id: 7, name: 'f', arguments: '{}' }] },
+      { model: 'tiny', input: 'x', tools: 'all' },
+      { model: 'tiny', input: 'x', tools: [{ type: 'function' }] },
+      {
+        model: 'tiny',
+        input: 'x',
+        metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])),
+      },
+      { model: 'tiny', input: 'x', previous_response_id: '\u0000' },
+      { model: 'tiny', input: 'x', include: 'reasoning.encrypted_content' },
+      {
+        model: 'tiny',
+        input: [
+          { type: 'reasoning', summary: [], encrypted_content: 'not-ours' },
+          { role: 'user', content: 'x' },
+        ],
+      },
+    ];
+    for (const body of hostile) {
+      const res = await call('POST', '/v1/responses', ownerKey, body);
+      const label = JSON.stringify(body).slice(0, 120);
+      assert.ok([400, 404].includes(res.status), `${label} → ${res.status}`);
+      const err = (await res.json()) as { error: { type: string } };
+      assert.equal(err.error.type, 'invalid_request_error', label);
+    }
+    assert.equal((await call('GET', '/v1/responses/resp_x?stream=true', ownerKey)).status, 400);
   });
 });
