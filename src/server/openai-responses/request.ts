@@ -12,6 +12,7 @@ import {
 import type { ChatRequest, ThinkingOptions, ToolDefinition } from '../../inference/types.ts';
 import { HttpError } from '../errors.ts';
 import { isEmpty } from '../openai/parameters.ts';
+import { formatPath } from '../openai/request.ts';
 import { type ParsedInput, parseInput } from './input-items.ts';
 
 export interface ParsedResponseRequest {
@@ -240,13 +241,4 @@ function echoOf(
     service_tier: 'default',
     user: b.user ?? null,
   };
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out || 'body';
 }

@@ -234,7 +234,8 @@ function toThinking(b: ChatCompletionRequest): ThinkingOptions {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** A zod issue path as OpenAI names a parameter: `messages[2].content`. */
+export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
