@@ -187,6 +187,39 @@ function suite(
       assert.ok(answer.content.every((b) => b.type !== 'tool_use'));
     });
 
+    test('stop_sequences: the answer stops before the first match, which the message names', async () => {
+      const stops = ['e', 'a', 'o', ' '];
+      for (const stream of [false, true]) {
+        const params = {
+          model: 'tiny',
+          max_tokens: 40,
+          messages: [{ role: 'user' as const, content: 'Write a sentence.' }],
+          stop_sequences: stops,
+        };
+        const msg = stream
+          ? await client.messages.stream(params).finalMessage()
+          : await client.messages.create(params);
+        const text = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+        assert.ok(!stops.some((s) => text.includes(s)), JSON.stringify(text));
+        if (msg.stop_reason === 'stop_sequence') assert.ok(stops.includes(msg.stop_sequence ?? ''));
+        else assert.equal(msg.stop_reason, 'max_tokens');
+      }
+    });
+
+    test('models.list and models.retrieve in Anthropic shape', async () => {
+      const page = await client.models.list({ limit: 5 });
+      const tiny = page.data.find((m) => m.id === 'tiny');
+      assert.ok(tiny, JSON.stringify(page.data));
+      assert.equal(tiny.type, 'model');
+      assert.ok(!Number.isNaN(Date.parse(tiny.created_at)));
+      assert.equal((await client.models.retrieve('tiny')).id, 'tiny');
+      await assert.rejects(client.models.retrieve('nope'), (err: unknown) => {
+        assert.ok(err instanceof Anthropic.NotFoundError, String(err));
+        assert.equal((err.error as { error: { type: string } }).error.type, 'not_found_error');
+        return true;
+      });
+    });
+
     test('countTokens: the input tokens the same request reports in its usage', async () => {
       const params = {
         model: 'tiny',

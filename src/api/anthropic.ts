@@ -51,7 +51,7 @@ const contentBlock = z.discriminatedUnion('type', [
 ]);
 export type AnthropicContentBlock = z.infer<typeof contentBlock>;
 
-export const anthropicMessageSchema = z.union([
+export const anthropicMessageSchema = z.discriminatedUnion('role', [
   z.strictObject({
     role: z.enum(['user', 'assistant']),
     content: z.union([z.string(), z.array(contentBlock).max(10_000)]),

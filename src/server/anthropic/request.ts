@@ -103,6 +103,23 @@ function checkKnownUnsupported(body: Record<string, unknown>): void {
   });
 }
 
+/** For a value matching no branch of a union, the issue of the branch that got furthest (the most telling). */
+function deepestIssue(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: PropertyKey[] = [],
+): z.core.$ZodIssue | undefined {
+  const issue = issues[0];
+  if (issue?.code !== 'invalid_union' || issue.errors.length === 0) {
+    return issue ? { ...issue, path: [...prefix, ...issue.path] } : undefined;
+  }
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    const found = deepestIssue(branch, [...prefix, ...issue.path]);
+    if (found && (!best || found.path.length > best.path.length)) best = found;
+  }
+  return best;
+}
+
 function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('The body must be a JSON object.');
@@ -110,7 +127,7 @@ function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   checkKnownUnsupported(body as Record<string, unknown>);
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const issue = deepestIssue(parsed.error.issues);
   const path = issue?.path.map(String).join('.') || 'body';
   if (issue?.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (path === 'body' ? k : `${path}.${k}`)).join(', ');

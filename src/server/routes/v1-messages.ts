@@ -8,6 +8,7 @@ import { countPromptTokens } from '../../core/completions/token-count.ts';
 import type { ChatChunk, ToolCall } from '../../inference/types.ts';
 import { MessageStreamEncoder, messageId, messageObject, sseEvent } from '../anthropic/encode.ts';
 import { anthropicErrorFormatter, errorEvent, toAnthropicHttpError } from '../anthropic/errors.ts';
+import { wantsAnthropicShape } from '../anthropic/models.ts';
 import {
   ANTHROPIC_VERSIONS,
   invalidRequest,
@@ -19,6 +20,7 @@ import { readTurn } from '../anthropic/turn-reader.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { openAiErrorFormatter } from '../openai/errors.ts';
 import { SseStream } from '../sse.ts';
 
 /** Query parameters some clients use for keys: refused, so keys never end up in URLs and logs. */
@@ -50,6 +52,10 @@ function checkHeaders(request: FastifyRequest, reply: FastifyReply): string {
 
 export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   ctx.errorFormats.add('/v1/messages', anthropicErrorFormatter);
+  // `/v1/models` answers Anthropic clients in their shape (see `anthropic/models.ts`), errors included.
+  ctx.errorFormats.add('/v1/models', (err, request) =>
+    wantsAnthropicShape(request) ? anthropicErrorFormatter(err, request) : openAiErrorFormatter(err, request),
+  );
   const { completions, pipeline } = ctx.services;
 
   // Runs before authentication so a key in the URL is refused even when it is valid.

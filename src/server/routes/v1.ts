@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatChunk, FinishReason, ModelInfo, ToolCall, UsageChunk } from '../../inference/types.ts';
+import { anthropicModel, anthropicModelList, wantsAnthropicShape } from '../anthropic/models.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError, toHttpError } from '../errors.ts';
@@ -60,6 +61,8 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
   app.get('/v1/models', async (request) => {
     requireUser(request);
     const { models } = await gateway.listModels();
+    // Anthropic clients (an `anthropic-version` header) get Anthropic's list shape (issue 14).
+    if (wantsAnthropicShape(request)) return anthropicModelList(models, ctx.startedAt, request.query);
     return { object: 'list', data: models.map(modelObject) };
   });
 
@@ -72,7 +75,7 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
         details: { param: 'model' },
       });
     }
-    return modelObject(model);
+    return wantsAnthropicShape(request) ? anthropicModel(model, ctx.startedAt) : modelObject(model);
   });
 
   app.post('/v1/chat/completions', async (request, reply) => {
