@@ -54,7 +54,7 @@ export function loadProblems(
   text: string,
   fileName: string,
   format: StandardSuiteName | 'generic',
-  prefix = format,
+  prefix: string = format,
 ): EvalProblem[] {
   const rows = parseRows(text, fileName);
   if (rows.length === 0) throw new SuiteError(`${fileName}: no problems in the file`);
