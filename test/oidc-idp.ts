@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import type { PonderConfig } from '../src/config/schema.ts';
 
 export interface IdpAccount {
   email?: string;
@@ -199,4 +200,35 @@ export class TestBrowser {
     await res.body?.cancel();
     if (res.status >= 400) throw new Error(`the provider's logout answered ${res.status}`);
   }
+}
+
+/** The test client Ponder is registered as. */
+export const CLIENT_ID = 'ponder-test';
+export const CLIENT_SECRET = 'a-long-enough-client-secret-for-the-test-provider';
+
+/** Ponder's config for the test provider `corp` (admin claim `groups: ponder-admins`, domain corp.test). */
+export function oidcConfig(
+  issuer: string,
+  overrides: Partial<PonderConfig['oidc']> = {},
+): Partial<PonderConfig> {
+  return {
+    fetch: { allowPrivateHosts: ['127.0.0.1'] },
+    oidc: {
+      providers: [
+        {
+          id: 'corp',
+          name: 'Corp SSO',
+          issuer,
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          scopes: ['email', 'profile', 'groups'],
+          adminClaim: { claim: 'groups', value: 'ponder-admins' },
+          allowedEmailDomains: ['corp.test'],
+          createAccounts: true,
+        },
+      ],
+      localPasswords: true,
+      ...overrides,
+    },
+  } as Partial<PonderConfig>;
 }
