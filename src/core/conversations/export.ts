@@ -10,12 +10,18 @@ export interface ExportFile {
   body: string;
 }
 
-export function exportJson(detail: ConversationDetail, now = new Date()): ExportFile {
+export function exportJson(
+  detail: ConversationDetail,
+  now = new Date(),
+  /** The conversation's uploaded files (issue 13): metadata, text and bytes; omitted when none. */
+  files: readonly object[] = [],
+): ExportFile {
   const body = {
     format: 'ponder.conversation',
     version: 1,
     exportedAt: now.toISOString(),
     conversation: detail,
+    ...(files.length > 0 ? { files } : {}),
   };
   return {
     filename: `${baseName(detail)}.json`,
@@ -24,8 +30,19 @@ export function exportJson(detail: ConversationDetail, now = new Date()): Export
   };
 }
 
-export function exportAllJson(details: ConversationDetail[], now = new Date()): ExportFile {
-  const body = { format: 'ponder.export', version: 1, exportedAt: now.toISOString(), conversations: details };
+export function exportAllJson(
+  details: ConversationDetail[],
+  now = new Date(),
+  /** Uploaded files by conversation id (issue 13); omitted when none. */
+  files: Record<string, readonly object[]> = {},
+): ExportFile {
+  const body = {
+    format: 'ponder.export',
+    version: 1,
+    exportedAt: now.toISOString(),
+    conversations: details,
+    ...(Object.keys(files).length > 0 ? { files } : {}),
+  };
   return {
     filename: `ponder-export-${now.toISOString().slice(0, 10)}.json`,
     contentType: 'application/json; charset=utf-8',

@@ -9,6 +9,7 @@ import type {
   SearchResponse,
 } from '../../api/conversations.ts';
 import type { Store } from '../../store/types.ts';
+import { type ExportedDocument, exportedDocuments } from '../documents/export-files.ts';
 import { notFound } from './errors.ts';
 import { contentDisposition, type ExportFile, exportAllJson, exportJson, exportMarkdown } from './export.ts';
 import { toDetail, toSummary } from './mapping.ts';
@@ -94,13 +95,17 @@ export class ConversationService {
     format: ExportFormat,
   ): Promise<ExportFile & { disposition: string }> {
     const detail = await this.get(userId, id);
-    const file = format === 'markdown' ? exportMarkdown(detail) : exportJson(detail);
+    const file =
+      format === 'markdown'
+        ? exportMarkdown(detail)
+        : exportJson(detail, new Date(), await exportedDocuments(this.#store, userId, id));
     return { ...file, disposition: contentDisposition(file.filename) };
   }
 
   /** Every conversation of the user, whole trees, as one JSON download. */
   async exportAll(userId: string): Promise<ExportFile & { disposition: string }> {
     const details: ConversationDetail[] = [];
+    const files: Record<string, ExportedDocument[]> = {};
     let cursor: string | null = null;
     do {
       const page: Awaited<ReturnType<Store['conversations']['list']>> = await this.#store.conversations.list(
@@ -110,10 +115,12 @@ export class ConversationService {
       for (const c of page.conversations) {
         if (details.length >= this.#maxExport) break;
         details.push(toDetail(c, (await this.#store.messages.tree(c.id, userId)) ?? []));
+        const docs = await exportedDocuments(this.#store, userId, c.id); // uploaded files (issue 13)
+        if (docs.length > 0) files[c.id] = docs;
       }
       cursor = details.length >= this.#maxExport ? null : page.nextCursor;
     } while (cursor);
-    const file = exportAllJson(details);
+    const file = exportAllJson(details, new Date(), files);
     return { ...file, disposition: contentDisposition(file.filename) };
   }
 }

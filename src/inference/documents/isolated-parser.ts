@@ -69,6 +69,17 @@ export class IsolatedParser implements AsyncDisposable {
     return child;
   }
 
+  /** An idle child never keeps the server process alive (it exits itself when the IPC channel closes). */
+  #hold(child: ChildProcess, busy: boolean): void {
+    if (busy) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  }
+
   #run(name: string, bytes: Uint8Array, limits: ParseLimits, signal?: AbortSignal): Promise<ParsedDocument> {
     if (this.#disposed)
       return Promise.reject(new DocumentError('parse_failed', 'the server is shutting down'));
@@ -84,6 +95,7 @@ export class IsolatedParser implements AsyncDisposable {
         signal?.removeEventListener('abort', onAbort);
         child.off('message', onMessage);
         child.off('exit', onExit);
+        this.#hold(child, false);
         if (kill) {
           child.kill('SIGKILL');
           if (this.#child === child) this.#child = undefined;
@@ -109,6 +121,7 @@ export class IsolatedParser implements AsyncDisposable {
         limits.timeoutMs,
       );
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.#hold(child, true);
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.send({ id, name, bytes, limits }, (err) => {
