@@ -14,6 +14,8 @@ import { OidcError } from './oidc-errors.ts';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 /** How long discovery and the JWKS are kept before they are read again. */
 const METADATA_TTL_MS = 60 * 60_000;
+/** Shortest interval between two reads of the JWKS prompted by an unknown key id. */
+const JWKS_REFRESH_MIN_MS = 60_000;
 /** Clock tolerance for `exp`, `iat` and `nbf`, in seconds (openid-client's default). */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -161,7 +163,10 @@ export class OidcClient {
 
   async #keys(jwksUri: string | undefined, refresh: boolean): Promise<ReturnType<typeof createLocalJWKSet>> {
     const now = Date.now();
-    if (!refresh && this.#jwks && now - this.#jwks.at < METADATA_TTL_MS) return this.#jwks.set;
+    const age = this.#jwks ? now - this.#jwks.at : Number.POSITIVE_INFINITY;
+    // A token with an unknown key id re-reads the keys at most once a minute: forged tokens cannot
+    // make Ponder hammer the provider.
+    if (this.#jwks && (refresh ? age < JWKS_REFRESH_MIN_MS : age < METADATA_TTL_MS)) return this.#jwks.set;
     if (!jwksUri)
       throw new OidcError('oidc_unavailable', 'The provider publishes no signing keys (jwks_uri).');
     let jwks: JSONWebKeySet;
