@@ -14,6 +14,8 @@ import { OidcError } from './oidc-errors.ts';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 /** How long discovery and the JWKS are kept before they are read again. */
 const METADATA_TTL_MS = 60 * 60_000;
+/** Oldest logout token accepted (by `iat`), in seconds. */
+const LOGOUT_TOKEN_MAX_AGE_S = 10 * 60;
 /** Shortest interval between two reads of the JWKS prompted by an unknown key id. */
 const JWKS_REFRESH_MIN_MS = 60_000;
 /** Clock tolerance for `exp`, `iat` and `nbf`, in seconds (openid-client's default). */
@@ -134,6 +136,8 @@ export class OidcClient {
           currentDate: this.#now(),
           clockTolerance: CLOCK_TOLERANCE_S,
           requiredClaims: ['iat'],
+          // Older tokens are refused, so remembering used `jti`s for that long stops replays.
+          maxTokenAge: LOGOUT_TOKEN_MAX_AGE_S,
         });
       try {
         payload = (await verify(false)).payload as Record<string, unknown>;
