@@ -295,10 +295,20 @@ describe('single sign-on (OIDC)', () => {
     assert.notEqual(again.user?.id, oscar.user?.id);
   });
 
-  test('bad requests: unknown provider 404, unknown callback parameter 400, a foreign returnTo goes home', async () => {
+  test('bad requests: unknown provider 404, oversize or unknown start parameters 400, a foreign returnTo goes home', async () => {
     assert.equal((await s.request('/api/auth/oidc/nope/start')).status, 404);
     assert.equal((await s.request('/api/auth/oidc/nope/callback?code=x&state=y')).status, 404);
-    assert.equal((await s.request('/api/auth/oidc/corp/callback?code=x&state=y&extra=1')).status, 400);
+    // Providers add their own parameters (Google: scope, authuser, hd): ignored, as RFC 6749 says.
+    const extra = await s.request('/api/auth/oidc/corp/callback?code=x&state=y&authuser=0&hd=corp.test', {
+      redirect: 'manual',
+    });
+    assert.equal(extra.headers.get('location'), '/login?sso_error=oidc_state');
+    assert.equal((await s.request(`/api/auth/oidc/corp/callback?code=${'x'.repeat(5000)}`)).status, 400);
+    assert.equal(
+      (await s.request('/api/auth/oidc/corp/start?next=/x')).status,
+      400,
+      'start names its one parameter',
+    );
     const browser = new TestBrowser();
     idp.accounts.set('heidi-sub', { email: 'heidi@corp.test', email_verified: true });
     const { location } = await login('heidi-sub', browser, '//evil.test/phish');

@@ -28,8 +28,12 @@ const LOGOUT_BODY_LIMIT = 16 * 1024;
 
 const providerParams = z.object({ provider: z.string().min(1).max(64) });
 const startQuery = z.strictObject({ returnTo: z.string().max(1000).optional() });
-/** What a provider may send back (RFC 6749 §4.1.2, RFC 9207 `iss`, OIDC `session_state`). */
-const callbackQuery = z.strictObject({
+/**
+ * What a provider sends back (RFC 6749 §4.1.2, RFC 9207 `iss`, OIDC `session_state`), bounded. Other
+ * parameters are not refused: RFC 6749 says a client must ignore unrecognised response parameters,
+ * and providers add their own (Google: `scope`, `authuser`, `hd`, `prompt`).
+ */
+const callbackQuery = z.object({
   code: z.string().max(4096).optional(),
   state: z.string().max(1024).optional(),
   iss: z.string().max(2048).optional(),
