@@ -278,6 +278,8 @@ describe('Responses API with the openai client (embedded engine)', () => {
       [{ no_such_field: 1 }, 'no_such_field'],
       [{ tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].type'],
       [{ tools: [{ type: 'computer_use_preview' }] }, 'tools[0].type'],
+      // No search provider on this server.
+      [{ tools: [{ type: 'web_search' }] }, 'tools[0].type'],
       [{ include: ['message.output_text.logprobs'] }, 'include[0]'],
       [{ reasoning: { summary: 'concise' } }, 'reasoning.summary'],
       [{ text: { verbosity: 'low' } }, 'text.verbosity'],

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResponseItem } from '../../core/responses/items.ts';
 import type { ChatChunk, FinishReason, UsageChunk } from '../../inference/types.ts';
+import { type CitedSource, citationAnnotations, sourcesOf } from '../openai/citations.ts';
 
 type Emit = (event: Record<string, unknown>) => Promise<void>;
 type OpenItem =
@@ -23,7 +24,8 @@ type OpenItem =
       name: string;
       arguments: string;
       chunkIndex: number;
-    };
+    }
+  | { kind: 'web_search_call'; index: number; id: string; query: string };
 
 export const newItemId = (prefix: string): string => `${prefix}_${randomBytes(16).toString('hex')}`;
 
@@ -35,6 +37,8 @@ export interface BuilderOptions {
   /** Seals reasoning for `encrypted_content` (`include: ['reasoning.encrypted_content']`). */
   seal?: (text: string) => Promise<string>;
   emit?: Emit;
+  /** `include: ['web_search_call.action.sources']`: the pages a search found, on its item. */
+  includeSources?: boolean;
 }
 
 export class ResponseBuilder {
@@ -49,6 +53,8 @@ export class ResponseBuilder {
   #status: 'in_progress' | 'completed' | 'incomplete' | 'failed' = 'in_progress';
   #error: { code: string; message: string } | null = null;
   #completedAt: number | null = null;
+  /** The sources of the last web search, which the answer's `[n]` cite. */
+  #sources: CitedSource[] = [];
 
   constructor(options: BuilderOptions) {
     this.#o = options;
@@ -105,6 +111,8 @@ export class ResponseBuilder {
         await this.#delta(chunk.text);
         return;
       case 'tool_call': {
+        // A search Ponder runs itself comes whole, then its result.
+        if (chunk.ponder) return this.#openSearch(chunk.arguments);
         const open = this.#open;
         if (open?.kind !== 'function_call' || open.chunkIndex !== chunk.index)
           await this.#openCall(chunk.index, chunk.id ?? newItemId('call'), chunk.name ?? '');
@@ -114,8 +122,13 @@ export class ResponseBuilder {
       case 'usage':
         this.#usage = chunk;
         return;
-      case 'queued':
       case 'tool_result':
+        if (this.#open?.kind === 'web_search_call') {
+          this.#sources = sourcesOf(chunk.content);
+          await this.#close(chunk.isError ? 'failed' : 'completed');
+        }
+        return;
+      case 'queued':
       case 'done':
         return;
       default:
@@ -233,12 +246,35 @@ export class ResponseBuilder {
         open.arguments += delta;
         await this.#event('response.function_call_arguments.delta', { ...where, delta });
         return;
+      case 'web_search_call':
+        // A search has no deltas: it comes whole.
+        return;
       default:
         open satisfies never;
     }
   }
 
-  async #close(status: 'completed' | 'incomplete'): Promise<void> {
+  async #openSearch(args: string): Promise<void> {
+    let query = '';
+    try {
+      const parsed = JSON.parse(args) as { query?: unknown };
+      if (typeof parsed.query === 'string') query = parsed.query;
+    } catch {
+      // The query stays empty: the item still tells that a search ran.
+    }
+    const open: OpenItem = {
+      kind: 'web_search_call',
+      index: this.#output.length,
+      id: newItemId('ws'),
+      query,
+    };
+    await this.#add(open, { type: 'web_search_call', id: open.id, status: 'in_progress' });
+    const where = { item_id: open.id, output_index: open.index };
+    await this.#event('response.web_search_call.in_progress', where);
+    await this.#event('response.web_search_call.searching', where);
+  }
+
+  async #close(status: 'completed' | 'incomplete' | 'failed'): Promise<void> {
     const open = this.#open;
     if (!open) return;
     this.#open = null;
@@ -273,7 +309,21 @@ export class ResponseBuilder {
       case 'message': {
         const text = open.text;
         this.items.push({ type: 'message', role: 'assistant', text });
-        const part = { type: 'output_text', text, annotations: [], logprobs: [] };
+        const annotations = citationAnnotations(text, this.#sources).map(({ url_citation: c }) => ({
+          type: 'url_citation',
+          start_index: c.start_index,
+          end_index: c.end_index,
+          url: c.url,
+          title: c.title,
+        }));
+        for (const [i, annotation] of annotations.entries())
+          await this.#event('response.output_text.annotation.added', {
+            ...where,
+            content_index: 0,
+            annotation_index: i,
+            annotation,
+          });
+        const part = { type: 'output_text', text, annotations, logprobs: [] };
         await this.#event('response.output_text.done', { ...where, content_index: 0, text, logprobs: [] });
         await this.#event('response.content_part.done', { ...where, content_index: 0, part });
         item = { type: 'message', id: open.id, status, role: 'assistant', content: [part] };
@@ -298,6 +348,21 @@ export class ResponseBuilder {
           name: open.name,
           arguments: open.arguments,
           status,
+        };
+        break;
+      case 'web_search_call':
+        await this.#event(`response.web_search_call.${status === 'failed' ? 'failed' : 'completed'}`, where);
+        item = {
+          type: 'web_search_call',
+          id: open.id,
+          status: status === 'incomplete' ? 'failed' : status,
+          action: {
+            type: 'search',
+            query: open.query,
+            ...(this.#o.includeSources
+              ? { sources: this.#sources.map((source) => ({ type: 'url', url: source.url })) }
+              : {}),
+          },
         };
         break;
       default:

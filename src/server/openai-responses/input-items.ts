@@ -132,7 +132,13 @@ function functionOutputItem(item: Record<string, unknown>, at: string): Response
 }
 
 /** Ids given to items the client sent without one (OpenAI's prefixes). */
-const ITEM_ID_PREFIX = { message: 'msg', reasoning: 'rs', function_call: 'fc', function_call_output: 'fco' };
+const ITEM_ID_PREFIX = {
+  message: 'msg',
+  reasoning: 'rs',
+  function_call: 'fc',
+  function_call_output: 'fco',
+  web_search_call: 'ws',
+};
 
 export function parseInput(input: unknown, newItemId: (prefix: string) => string): ParsedInput {
   if (input === undefined || input === null) return { items: [], wire: [] };
@@ -172,9 +178,14 @@ export function parseInput(input: unknown, newItemId: (prefix: string) => string
       case 'function_call_output':
         items.push(functionOutputItem(item, at));
         break;
+      case 'web_search_call':
+        // A search Ponder ran, echoed back by a stateless client: its answer carries what it found;
+        // search results are not replayed into the prompt (like earlier turns' reasoning).
+        onlyKnown(item, ['type', 'id', 'status', 'action'], at);
+        break;
       default:
         throw invalid(
-          `Input item type '${String(type)}' is not supported: use message, function_call, function_call_output or reasoning items.`,
+          `Input item type '${String(type)}' is not supported: use message, function_call, function_call_output, reasoning or web_search_call items.`,
           `${at}.type`,
         );
     }

@@ -94,7 +94,14 @@ test('400 naming the parameter', () => {
     'stream_options.include_obfuscation',
   );
   refused({ reasoning: { effort: 'huge' } }, 'reasoning.effort');
-  refused({ tools: [{ type: 'web_search' }] }, 'tools[0].type');
+  refused({ tools: [{ type: 'file_search', vector_store_ids: ['v'] }] }, 'tools[0].type');
+  refused({ tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }] }, 'tools[1].type');
+  refused(
+    { tools: [{ type: 'web_search', user_location: { type: 'approximate', city: 'Lyon' } }] },
+    'tools[0].user_location',
+  );
+  refused({ tools: [{ type: 'web_search', search_context_size: 'huge' }] }, 'tools[0].search_context_size');
+  refused({ tool_choice: { type: 'web_search' } }, 'tool_choice');
   refused({ tools: [{ type: 'function', name: 'f', defer_loading: true }] }, 'tools[0].defer_loading');
   refused({ tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [] } }, 'tool_choice');
   refused({ tool_choice: 'required' }, 'tool_choice');
@@ -107,4 +114,18 @@ test('400 naming the parameter', () => {
   refused({ input: [{ role: 'tool', content: 'x' }] }, 'input[0].role');
   refused({ input: [{ type: 'function_call', name: 'f', arguments: '{}' }] }, 'input[0].call_id');
   refused({ input: 5 }, 'input');
+});
+
+test('web_search: offered (auto), forced first (required or named), off (none)', () => {
+  const tools = [{ type: 'web_search', search_context_size: 'low' }];
+  assert.deepEqual(parse({ tools }).webSearch, { mode: 'auto', count: 3, index: 0, contextSize: 'low' });
+  assert.equal(parse({ tools, tool_choice: 'required' }).webSearch?.mode, 'first');
+  assert.equal(
+    parse({ tools: [{ type: 'web_search_preview' }], tool_choice: { type: 'web_search_preview' } }).webSearch
+      ?.mode,
+    'first',
+  );
+  assert.equal(parse({ tools, tool_choice: 'none' }).webSearch, null);
+  assert.equal(parse({ tools }).request.tools, undefined);
+  assert.equal(parse({ tools, include: ['web_search_call.action.sources'] }).includeSearchSources, true);
 });

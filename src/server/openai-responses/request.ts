@@ -28,6 +28,13 @@ export interface ParsedResponseRequest {
   /** `include: ['reasoning.encrypted_content']`. */
   includeEncryptedReasoning: boolean;
   promptCacheKey: string | null;
+  /**
+   * The hosted `web_search` tool, run by Ponder's own search: `auto` offers it to the model (it decides),
+   * `first` searches before the model answers (`tool_choice` required or naming it).
+   */
+  webSearch: { mode: 'auto' | 'first'; count: number; index: number } | null;
+  /** `include: ['web_search_call.action.sources']`. */
+  includeSearchSources: boolean;
   /** Request fields the response object echoes (OpenAI's names and shapes). */
   echo: Record<string, unknown>;
 }
@@ -94,9 +101,9 @@ export function parseResponseBody(
     throw invalid('metadata holds at most 16 keys.', 'metadata');
   const include = b.include ?? [];
   include.forEach((value, i) => {
-    if (value !== 'reasoning.encrypted_content')
+    if (!INCLUDABLE.includes(value))
       throw invalid(
-        `include value '${value}' is not supported (only 'reasoning.encrypted_content').`,
+        `include value '${value}' is not supported (only ${INCLUDABLE.map((v) => `'${v}'`).join(', ')}).`,
         `include[${i}]`,
       );
   });
@@ -107,14 +114,14 @@ export function parseResponseBody(
       'reasoning.summary',
     );
 
-  const tools = toTools(b);
+  const { tools, webSearch } = toTools(b);
   const request: Omit<ChatRequest, 'messages'> = { model: b.model, thinking: toThinking(b) };
   if (b.max_output_tokens != null) request.maxTokens = b.max_output_tokens;
   if (b.temperature != null) request.temperature = b.temperature;
   if (b.top_p != null) request.topP = b.top_p;
   if (tools.length > 0) request.tools = tools;
-  const choice = toToolChoice(b, tools);
-  if (choice !== undefined) request.toolChoice = choice;
+  const choice = toToolChoice(b, tools, webSearch);
+  if (choice !== undefined && choice !== WEB_SEARCH_CHOICE && tools.length > 0) request.toolChoice = choice;
   if (b.parallel_tool_calls != null) request.parallelToolCalls = b.parallel_tool_calls;
   const format = b.text?.format;
   if (format?.type === 'json_object') request.responseFormat = { type: 'json_object' };
@@ -135,17 +142,61 @@ export function parseResponseBody(
     stream: b.stream === true,
     store: b.store !== false,
     summary: summaryAsked !== null,
-    includeEncryptedReasoning: include.length > 0,
+    includeEncryptedReasoning: include.includes('reasoning.encrypted_content'),
     promptCacheKey: b.prompt_cache_key ?? null,
-    echo: echoOf(b, tools, summaryAsked),
+    webSearch:
+      webSearch && choice !== 'none'
+        ? { ...webSearch, mode: choice === 'required' || choice === WEB_SEARCH_CHOICE ? 'first' : 'auto' }
+        : null,
+    includeSearchSources: include.includes('web_search_call.action.sources'),
+    echo: echoOf(b, tools, summaryAsked, webSearch),
   };
 }
 
-function toTools(b: ResponseCreateBody): ToolDefinition[] {
-  return (b.tools ?? []).map((raw, i) => {
+const INCLUDABLE = ['reasoning.encrypted_content', 'web_search_call.action.sources'];
+const WEB_SEARCH_TYPES = [
+  'web_search',
+  'web_search_preview',
+  'web_search_2025_08_26',
+  'web_search_preview_2025_03_11',
+];
+/** Results read per `search_context_size`, as for chat completions' `web_search_options`. */
+const SEARCH_CONTEXT_RESULTS: Record<string, number> = { low: 3, medium: 5, high: 8 };
+/** `tool_choice` forcing the hosted search (any of its type names). */
+const WEB_SEARCH_CHOICE = 'web_search';
+
+interface WebSearchTool {
+  count: number;
+  index: number;
+  contextSize: string;
+}
+
+function webSearchTool(raw: Record<string, unknown>, i: number): WebSearchTool {
+  const at = `tools[${i}]`;
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'type' || key === 'search_context_size' || isEmpty(value)) continue;
+    // Ponder's search reads live pages: live access is what it does.
+    if (key === 'external_web_access' && value === true) continue;
+    throw invalid(`'${key}' is not supported on the web_search tool.`, `${at}.${key}`);
+  }
+  const size = raw.search_context_size ?? 'medium';
+  if (typeof size !== 'string' || !(size in SEARCH_CONTEXT_RESULTS))
+    throw invalid("search_context_size must be 'low', 'medium' or 'high'.", `${at}.search_context_size`);
+  return { count: SEARCH_CONTEXT_RESULTS[size] ?? 5, index: i, contextSize: size };
+}
+
+function toTools(b: ResponseCreateBody): { tools: ToolDefinition[]; webSearch: WebSearchTool | null } {
+  let webSearch: WebSearchTool | null = null;
+  const tools: ToolDefinition[] = [];
+  for (const [i, raw] of (b.tools ?? []).entries()) {
+    if (WEB_SEARCH_TYPES.includes(raw.type)) {
+      if (webSearch) throw invalid('Only one web_search tool may be given.', `tools[${i}].type`);
+      webSearch = webSearchTool(raw, i);
+      continue;
+    }
     if (raw.type !== 'function') {
       throw invalid(
-        `Tool type '${raw.type}' is not supported: Ponder's Responses API takes function tools (type 'function'), which your client runs.`,
+        `Tool type '${raw.type}' is not supported: Ponder's Responses API takes function tools (type 'function'), which your client runs, and web_search, which Ponder runs.`,
         `tools[${i}].type`,
       );
     }
@@ -159,27 +210,41 @@ function toTools(b: ResponseCreateBody): ToolDefinition[] {
     for (const key of Object.keys(t))
       if (!['type', 'name', 'description', 'parameters', 'strict'].includes(key) && !isEmpty(t[key]))
         throw invalid(`'${key}' is not supported on function tools.`, `tools[${i}].${key}`);
-    return {
+    tools.push({
       name: t.name,
       ...(t.description ? { description: t.description } : {}),
       ...(t.parameters ? { parameters: t.parameters } : {}),
       // The Responses API enforces a function's schema unless told otherwise.
       strict: t.strict ?? true,
-    };
-  });
+    });
+  }
+  if (webSearch && tools.length > 0)
+    throw invalid(
+      "web_search cannot be combined with function tools on Ponder: a turn runs either your client's tools or Ponder's.",
+      `tools[${webSearch.index}].type`,
+    );
+  return { tools, webSearch };
 }
 
-function toToolChoice(b: ResponseCreateBody, tools: ToolDefinition[]): ChatRequest['toolChoice'] {
+function toToolChoice(
+  b: ResponseCreateBody,
+  tools: ToolDefinition[],
+  webSearch: WebSearchTool | null,
+): ChatRequest['toolChoice'] | typeof WEB_SEARCH_CHOICE | undefined {
   const choice = b.tool_choice;
   if (choice == null) return undefined;
   if (typeof choice === 'string') {
-    if (choice === 'required' && tools.length === 0)
+    if (choice === 'required' && tools.length === 0 && !webSearch)
       throw invalid('tool_choice required needs tools.', 'tool_choice');
     return choice;
   }
+  if (WEB_SEARCH_TYPES.includes(choice.type)) {
+    if (!webSearch) throw invalid('tool_choice names web_search, which is not among tools.', 'tool_choice');
+    return WEB_SEARCH_CHOICE;
+  }
   if (choice.type !== 'function' || typeof choice.name !== 'string')
     throw invalid(
-      `tool_choice type '${choice.type}' is not supported: use 'none', 'auto', 'required' or {type: 'function', name}.`,
+      `tool_choice type '${choice.type}' is not supported: use 'none', 'auto', 'required', {type: 'function', name} or {type: 'web_search'}.`,
       'tool_choice',
     );
   if (!tools.some((t) => t.name === choice.name))
@@ -212,6 +277,7 @@ function echoOf(
   b: ResponseCreateBody,
   tools: ToolDefinition[],
   summary: 'auto' | 'concise' | 'detailed' | null,
+  webSearch: WebSearchTool | null,
 ): Record<string, unknown> {
   return {
     instructions: b.instructions ?? null,
@@ -228,13 +294,16 @@ function echoOf(
     top_p: b.top_p ?? 0.95,
     text: { format: b.text?.format ?? { type: 'text' }, verbosity: 'medium' },
     tool_choice: b.tool_choice ?? 'auto',
-    tools: tools.map((t) => ({
-      type: 'function',
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters ?? null,
-      strict: t.strict ?? true,
-    })),
+    tools: [
+      ...tools.map((t) => ({
+        type: 'function',
+        name: t.name,
+        description: t.description ?? null,
+        parameters: t.parameters ?? null,
+        strict: t.strict ?? true,
+      })),
+      ...(webSearch ? [{ type: 'web_search', search_context_size: webSearch.contextSize }] : []),
+    ],
     top_logprobs: 0,
     truncation: 'disabled',
     background: false,

@@ -25,7 +25,7 @@ const notFound = (id: string, param: string | null = null): HttpError =>
 export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   // The `/v1` error shape is installed by `v1Routes` for the prefix; hooks are per plugin.
   app.addHook('onRequest', refuseKeyInUrl);
-  const { completions, responses } = ctx.services;
+  const { completions, responses, pipeline } = ctx.services;
 
   /** The request's items with any `encrypted_content` opened by the owner's key. */
   async function openItems(userId: string, items: readonly PendingItem[]): Promise<ResponseItem[]> {
@@ -71,6 +71,11 @@ export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): P
       throw err;
     }
 
+    const search = parsed.webSearch;
+    if (search && !pipeline.tools.has('web_search'))
+      throw new HttpError(400, 'invalid_request', 'Web search is not configured on this server.', {
+        details: { param: `tools[${search.index}].type` },
+      });
     const apiKeyId = request.auth?.via === 'apiKey' ? request.auth.apiKey.id : null;
     const controller = new AbortController();
     // The response closing before it finished means the client left: cancel at once, free the slot.
@@ -82,7 +87,12 @@ export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): P
         { userId: user.id, plan: user.plan, apiKeyId },
         { ...parsed.request, messages },
         controller.signal,
-        { affinityKey },
+        {
+          affinityKey,
+          // The model decides when to search (Ponder runs it), or the search runs before it answers.
+          ...(search?.mode === 'auto' ? { ponderTools: ['web_search'] } : {}),
+          ...(search?.mode === 'first' ? { searchFirst: { count: search.count } } : {}),
+        },
       )
       [Symbol.asyncIterator]();
     let first: IteratorResult<ChatChunk>;
@@ -149,6 +159,7 @@ export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): P
         ...parsed.echo,
       },
       summary: parsed.summary,
+      includeSources: parsed.includeSearchSources,
       ...(parsed.includeEncryptedReasoning
         ? { seal: (text: string) => responses.seal(turn.userId, text) }
         : {}),

@@ -1,0 +1,94 @@
+/**
+ * The hosted `web_search` tool of the Responses API, run by Ponder's own search (a scripted SearXNG —
+ * the test is about the gateway — listing real HTML pages served on loopback, read through the real
+ * extraction path), with the `openai` client against the embedded engine on the generated model.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import OpenAI, { type BadRequestError } from 'openai';
+import { ScriptedServer } from '../src/inference/web/search-contract.ts';
+import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
+import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { assertEventOrder, weatherTool } from './openai-responses-helpers.ts';
+
+describe('Responses API web_search (Ponder runs the search)', () => {
+  let pages: PageServer;
+  const searx = new ScriptedServer();
+  let server: TestServer;
+  let client: OpenAI;
+
+  before(async () => {
+    pages = await startPageServer();
+    await searx.start();
+    searx.fallback = {
+      status: 200,
+      body: JSON.stringify({
+        query: 'q',
+        results: [
+          { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
+        ],
+      }),
+    };
+    server = await startTestServer({
+      withModel: true,
+      config: {
+        fetch: { allowPrivateHosts: ['127.0.0.1'] },
+        search: { provider: 'searxng', baseUrl: searx.baseUrl, maxResults: 5, timeoutMs: 10_000 },
+      },
+    });
+    const { cookie } = await server.signup();
+    const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'search' } });
+    const { key } = (await res.json()) as { key: string };
+    client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: key, maxRetries: 0, timeout: 60_000 });
+  });
+  after(async () => {
+    await server?.close();
+    await searx.stop();
+    await pages?.close();
+  });
+
+  test('tool_choice required: a web_search_call item with its query and sources, then the answer (streamed)', async () => {
+    const before = pages.requested.length;
+    const stream = client.responses.stream({
+      model: 'tiny',
+      input: 'What are reasoning models?',
+      tools: [{ type: 'web_search', search_context_size: 'low' }],
+      tool_choice: 'required',
+      include: ['web_search_call.action.sources'],
+      max_output_tokens: 32,
+      reasoning: { effort: 'minimal' },
+    });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    assertEventOrder(events);
+    const types = events.map((e) => e.type);
+    const searching = types.indexOf('response.web_search_call.searching');
+    assert.ok(searching > types.indexOf('response.web_search_call.in_progress'), types.join(' '));
+    assert.ok(types.indexOf('response.web_search_call.completed') > searching);
+    const final = await stream.finalResponse();
+    const call = final.output[0];
+    assert.ok(call?.type === 'web_search_call', JSON.stringify(final.output));
+    assert.equal(call.status, 'completed');
+    assert.ok(call.action.type === 'search' && call.action.query.length > 0);
+    assert.deepEqual(call.action.sources, [{ type: 'url', url: `${pages.origin}/article.html` }]);
+    assert.ok(final.output.slice(1).some((i) => i.type === 'message' || i.type === 'reasoning'));
+    assert.ok(pages.requested.length > before, 'the page was read');
+    assert.deepEqual(final.tools, [{ type: 'web_search', search_context_size: 'low' }]);
+  });
+
+  test('web_search with function tools is a 400 naming it; none runs no search', async () => {
+    await assert.rejects(
+      client.responses.create({ model: 'tiny', input: 'x', tools: [weatherTool, { type: 'web_search' }] }),
+      (err: BadRequestError) => err.status === 400 && err.param === 'tools[1].type',
+    );
+    const response = await client.responses.create({
+      model: 'tiny',
+      input: 'x',
+      tools: [{ type: 'web_search' }],
+      tool_choice: 'none',
+      max_output_tokens: 16,
+      reasoning: { effort: 'none' },
+    });
+    assert.ok(!response.output.some((i) => i.type === 'web_search_call'));
+  });
+});
