@@ -203,6 +203,8 @@ function suite(
         assert.ok(!stops.some((s) => text.includes(s)), JSON.stringify(text));
         if (msg.stop_reason === 'stop_sequence') assert.ok(stops.includes(msg.stop_sequence ?? ''));
         else assert.equal(msg.stop_reason, 'max_tokens');
+        // The generation stopped at the match still reports what it used.
+        assert.ok(msg.usage.output_tokens > 0, `${msg.stop_reason}: ${JSON.stringify(msg.usage)}`);
       }
     });
 
