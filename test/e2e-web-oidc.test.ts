@@ -35,6 +35,7 @@ describe('single sign-on in Chromium', { skip: skipWithoutChromium, timeout: 180
               clientSecret: 'a-long-enough-client-secret-for-the-e2e',
               allowedEmailDomains: ['corp.test'],
               createAccounts: true,
+              assumeEmailVerified: false,
             },
           ],
           localPasswords: true,

@@ -35,6 +35,12 @@ export const oidcProviderSchema = z.strictObject({
   allowedEmailDomains: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(100).default([]),
   /** The first login of an unknown (verified) email creates an account. Default true. */
   createAccounts: z.boolean().default(true),
+  /**
+   * Treat every email this provider sends as verified, for providers that vouch for their users'
+   * addresses but send no `email_verified` claim (e.g. Entra ID work accounts). Only set it when the
+   * provider lets nobody choose an address they do not own: linking trusts it. Default false.
+   */
+  assumeEmailVerified: z.boolean().default(false),
 });
 
 export const oidcSchema = z

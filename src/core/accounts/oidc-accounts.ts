@@ -46,7 +46,8 @@ export async function resolveAccount(
   const claims = identity.claims;
   const rawEmail = typeof claims.email === 'string' ? normaliseEmail(claims.email) : '';
   const email = isValidEmail(rawEmail) ? rawEmail : null;
-  const verified = claims.email_verified === true || claims.email_verified === 'true';
+  const verified =
+    provider.assumeEmailVerified || claims.email_verified === true || claims.email_verified === 'true';
   const isAdmin = adminFromClaims(provider, claims);
 
   const linked = await store.identities.find(provider.id, identity.subject);

@@ -54,6 +54,7 @@ test('the admin claim: a value in an array, an equal string, or true without a v
     clientId: 'c',
     allowedEmailDomains: [],
     createAccounts: true,
+    assumeEmailVerified: false,
   };
   const groups: OidcProviderConfig = { ...base, adminClaim: { claim: 'groups', value: 'admins' } };
   assert.equal(adminFromClaims(groups, { groups: ['staff', 'admins'] }), true);
