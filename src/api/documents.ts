@@ -52,6 +52,30 @@ export const listFilesQuerySchema = z.strictObject({
   unattached: z.enum(['true', 'false']).optional(),
 });
 
+/** `POST /api/documents/search`: passages from the union of the given scopes. */
+export const searchDocumentsBodySchema = z
+  .strictObject({
+    query: z.string().trim().min(1).max(1000),
+    conversationId: id.optional(),
+    collectionIds: z.array(id).max(50).optional(),
+    fileIds: z.array(id).max(200).optional(),
+    limit: z.int().min(1).max(50).optional(),
+    /** Default `hybrid`; `keyword` or `vector` alone to see what each ranking finds. */
+    mode: z.enum(['hybrid', 'keyword', 'vector']).optional(),
+  })
+  .refine(
+    (b) => b.conversationId !== undefined || (b.collectionIds?.length ?? 0) + (b.fileIds?.length ?? 0) > 0,
+    {
+      message: 'name conversationId, collectionIds or fileIds',
+    },
+  );
+
+export interface ApiDocumentSearch {
+  passages: Array<ApiPassage & { score: number }>;
+  /** Whether the vector ranking took part (false: keyword only — no embedding model, or none embedded). */
+  vector: boolean;
+}
+
 export const MAX_COLLECTION_NAME_CHARS = 200;
 
 export const createCollectionBodySchema = z.strictObject({

@@ -25,7 +25,7 @@ import type {
 import type { PlanCatalog } from '../quotas/plans.ts';
 import { ChunkCache, type ChunkCacheOptions } from './chunk-cache.ts';
 import { DocumentServiceError } from './errors.ts';
-import { HybridSearch, type SearchLogger, toPassage } from './hybrid-search.ts';
+import { HybridSearch, type SearchLogger, type SearchRequest, toPassage } from './hybrid-search.ts';
 import { type DocumentLimits, documentLimits } from './limits.ts';
 import { normalise } from './retrieval.ts';
 import type { DocumentRetriever, DocumentScope, EmbedTexts, Passage } from './types.ts';
@@ -283,6 +283,11 @@ export class DocumentService implements DocumentRetriever {
     const deleted = await this.o.store.documents.deleteCollection(id, userId);
     if (deleted) for (const f of files) this.#cache.dropFile(f.id);
     return deleted;
+  }
+
+  /** Search for the API (`POST /api/documents/search`): passages and whether vectors took part. */
+  search(userId: string, q: SearchRequest): Promise<{ passages: Passage[]; vector: boolean }> {
+    return this.#search.search(userId, q);
   }
 
   // ---------------------------------------------------------------- DocumentRetriever

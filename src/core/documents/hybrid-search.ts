@@ -37,6 +37,15 @@ export function toPassage(file: DocumentFileRecord, chunk: CachedChunk['record']
   };
 }
 
+export interface SearchRequest {
+  scopes: DocumentScope[];
+  query: string;
+  limit?: number;
+  signal?: AbortSignal;
+  /** Which rankings to use. Default `hybrid`; `keyword` / `vector` alone for diagnosis and tests. */
+  mode?: 'hybrid' | 'keyword' | 'vector';
+}
+
 export class HybridSearch {
   constructor(
     private readonly o: { store: Store; cache: ChunkCache; embed?: EmbedTexts; logger?: SearchLogger },
@@ -78,34 +87,38 @@ export class HybridSearch {
     return out;
   }
 
-  async retrieve(
-    userId: string,
-    q: { scopes: DocumentScope[]; query: string; limit?: number; signal?: AbortSignal },
-  ): Promise<Passage[]> {
+  async retrieve(userId: string, q: SearchRequest): Promise<Passage[]> {
+    return (await this.search(userId, q)).passages;
+  }
+
+  /** `retrieve`, telling also whether the vector ranking took part (`vector: false`: keyword only). */
+  async search(userId: string, q: SearchRequest): Promise<{ passages: Passage[]; vector: boolean }> {
     const limit = Math.min(
       Math.max(1, Math.trunc(q.limit ?? DEFAULT_PASSAGES) || DEFAULT_PASSAGES),
       MAX_PASSAGES,
     );
     const query = q.query.trim();
-    if (query === '') return [];
+    const mode = q.mode ?? 'hybrid';
+    if (query === '') return { passages: [], vector: false };
     const files = await this.files(userId, q.scopes);
-    if (files.length === 0) return [];
+    if (files.length === 0) return { passages: [], vector: false };
     const all = await this.chunksOf(userId, files);
     const indexed = all.map((x) => x.chunk);
-    const lists = [bm25Rank(indexed, query)];
-    const vector = await this.queryVector(query, files, q.signal);
+    const lists = mode === 'vector' ? [] : [bm25Rank(indexed, query)];
+    const vector = mode === 'keyword' ? null : await this.queryVector(query, files, q.signal);
     if (vector) {
       const eligible = new Set(files.filter((f) => f.embeddingModel === vector.model).map((f) => f.id));
       lists.push(
         vectorRank(indexed, vector.vector).filter(({ index }) => eligible.has(all[index]?.file.id ?? '')),
       );
     }
-    return fuse(lists)
+    const passages = fuse(lists)
       .slice(0, limit)
       .map(({ index, score }) => {
         const hit = all[index] as { file: DocumentFileRecord; chunk: CachedChunk };
         return toPassage(hit.file, hit.chunk.record, score);
       });
+    return { passages, vector: vector !== null };
   }
 
   /**

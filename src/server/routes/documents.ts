@@ -12,14 +12,17 @@ import {
   type ApiCollectionDetail,
   type ApiDocumentFile,
   type ApiDocumentLimits,
+  type ApiDocumentSearch,
   type ApiPassage,
   createCollectionBodySchema,
   listFilesQuerySchema,
+  searchDocumentsBodySchema,
   updateCollectionBodySchema,
   uploadQuerySchema,
 } from '../../api/documents.ts';
 import type { DocumentService } from '../../core/documents/document-service.ts';
 import { DocumentServiceError } from '../../core/documents/errors.ts';
+import type { DocumentScope } from '../../core/documents/types.ts';
 import { DocumentError, type DocumentErrorCode } from '../../inference/documents/index.ts';
 import type { DocumentCollectionRecord, DocumentFileRecord } from '../../store/types.ts';
 import { requireUser } from '../auth/plugin.ts';
@@ -120,6 +123,16 @@ function disposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+/** A signal that aborts when the client goes away before the answer was sent. */
+function clientGone(reply: FastifyReply): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.on('close', onClose);
+  return { signal: controller.signal, done: () => reply.raw.off('close', onClose) };
+}
+
 export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const documents: DocumentService = ctx.services.documents;
   // Scoped to this plugin: only the upload route takes multipart bodies.
@@ -163,9 +176,7 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
         });
       return file;
     });
-    const abort = new AbortController();
-    const onClose = () => abort.abort();
-    request.raw.once('close', onClose);
+    const abort = clientGone(reply);
     try {
       const created = await guarded(() =>
         documents.upload(
@@ -181,7 +192,7 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
       );
       return reply.code(201).send(fileView(created, user.id));
     } finally {
-      request.raw.off('close', onClose);
+      abort.done();
     }
   });
 
@@ -236,6 +247,30 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (!passage) throw notFound('No such passage.');
     const { score: _score, ...view } = passage;
     return view;
+  });
+
+  app.post('/api/documents/search', async (request, reply): Promise<ApiDocumentSearch> => {
+    const user = requireUser(request);
+    const body = parseWith(searchDocumentsBodySchema, request.body);
+    const scopes: DocumentScope[] = [
+      ...(body.conversationId
+        ? [{ kind: 'conversation' as const, conversationId: body.conversationId }]
+        : []),
+      ...(body.collectionIds ?? []).map((collectionId) => ({ kind: 'collection' as const, collectionId })),
+      ...(body.fileIds?.length ? [{ kind: 'files' as const, fileIds: body.fileIds }] : []),
+    ];
+    const abort = clientGone(reply);
+    try {
+      return await documents.search(user.id, {
+        scopes,
+        query: body.query,
+        signal: abort.signal,
+        ...(body.limit ? { limit: body.limit } : {}),
+        ...(body.mode ? { mode: body.mode } : {}),
+      });
+    } finally {
+      abort.done();
+    }
   });
 
   app.get('/api/collections', async (request) => {
