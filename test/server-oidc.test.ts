@@ -295,6 +295,36 @@ describe('single sign-on (OIDC)', () => {
     assert.notEqual(again.user?.id, oscar.user?.id);
   });
 
+  test('a walk of the OIDC routes with a real provider: no 5xx, nobody else’s data, sessions only from a flow', async () => {
+    idp.accounts.set('uma-sub', { email: 'uma@corp.test', email_verified: true });
+    const uma = await login('uma-sub');
+    const routes = s.app.ponderRoutes.filter((r) => r.url.startsWith('/api/auth/oidc'));
+    assert.deepEqual(routes.map((r) => `${r.method} ${r.url}`).sort(), [
+      'GET /api/auth/oidc/:provider/callback',
+      'GET /api/auth/oidc/:provider/start',
+      'GET /api/auth/oidc/providers',
+      'POST /api/auth/oidc/:provider/backchannel-logout',
+    ]);
+    for (const route of routes) {
+      assert.ok(route.public, `${route.url} is public`);
+      for (const cookie of [undefined, uma.cookie ?? undefined]) {
+        const res = await s.request(route.url.replace(':provider', 'corp'), {
+          method: route.method,
+          redirect: 'manual',
+          ...(cookie ? { cookie } : {}),
+          ...(route.method === 'POST' ? { json: {} } : {}),
+        });
+        const body = await res.text();
+        assert.ok(res.status < 500, `${route.method} ${route.url} → ${res.status}`);
+        assert.ok(
+          !/@corp\.test|ponder_session=/.test(body + res.headers.getSetCookie().join()),
+          `${route.url} leaks nothing`,
+        );
+      }
+    }
+    assert.equal((await me(uma.cookie)).status, 200, 'the walk ended no session');
+  });
+
   test('bad requests: unknown provider 404, oversize or unknown start parameters 400, a foreign returnTo goes home', async () => {
     assert.equal((await s.request('/api/auth/oidc/nope/start')).status, 404);
     assert.equal((await s.request('/api/auth/oidc/nope/callback?code=x&state=y')).status, 404);
