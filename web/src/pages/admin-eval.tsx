@@ -179,7 +179,7 @@ function StartForm(props: { onStarted: () => void }) {
   );
 }
 
-function Results(props: { id: string; version: number }) {
+function Results(props: { id: string; version: number; active: boolean }) {
   const t = useT();
   const { data, error } = useAsync(
     () =>
@@ -237,11 +237,16 @@ function Results(props: { id: string; version: number }) {
           )),
         )}
       </ul>
-      <p>{t('evalCurve')}</p>
-      <div className="row-form">
-        <img src={`${base}/curve.svg?x=tokens&v=${props.version}`} alt={t('evalCurve')} />
-        <img src={`${base}/curve.svg?x=seconds&v=${props.version}`} alt={t('evalCurve')} />
-      </div>
+      {/* The curves once the run has stopped changing (served with no-store, fetched again on a new view). */}
+      {props.active ? null : (
+        <>
+          <p>{t('evalCurve')}</p>
+          <div className="row-form">
+            <img src={`${base}/curve.svg?x=tokens`} alt={t('evalCurve')} />
+            <img src={`${base}/curve.svg?x=seconds`} alt={t('evalCurve')} />
+          </div>
+        </>
+      )}
       <p className="actions">
         <a className="button small" href={`${base}/report?format=html`} download>
           {t('evalReportHtml')}
@@ -326,7 +331,7 @@ export function EvalSection() {
                 />
               )}
             </div>
-            {open === r.id ? <Results id={r.id} version={version} /> : null}
+            {open === r.id ? <Results id={r.id} version={version} active={r.active} /> : null}
           </li>
         ))}
       </ul>
