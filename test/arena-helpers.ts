@@ -3,6 +3,7 @@
  * in Q8_0 and in Q4_0: different weights, so different answers), end-of-generation banned so every side
  * answers (8 reasoning tokens with `THINK`, then text up to `maxTokens`).
  */
+import { DEFAULT_PLANS } from '../src/config/schema.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../src/inference/llama/index.ts';
 import { startTestServer, type TestServer, type TestServerOptions } from '../src/server/testing.ts';
@@ -18,6 +19,8 @@ export async function startArenaServer(
     store?: 'sqlite' | 'postgres';
     maxTokens?: number;
     capacity?: TestServerOptions['capacity'];
+    /** Every plan's thinking cap, so an answer without an explicit budget still gets to its text. */
+    maxThinkingBudget?: number;
   } = {},
 ): Promise<ArenaTestServer> {
   const [q8, q4] = await Promise.all([ensureTestModel('tiny', 'q8_0'), ensureTestModel('tiny', 'q4_0')]);
@@ -34,6 +37,18 @@ export async function startArenaServer(
     const server = await startTestServer({
       store: options.store ?? 'sqlite',
       ...(options.capacity ? { capacity: options.capacity } : {}),
+      ...(options.maxThinkingBudget === undefined
+        ? {}
+        : {
+            config: {
+              plans: Object.fromEntries(
+                Object.entries(DEFAULT_PLANS).map(([name, plan]) => [
+                  name,
+                  { ...plan, maxThinkingBudget: options.maxThinkingBudget },
+                ]),
+              ),
+            },
+          }),
       deps: {
         providers: [engine],
         engine,

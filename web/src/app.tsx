@@ -7,6 +7,7 @@ import { detectLang, I18nContext, type Lang, translator } from './i18n/index.ts'
 import { readPref, writePref } from './lib/prefs.ts';
 import { navigate, parseRoute, usePath } from './lib/router.ts';
 import { AdminPage } from './pages/admin-page.tsx';
+import { ArenaPage } from './pages/arena-page.tsx';
 import { AuthPage } from './pages/auth-page.tsx';
 import { ChatPage } from './pages/chat-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
@@ -78,6 +79,9 @@ export function App() {
         break;
       case 'admin':
         page = <AdminPage />;
+        break;
+      case 'arena':
+        page = <ArenaPage battleId={route.battleId} />;
         break;
       case 'chat':
         page = <ChatPage conversationId={route.conversationId} />;

@@ -150,6 +150,22 @@ export async function confirmToolCall(generationId: string, callId: string, appr
   );
 }
 
+/**
+ * Any stream of generation events at `path` (e.g. an arena side), replaying after `lastEventId` (all when
+ * absent). Errors before the stream starts throw ApiError.
+ */
+export async function openEventStream(
+  path: string,
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
+  const headers: Record<string, string> = { ...SSE_HEADERS };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const res = await apiFetch(path, { signal, headers });
+  const parser = new SseParser();
+  return { events: events(res, parser), parser };
+}
+
 export async function stopGeneration(generationId: string): Promise<void> {
   await apiFetch(`/api/generations/${encodeURIComponent(generationId)}/stop`, { method: 'POST', body: {} });
 }

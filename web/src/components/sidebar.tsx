@@ -198,6 +198,9 @@ export function Sidebar({
             </button>
           </div>
           <div className="sidebar-links">
+            <button type="button" className="button small" onClick={() => go('/arena')}>
+              {t('arena')}
+            </button>
             <button type="button" className="button small" onClick={() => go('/settings')}>
               {t('settings')}
             </button>

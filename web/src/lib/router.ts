@@ -27,6 +27,7 @@ export type Route =
   | { page: 'chat'; conversationId?: string }
   | { page: 'settings'; section?: string }
   | { page: 'admin'; section?: string }
+  | { page: 'arena'; battleId?: string }
   | { page: 'login' }
   | { page: 'signup' };
 
@@ -39,6 +40,8 @@ export function parseRoute(path: string): Route {
       return { page: 'settings', section: parts[1] };
     case 'admin':
       return { page: 'admin', section: parts[1] };
+    case 'arena':
+      return parts[1] ? { page: 'arena', battleId: parts[1] } : { page: 'arena' };
     case 'login':
       return { page: 'login' };
     case 'signup':

@@ -7,6 +7,7 @@ import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
 import { useFormat } from '../lib/format.ts';
 import { EvalSection } from './admin-eval.tsx'; // ponder eval (issue 15)
+import { ArenaLeaderboardSection } from './admin-arena.tsx';
 import { ModelsSection } from './admin-models.tsx';
 
 function UsersSection() {
@@ -226,6 +227,7 @@ export function AdminPage() {
       <UsersSection />
       <ModelsSection />
       <UpstreamsSection />
+      <ArenaLeaderboardSection />
       <EvalSection />
     </PageShell>
   );
