@@ -3,41 +3,21 @@
  * reports no upload progress), the conversation's files, collections, and one passage for a citation.
  * Same origin, session cookie; every failure is an {@link ApiError} with the server's message.
  */
+import type {
+  ApiCollection,
+  ApiCollectionDetail,
+  ApiDocumentFile,
+  ApiDocumentLimits,
+} from '../../../src/api/documents.ts';
 import { ApiError, api } from './client.ts';
 
-export interface FileInfo {
-  id: string;
-  name: string;
-  kind: string;
-  sizeBytes: number;
-  pages: number | null;
-  chunkCount: number;
-  conversationId: string | null;
-  collectionId: string | null;
-  createdAt: string;
-}
+export type FileInfo = ApiDocumentFile;
 
-export interface CollectionInfo {
-  id: string;
-  name: string;
-  shared: boolean;
-  /** The user owns it (else an admin shared it with everyone). */
-  owned: boolean;
-  fileCount?: number;
-}
+/** A collection the user owns (`own`) or one an admin shared with everyone. */
+export type CollectionInfo = ApiCollection;
 
-/** The plan's limits on documents, as the server states them (absent fields: no limit). */
-export interface DocumentLimits {
-  plan?: string;
-  maxFileBytes?: number;
-  maxFiles?: number;
-  maxStorageBytes?: number;
-  maxPages?: number;
-  usedBytes?: number;
-  usedFiles?: number;
-  /** Uploads are embedded (hybrid search); false: keyword search only. */
-  vectorSearch?: boolean;
-}
+/** The plan's limits on documents and the user's usage (`GET /api/documents/limits`). */
+export type DocumentLimits = Partial<ApiDocumentLimits>;
 
 export type UploadTarget = { conversationId?: string; collectionId?: string };
 
@@ -101,9 +81,9 @@ export function deleteFile(id: string): Promise<void> {
   return api<void>(`/api/files/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-export async function documentLimits(): Promise<DocumentLimits | undefined> {
-  const res = await api<{ limits?: DocumentLimits }>('/api/files/limits').catch(() => undefined);
-  return res?.limits;
+/** The plan's limits, or undefined when the server has no documents (or cannot say now). */
+export function documentLimits(): Promise<DocumentLimits | undefined> {
+  return api<DocumentLimits>('/api/documents/limits').catch(() => undefined);
 }
 
 export async function listCollections(): Promise<CollectionInfo[]> {
@@ -112,13 +92,11 @@ export async function listCollections(): Promise<CollectionInfo[]> {
 }
 
 export async function collectionFiles(collectionId: string): Promise<FileInfo[]> {
-  const res = await api<{ files?: FileInfo[] }>(
-    `/api/files?collectionId=${encodeURIComponent(collectionId)}`,
-  );
+  const res = await api<ApiCollectionDetail>(`/api/collections/${encodeURIComponent(collectionId)}`);
   return Array.isArray(res?.files) ? res.files : [];
 }
 
-export function createCollection(name: string): Promise<{ collection: CollectionInfo }> {
+export function createCollection(name: string): Promise<CollectionInfo> {
   return api('/api/collections', { method: 'POST', body: { name } });
 }
 

@@ -1,16 +1,21 @@
 import { describe, expect, test } from 'vitest';
+import type { FileInfo } from '../api/documents.ts';
 import { type Attachment, attachmentsReducer, overLimit, readyFileIds } from './attachments.ts';
 import { turnDocuments } from './documents-choice.ts';
 
-const file = {
+const file: FileInfo = {
   id: 'f1',
   name: 'a.pdf',
   kind: 'pdf',
+  mediaType: 'application/pdf',
   sizeBytes: 10,
   pages: 1,
-  chunkCount: 1,
+  chunks: 1,
+  tokens: 5,
+  embedded: false,
   conversationId: null,
   collectionId: null,
+  own: true,
   createdAt: '',
 };
 

@@ -118,9 +118,13 @@ export function useAttachments(conversationId: string | undefined): UseAttachmen
   );
   const target = conversationId && !conversationId.startsWith('temp-') ? conversationId : undefined;
 
-  useEffect(() => {
-    void documentLimits().then(setLimits);
+  // The plan's limits and usage; a failed refresh keeps the last answer.
+  const refreshLimits = useCallback(() => {
+    void documentLimits().then((l) => {
+      if (l) setLimits(l);
+    });
   }, []);
+  useEffect(refreshLimits, [refreshLimits]);
 
   // An open conversation shows its files; a new one starts empty (drafts uploaded for it stay while it is
   // being created, as the id arrives after the send that attached them).
@@ -160,16 +164,18 @@ export function useAttachments(conversationId: string | undefined): UseAttachmen
         );
         uploads.current.set(key, upload);
         upload.promise
-          .then((info) => dispatch({ type: 'uploaded', key, file: info }))
+          .then((info) => {
+            dispatch({ type: 'uploaded', key, file: info });
+            refreshLimits();
+          })
           .catch((err: unknown) => {
             if (err instanceof DOMException && err.name === 'AbortError') return;
             dispatch({ type: 'failed', key, error: err instanceof ApiError ? err.message : String(err) });
           })
           .finally(() => uploads.current.delete(key));
       }
-      if (limits) void documentLimits().then(setLimits);
     },
-    [target, dispatch, limits],
+    [target, dispatch, refreshLimits],
   );
 
   const current = useRef(attachments);
@@ -178,10 +184,13 @@ export function useAttachments(conversationId: string | undefined): UseAttachmen
     (key: string) => {
       uploads.current.get(key)?.abort();
       const gone = current.current.find((a) => a.key === key);
-      if (gone?.fileId) void deleteFile(gone.fileId).catch(() => {});
+      if (gone?.fileId)
+        void deleteFile(gone.fileId)
+          .then(refreshLimits)
+          .catch(() => {});
       dispatch({ type: 'remove', key });
     },
-    [dispatch],
+    [dispatch, refreshLimits],
   );
 
   return { attachments, limits, add, remove, uploading: attachments.some((a) => a.status === 'uploading') };

@@ -12,7 +12,8 @@ import { useFormat } from '../lib/format.ts';
 import { overLimit, readyFileIds, useAttachments } from './attachments.ts';
 
 export interface DocumentsChoice {
-  composer: ComposerDocuments;
+  /** Undefined until the server said it has documents (`GET /api/documents/limits`). */
+  composer: ComposerDocuments | undefined;
   /** The turn's `documents` field, or undefined when nothing is attached or chosen. */
   turn: () => TurnDocuments | undefined;
 }
@@ -68,18 +69,19 @@ export function useDocumentsChoice(conversationId: string | undefined): Document
     [add, limits, attachments, t, bytes],
   );
 
-  const composer = useMemo<ComposerDocuments>(
-    () => ({
-      attachments,
-      limits,
-      onFiles,
-      onRemove: remove,
-      collections,
-      selectedCollections: selected,
-      onCollections: setSelected,
-      whole,
-      onWhole: setWhole,
-    }),
+  const composer = useMemo<ComposerDocuments | undefined>(
+    () =>
+      limits && {
+        attachments,
+        limits,
+        onFiles,
+        onRemove: remove,
+        collections,
+        selectedCollections: selected,
+        onCollections: setSelected,
+        whole,
+        onWhole: setWhole,
+      },
     [attachments, limits, onFiles, remove, collections, selected, whole],
   );
   const turn = useCallback(

@@ -3,7 +3,6 @@
  * upload progress or error and a remove button, the chosen collections, the "read whole" toggle and the
  * plan's limits. File names come from the user: text nodes only.
  */
-import { useRef } from 'react';
 import type { CollectionInfo, DocumentLimits } from '../api/documents.ts';
 import type { Attachment } from '../chat/attachments.ts';
 import { useT } from '../i18n/index.ts';
@@ -25,35 +24,39 @@ export interface ComposerDocuments {
   onWhole: (on: boolean) => void;
 }
 
-/** The paperclip: opens the file picker (several files at once). */
-export function AttachButton({ onFiles }: { onFiles: (files: File[]) => void }) {
+/**
+ * The paperclip: opens the file picker (several files at once). The input is made on click and never put in
+ * the page, so the message form holds no file input (and no control a page could be confused with).
+ */
+export function AttachButton({
+  onFiles,
+  accept = ACCEPTED_FILES,
+}: {
+  onFiles: (files: File[]) => void;
+  /** The extensions the server accepts (its limits say), else a built-in list. */
+  accept?: string;
+}) {
   const t = useT();
-  const input = useRef<HTMLInputElement>(null);
   return (
-    <>
-      <button
-        type="button"
-        className="icon-button attach-button"
-        aria-label={t('attachFiles')}
-        title={t('attachFiles')}
-        onClick={() => input.current?.click()}
-      >
-        📎
-      </button>
-      <input
-        ref={input}
-        type="file"
-        multiple
-        hidden
-        accept={ACCEPTED_FILES}
-        data-testid="attach-input"
-        onChange={(e) => {
-          const files = [...(e.currentTarget.files ?? [])];
-          e.currentTarget.value = '';
+    <button
+      type="button"
+      className="icon-button attach-button"
+      aria-label={t('attachFiles')}
+      title={t('attachFiles')}
+      onClick={() => {
+        const input = document.createElement('input');
+        input.type = 'file';
+        input.multiple = true;
+        input.accept = accept;
+        input.addEventListener('change', () => {
+          const files = [...(input.files ?? [])];
           if (files.length > 0) onFiles(files);
-        }}
-      />
-    </>
+        });
+        input.click();
+      }}
+    >
+      +
+    </button>
   );
 }
 

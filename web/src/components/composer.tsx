@@ -131,7 +131,12 @@ export function Composer(props: ComposerProps) {
         </p>
       ) : null}
       <div className="composer-bar">
-        {docs ? <AttachButton onFiles={docs.onFiles} /> : null}
+        {docs ? (
+          <AttachButton
+            onFiles={docs.onFiles}
+            {...(docs.limits?.accepted ? { accept: docs.limits.accepted.join(',') } : {})}
+          />
+        ) : null}
         <button
           type="button"
           className={`chip${props.deepThink ? ' chip-on' : ''}`}

@@ -203,8 +203,8 @@ describe('the composer with documents', () => {
         {...base}
         documents={docs([], {
           collections: [
-            { id: 'c1', name: 'Handbook', shared: true, owned: false },
-            { id: 'c2', name: 'Specs', shared: false, owned: true },
+            { id: 'c1', name: 'Handbook', shared: true, own: false, createdAt: '', updatedAt: '' },
+            { id: 'c2', name: 'Specs', shared: false, own: true, createdAt: '', updatedAt: '' },
           ],
           selectedCollections: ['c1'],
         })}

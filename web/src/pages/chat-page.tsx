@@ -217,7 +217,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         searchOffered={searchOffered}
         search={search}
         onSearch={setSearchChoice}
-        documents={docs.composer}
+        {...(docs.composer ? { documents: docs.composer } : {})}
       />
     </main>
   );

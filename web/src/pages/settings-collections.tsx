@@ -112,7 +112,7 @@ function CollectionItem({ collection, onChanged }: { collection: CollectionInfo;
         <strong className="collection-name">{collection.name}</strong>
         {collection.shared ? <span className="badge">{t('sharedWithEveryone')}</span> : null}
         <span className="spacer" />
-        {collection.owned ? (
+        {collection.own ? (
           <>
             <button type="button" className="button small" onClick={() => input.current?.click()}>
               {t('uploadInto')}
@@ -172,7 +172,7 @@ function CollectionItem({ collection, onChanged }: { collection: CollectionInfo;
             <li key={f.id} className="collection-file">
               <span className="attachment-name">{f.name}</span>
               <span className="muted">{bytes(f.sizeBytes)}</span>
-              {collection.owned ? (
+              {collection.own ? (
                 <button
                   type="button"
                   className="attachment-remove"
