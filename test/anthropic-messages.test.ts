@@ -98,6 +98,7 @@ function suite(
       assert.equal(msg.role, 'assistant');
       assert.equal(msg.model, 'tiny');
       assert.match(msg.id, /^msg_/);
+      assert.ok(msg._request_id, 'the request-id header Anthropic SDKs read');
       assert.ok(['end_turn', 'max_tokens'].includes(msg.stop_reason ?? ''), String(msg.stop_reason));
       const [first] = msg.content;
       assert.equal(first?.type, 'thinking');

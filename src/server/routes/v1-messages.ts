@@ -59,7 +59,9 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
   const { completions, pipeline } = ctx.services;
 
   // Runs before authentication so a key in the URL is refused even when it is valid.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // Anthropic's SDKs read the request id from `request-id` (Ponder also sends `x-request-id`).
+    reply.header('request-id', request.id);
     const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : null;
     if (query && KEY_QUERY_PARAMS.some((k) => query.has(k)))
       throw new HttpError(
