@@ -5,46 +5,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import OpenAI, { type BadRequestError } from 'openai';
-import { ScriptedServer } from '../src/inference/web/search-contract.ts';
-import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import type OpenAI from 'openai';
+import type { BadRequestError } from 'openai';
+import type { PageServer } from '../src/inference/web/testing.ts';
 import { assertEventOrder, weatherTool } from './openai-responses-helpers.ts';
+import { type SearchFixture, startSearchFixture } from './search-fixture.ts';
 
 describe('Responses API web_search (Ponder runs the search)', () => {
   let pages: PageServer;
-  const searx = new ScriptedServer();
-  let server: TestServer;
   let client: OpenAI;
+  let fixture: SearchFixture | undefined;
 
   before(async () => {
-    pages = await startPageServer();
-    await searx.start();
-    searx.fallback = {
-      status: 200,
-      body: JSON.stringify({
-        query: 'q',
-        results: [
-          { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
-        ],
-      }),
-    };
-    server = await startTestServer({
-      withModel: true,
-      config: {
-        fetch: { allowPrivateHosts: ['127.0.0.1'] },
-        search: { provider: 'searxng', baseUrl: searx.baseUrl, maxResults: 5, timeoutMs: 10_000 },
-      },
-    });
-    const { cookie } = await server.signup();
-    const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'search' } });
-    const { key } = (await res.json()) as { key: string };
-    client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: key, maxRetries: 0, timeout: 60_000 });
+    fixture = await startSearchFixture((page) => [
+      { url: page('/article.html'), title: 'Reasoning models', content: 'about reasoning' },
+    ]);
+    ({ pages, client } = fixture);
   });
   after(async () => {
-    await server?.close();
-    await searx.stop();
-    await pages?.close();
+    await fixture?.close();
   });
 
   test('tool_choice required: a web_search_call item with its query and sources, then the answer (streamed)', async () => {
@@ -69,7 +48,7 @@ describe('Responses API web_search (Ponder runs the search)', () => {
     const call = final.output[0];
     assert.ok(call?.type === 'web_search_call', JSON.stringify(final.output));
     assert.equal(call.status, 'completed');
-    assert.ok(call.action.type === 'search' && call.action.query.length > 0);
+    assert.ok(call.action.type === 'search' && (call.action.query ?? '').length > 0);
     assert.deepEqual(call.action.sources, [{ type: 'url', url: `${pages.origin}/article.html` }]);
     assert.ok(final.output.slice(1).some((i) => i.type === 'message' || i.type === 'reasoning'));
     assert.ok(pages.requested.length > before, 'the page was read');

@@ -7,47 +7,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import OpenAI, { BadRequestError } from 'openai';
-import { ScriptedServer } from '../src/inference/web/search-contract.ts';
-import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
+import type OpenAI from 'openai';
+import { BadRequestError } from 'openai';
+import type { PageServer } from '../src/inference/web/testing.ts';
 import { citationAnnotations, sourcesOf } from '../src/server/openai/citations.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { type SearchFixture, startSearchFixture } from './search-fixture.ts';
 
 describe('/v1 web_search_options', () => {
   let pages: PageServer;
-  const searx = new ScriptedServer();
-  let server: TestServer;
   let client: OpenAI;
+  let fixture: SearchFixture | undefined;
 
   before(async () => {
-    pages = await startPageServer();
-    await searx.start();
-    searx.fallback = {
-      status: 200,
-      body: JSON.stringify({
-        query: 'q',
-        results: [
-          { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
-          { url: `${pages.origin}/injection.html`, title: 'Hiking boots', content: 'boots' },
-        ],
-      }),
-    };
-    server = await startTestServer({
-      withModel: true,
-      config: {
-        fetch: { allowPrivateHosts: ['127.0.0.1'] },
-        search: { provider: 'searxng', baseUrl: searx.baseUrl, maxResults: 5, timeoutMs: 10_000 },
-      },
-    });
-    const { cookie } = await server.signup();
-    const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'search' } });
-    const { key } = (await res.json()) as { key: string };
-    client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: key, maxRetries: 0, timeout: 60_000 });
+    fixture = await startSearchFixture((page) => [
+      { url: page('/article.html'), title: 'Reasoning models', content: 'about reasoning' },
+      { url: page('/injection.html'), title: 'Hiking boots', content: 'boots' },
+    ]);
+    ({ pages, client } = fixture);
   });
   after(async () => {
-    await server?.close();
-    await searx.stop();
-    await pages?.close();
+    await fixture?.close();
   });
 
   test('the search runs first and the model reads the sources; annotations come back (streamed and not)', async () => {

@@ -12,7 +12,7 @@ import {
 import type { ChatRequest, ThinkingOptions, ToolDefinition } from '../../inference/types.ts';
 import { HttpError } from '../errors.ts';
 import { isEmpty } from '../openai/parameters.ts';
-import { formatPath } from '../openai/request.ts';
+import { effortThinking, formatPath } from '../openai/request.ts';
 import { type ParsedInput, parseInput } from './input-items.ts';
 
 export interface ParsedResponseRequest {
@@ -254,23 +254,8 @@ function toToolChoice(
 
 function toThinking(b: ResponseCreateBody): ThinkingOptions {
   const effort = b.reasoning?.effort ?? undefined;
-  switch (effort) {
-    case undefined:
-      return { enabled: true };
-    case 'none':
-      return { enabled: false };
-    case 'minimal':
-      return { enabled: true, budgetTokens: 256 };
-    case 'low':
-    case 'medium':
-    case 'high':
-      return { enabled: true, effort };
-    case 'xhigh':
-      // Beyond 'high': the largest budget the caller's plan allows.
-      return { enabled: true };
-    default:
-      return effort satisfies never;
-  }
+  // Beyond 'high': the largest budget the caller's plan allows.
+  return effort === 'xhigh' ? { enabled: true } : effortThinking(effort);
 }
 
 function echoOf(

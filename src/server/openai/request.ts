@@ -217,7 +217,13 @@ function toThinking(b: ChatCompletionRequest): ThinkingOptions {
   // llama-server's and vLLM's budget fields; 0 closes the reasoning at once.
   const budget = b.reasoning_budget_tokens ?? b.thinking_token_budget;
   if (budget != null) return budget === 0 ? { enabled: false } : { enabled: true, budgetTokens: budget };
-  const effort = b.reasoning_effort ?? b.reasoning?.effort ?? undefined;
+  return effortThinking(b.reasoning_effort ?? b.reasoning?.effort ?? undefined);
+}
+
+/** OpenAI's `reasoning.effort` in Ponder's terms (also the Responses API's). */
+export function effortThinking(
+  effort: 'none' | 'minimal' | 'low' | 'medium' | 'high' | undefined,
+): ThinkingOptions {
   switch (effort) {
     case undefined:
       return { enabled: true };
