@@ -118,6 +118,48 @@ function suite(
       assert.ok(msg.content.every((b) => b.type === 'text'));
     });
 
+    test('thinking display omitted: signed thinking blocks without their text, streamed or not', async () => {
+      const params = {
+        model: 'tiny',
+        max_tokens: 16,
+        messages: [{ role: 'user' as const, content: 'Hi' }],
+        thinking: { ...thinking, display: 'omitted' as const },
+      };
+      const msg = await client.messages.create(params);
+      const block = msg.content[0];
+      assert.ok(block?.type === 'thinking', JSON.stringify(msg.content));
+      assert.equal(block.thinking, '');
+      assert.ok(block.signature.length > 0);
+      const events: Event[] = [];
+      for await (const event of client.messages.stream(params)) events.push(event);
+      checkEventOrder(events);
+      assert.ok(!events.some((e) => e.type === 'content_block_delta' && e.delta.type === 'thinking_delta'));
+    });
+
+    test('output_config.format: the answer is JSON matching the schema', async () => {
+      const msg = await client.messages.create({
+        model: 'tiny',
+        max_tokens: 200,
+        messages: [{ role: 'user', content: 'A city as JSON.' }],
+        output_config: {
+          format: {
+            type: 'json_schema',
+            schema: {
+              type: 'object',
+              properties: { city: { type: 'string', maxLength: 12 } },
+              required: ['city'],
+              additionalProperties: false,
+            },
+          },
+        },
+      });
+      assert.equal(msg.stop_reason, 'end_turn');
+      const text = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      const parsed = JSON.parse(text) as { city?: unknown };
+      assert.equal(typeof parsed.city, 'string');
+      assert.deepEqual(Object.keys(parsed), ['city']);
+    });
+
     test('messages.stream with thinking: documented event order, thinking before text', async () => {
       const stream = client.messages.stream({
         model: 'tiny',
