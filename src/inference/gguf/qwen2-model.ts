@@ -9,11 +9,21 @@ import type { GgufTensorSpec, GgufValue, GgufWriteOptions } from './gguf-writer.
 import { gguf } from './gguf-writer.ts';
 import { Prng } from './prng.ts';
 import { encodeTensorData } from './quantize.ts';
+import { loadQwenPrefixVocab } from './qwen-prefix-vocab.ts';
 import { loadR1Vocab, R1_TOKEN_IDS, R1_VOCAB_SIZE } from './r1-vocab.ts';
 
 /** Bump when the structure of generated files changes (metadata, tensors), so cached models are rebuilt. */
 export const SYNTH_GENERATOR_VERSION = 1;
 export const SYNTH_VERSION_KEY = 'ponder.synth.version';
+/**
+ * Presets whose files changed after version 1 carry their own version, so the others' cached files (the
+ * 2 GB benchmark model among them) are not rebuilt for nothing.
+ */
+const PRESET_VERSIONS: Partial<Record<string, number>> = { 'embed-tiny': 2 };
+
+export function synthVersionOf(preset: string): number {
+  return PRESET_VERSIONS[preset] ?? SYNTH_GENERATOR_VERSION;
+}
 
 export interface Qwen2Shape {
   hidden: number;
@@ -57,7 +67,10 @@ export const MODEL_PRESETS = {
     rmsEps: 1e-6,
     vocab: R1_VOCAB_SIZE,
   },
-  /** An embedding model for tests and `bench:documents`: 128-d vectors, ~20 MB at q8_0. */
+  /**
+   * An embedding model for tests and `bench:documents`: 128-d vectors, a 4096-token prefix of Qwen2's
+   * vocabulary (see `qwen-prefix-vocab.ts`), under 1 MB at q8_0.
+   */
   'embed-tiny': {
     hidden: 128,
     layers: 2,
@@ -67,7 +80,7 @@ export const MODEL_PRESETS = {
     contextLength: 2048,
     ropeTheta: 10000,
     rmsEps: 1e-6,
-    vocab: R1_VOCAB_SIZE,
+    vocab: 4096,
     embedding: true,
   },
 } as const satisfies Record<string, Qwen2Shape>;
@@ -179,7 +192,6 @@ export async function qwen2GgufOptions(
 ): Promise<Pick<GgufWriteOptions, 'metadata' | 'tensors'>> {
   const shape: Qwen2Shape = MODEL_PRESETS[preset];
   validateShape(shape);
-  const [vocab, template] = await Promise.all([loadR1Vocab(shape.vocab), r1ChatTemplate()]);
   const metadata: Array<[string, GgufValue]> = [
     ['general.architecture', gguf.str('qwen2')],
     ['general.type', gguf.str('model')],
@@ -189,7 +201,7 @@ export async function qwen2GgufOptions(
     ],
     ['general.file_type', gguf.u32(FILE_TYPE[quant])],
     ['general.quantization_version', gguf.u32(2)],
-    [SYNTH_VERSION_KEY, gguf.u32(SYNTH_GENERATOR_VERSION)],
+    [SYNTH_VERSION_KEY, gguf.u32(synthVersionOf(preset))],
     ['qwen2.context_length', gguf.u32(shape.contextLength)],
     ['qwen2.embedding_length', gguf.u32(shape.hidden)],
     ['qwen2.block_count', gguf.u32(shape.layers)],
@@ -198,6 +210,15 @@ export async function qwen2GgufOptions(
     ['qwen2.attention.head_count_kv', gguf.u32(shape.kvHeads)],
     ['qwen2.rope.freq_base', gguf.f32(shape.ropeTheta)],
     ['qwen2.attention.layer_norm_rms_epsilon', gguf.f32(shape.rmsEps)],
+    ...(shape.embedding ? await embeddingTokenizer(shape.vocab) : await r1Tokenizer(shape.vocab)),
+  ];
+  return { metadata, tensors: qwen2Tensors(shape, quant) };
+}
+
+/** R1-Distill-Qwen's own tokenizer and chat template. */
+async function r1Tokenizer(size: number): Promise<Array<[string, GgufValue]>> {
+  const [vocab, template] = await Promise.all([loadR1Vocab(size), r1ChatTemplate()]);
+  return [
     ['tokenizer.ggml.model', gguf.str('gpt2')],
     ['tokenizer.ggml.pre', gguf.str('deepseek-r1-qwen')],
     ['tokenizer.ggml.tokens', gguf.strings(vocab.tokens)],
@@ -207,10 +228,29 @@ export async function qwen2GgufOptions(
     ['tokenizer.ggml.eos_token_id', gguf.u32(R1_TOKEN_IDS.eos)],
     ['tokenizer.ggml.padding_token_id', gguf.u32(R1_TOKEN_IDS.eos)],
     ['tokenizer.ggml.add_bos_token', gguf.bool(true)],
-    ['tokenizer.ggml.add_eos_token', gguf.bool(shape.embedding === true)],
+    ['tokenizer.ggml.add_eos_token', gguf.bool(false)],
     ['tokenizer.chat_template', gguf.str(template)],
   ];
-  // llama.cpp's LLAMA_POOLING_TYPE_LAST; its presence is also how Ponder tells an embedding GGUF apart.
-  if (shape.embedding) metadata.push(['qwen2.pooling_type', gguf.u32(3)]);
-  return { metadata, tensors: qwen2Tensors(shape, quant) };
+}
+
+/**
+ * An embedding model's tokenizer, as Qwen3-Embedding's: `<|endoftext|>` appended to every input and
+ * its hidden state pooled (llama.cpp's LLAMA_POOLING_TYPE_LAST; a pooling type in the header is also how
+ * Ponder tells an embedding GGUF apart). A prefix of Qwen2's BPE keeps the output layer small.
+ */
+async function embeddingTokenizer(size: number): Promise<Array<[string, GgufValue]>> {
+  const vocab = await loadQwenPrefixVocab(size);
+  return [
+    ['tokenizer.ggml.model', gguf.str('gpt2')],
+    ['tokenizer.ggml.pre', gguf.str('qwen2')],
+    ['tokenizer.ggml.tokens', gguf.strings(vocab.tokens)],
+    ['tokenizer.ggml.token_type', gguf.i32s(vocab.tokenTypes)],
+    ['tokenizer.ggml.merges', gguf.strings(vocab.merges)],
+    ['tokenizer.ggml.bos_token_id', gguf.u32(vocab.endOfText)],
+    ['tokenizer.ggml.eos_token_id', gguf.u32(vocab.endOfText)],
+    ['tokenizer.ggml.padding_token_id', gguf.u32(vocab.endOfText)],
+    ['tokenizer.ggml.add_bos_token', gguf.bool(false)],
+    ['tokenizer.ggml.add_eos_token', gguf.bool(true)],
+    ['qwen2.pooling_type', gguf.u32(3)],
+  ];
 }

@@ -5,12 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readGgufHeader } from './gguf-reader.ts';
-import {
-  type ModelPreset,
-  type ModelQuant,
-  SYNTH_GENERATOR_VERSION,
-  SYNTH_VERSION_KEY,
-} from './qwen2-model.ts';
+import { type ModelPreset, type ModelQuant, SYNTH_VERSION_KEY, synthVersionOf } from './qwen2-model.ts';
 import { synthesizeModel } from './synth-model.ts';
 
 /** `<repo>/.cache/models`. */
@@ -18,7 +13,7 @@ export const TEST_MODELS_DIR = fileURLToPath(new URL('../../../.cache/models/', 
 
 const inFlight = new Map<string, Promise<string>>();
 
-async function isCurrent(path: string): Promise<boolean> {
+async function isCurrent(path: string, version: number): Promise<boolean> {
   try {
     await stat(path);
   } catch {
@@ -26,7 +21,7 @@ async function isCurrent(path: string): Promise<boolean> {
   }
   try {
     const header = await readGgufHeader(path, { readArrays: false });
-    return header.metadata.get(SYNTH_VERSION_KEY) === SYNTH_GENERATOR_VERSION;
+    return header.metadata.get(SYNTH_VERSION_KEY) === version;
   } catch {
     return false;
   }
@@ -42,7 +37,7 @@ export function ensureTestModel(preset: ModelPreset = 'tiny', quant: ModelQuant 
   let pending = inFlight.get(path);
   if (pending === undefined) {
     pending = (async () => {
-      if (await isCurrent(path)) return path;
+      if (await isCurrent(path, synthVersionOf(preset))) return path;
       await synthesizeModel({ preset, quant, out: path });
       return path;
     })();
