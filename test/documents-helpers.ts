@@ -12,6 +12,6 @@ export async function uploadFile(
 ): Promise<Response> {
   const form = new FormData();
   for (const [k, v] of Object.entries(extra)) form.append(k, v);
-  form.append('file', new Blob([bytes]), name);
+  form.append('file', new Blob([new Uint8Array(bytes)]), name);
   return s.request(`/api/files${query}`, { method: 'POST', cookie, body: form });
 }

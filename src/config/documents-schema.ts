@@ -16,3 +16,17 @@ export const planDocumentsSchema = z.strictObject({
 });
 
 export type PlanDocumentsConfig = z.infer<typeof planDocumentsSchema>;
+
+/** Instance-wide documents settings (issue 13). */
+export const documentsSchema = z.strictObject({
+  /**
+   * Also keep the embeddings of collections an admin shared with everyone in a PLAINTEXT vector index
+   * (sqlite-vec in `<dataDir>/vector-index.db`, or pgvector in the PostgreSQL database when the server
+   * has the extension). Faster nearest-neighbour search for large shared collections, at the cost of
+   * embeddings readable at rest (README: "Documents: at-rest design"). Default false: vectors stay
+   * encrypted and are searched exactly in memory.
+   */
+  plaintextVectorIndex: z.boolean().default(false),
+});
+
+export type DocumentsConfig = z.infer<typeof documentsSchema>;

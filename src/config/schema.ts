@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planDocumentsSchema } from './documents-schema.ts';
+import { documentsSchema, planDocumentsSchema } from './documents-schema.ts';
 import { oidcSchema } from './oidc-schema.ts';
 
 /** One OpenAI-compatible inference upstream (vLLM, SGLang, Ollama, llama-server, DeepSeek API, another Ponder). */
@@ -343,6 +343,8 @@ export const configSchema = z.strictObject({
   search: searchSchema.optional(),
   /** MCP servers whose tools the model may call (issue 12). */
   mcp: mcpSchema.default(mcpSchema.parse({})),
+  /** Documents (issue 13): the opt-in plaintext vector index for shared collections. */
+  documents: documentsSchema.default(documentsSchema.parse({})),
   /** Single sign-on with OpenID Connect providers, and whether local passwords stay on (issue 14). */
   oidc: oidcSchema.default(oidcSchema.parse({})),
   /** Longest SSE line (one event) accepted from an upstream, in bytes; a longer one ends the stream with an error. */

@@ -20,6 +20,7 @@ import { MemoryCounterStore } from '../core/rate-limit/memory.ts';
 import { ToolLimits } from '../core/turns/tool-limits.ts';
 import { TurnPipeline } from '../core/turns/turn-pipeline.ts';
 import { IsolatedParser } from '../inference/documents/index.ts';
+import { openPlaintextVectorIndex } from '../store/index.ts';
 import type { ModelInfo } from '../inference/types.ts';
 import type { AppFoundation, AppServices } from './context.ts';
 import { buildOidcSignIn } from './oidc-wiring.ts';
@@ -140,6 +141,15 @@ export function buildServices(ctx: AppFoundation): AppServices {
  */
 function buildDocuments(ctx: AppFoundation, gateway: InferenceGateway): DocumentService {
   const parser = new IsolatedParser();
+  // The opt-in plaintext vector index (README "Documents: at-rest design"); a setup it cannot use is
+  // reported at start-up, and sharing a collection then answers 503 saying why.
+  const vectorIndex = ctx.config.documents?.plaintextVectorIndex
+    ? openPlaintextVectorIndex({
+        dataDir: ctx.config.dataDir,
+        ...(ctx.config.databaseUrl ? { databaseUrl: ctx.config.databaseUrl } : {}),
+      })
+    : undefined;
+  vectorIndex?.ready().catch((err: Error) => ctxLogger(ctx)?.error({ err: { name: err.name } }, err.message));
   const embed: EmbedTexts = async (texts, signal, subject) => {
     const result = await gateway.embed({ input: texts }, { signal, ...(subject ? { subject } : {}) });
     return { model: result.model, vectors: result.vectors };
@@ -151,9 +161,13 @@ function buildDocuments(ctx: AppFoundation, gateway: InferenceGateway): Document
     embed,
     embeddingModel: () => gateway.defaultEmbeddingModel().catch(() => null),
     logger: ctxLogger(ctx),
+    ...(vectorIndex ? { vectorIndex } : {}),
   });
   ctx.accountHooks.onUserDeleted((userId) => documents.forgetUser(userId));
-  ctx.shutdownHooks.add('documents', () => parser[Symbol.asyncDispose]());
+  ctx.shutdownHooks.add('documents', async () => {
+    await parser[Symbol.asyncDispose]();
+    await vectorIndex?.close();
+  });
   return documents;
 }
 

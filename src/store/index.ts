@@ -10,4 +10,9 @@ export {
 export { isId, newId } from './ids.ts';
 export { type KeyFileRotation, rotateKeyFile } from './key-rotation.ts';
 export { migrateDatabase, openStore } from './open-store.ts';
+export {
+  openPlaintextVectorIndex,
+  type PlaintextVectorIndex,
+  VectorIndexError,
+} from './plaintext-vector-index.ts'; // documents (issue 13): the opt-in plaintext index
 export type * from './types.ts';

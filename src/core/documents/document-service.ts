@@ -16,6 +16,7 @@ import {
   sanitiseFileName,
 } from '../../inference/documents/index.ts';
 import { StoreError } from '../../store/errors.ts';
+import type { PlaintextVectorIndex } from '../../store/index.ts';
 import type {
   DocumentChunkInput,
   DocumentCollectionRecord,
@@ -54,6 +55,11 @@ export interface DocumentServiceOptions {
   embeddingModel?: () => Promise<string | null>;
   logger?: SearchLogger;
   cache?: ChunkCacheOptions;
+  /**
+   * The opt-in plaintext vector index (config `documents.plaintextVectorIndex`): the vectors of shared
+   * collections are copied there when shared, and searched there. Absent: vectors stay encrypted only.
+   */
+  vectorIndex?: PlaintextVectorIndex;
   /** Tokens per chunk. Default 384. */
   chunkTokens?: number;
   /** Texts per embedding call. Default 32. */
@@ -86,6 +92,7 @@ export class DocumentService implements DocumentRetriever {
       cache: this.#cache,
       ...(o.embed ? { embed: o.embed } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.vectorIndex ? { vectorIndex: o.vectorIndex } : {}),
     });
   }
 
@@ -147,8 +154,9 @@ export class DocumentService implements DocumentRetriever {
       tokens: c.tokens,
     }));
     const embeddingModel = await this.#embedChunks(user, chunks, signal);
+    let created: DocumentFileRecord;
     try {
-      return await this.o.store.documents.createFile({
+      created = await this.o.store.documents.createFile({
         userId: user.id,
         name,
         kind: parsed.kind satisfies DocumentKind,
@@ -164,6 +172,35 @@ export class DocumentService implements DocumentRetriever {
       });
     } catch (err) {
       throw storeToServiceError(err);
+    }
+    if (created.collectionId && created.embeddingModel) {
+      const collection = await this.o.store.documents.getCollection(created.collectionId, user.id);
+      if (collection?.shared) await this.#indexFiles(user.id, [created]);
+    }
+    return created;
+  }
+
+  /** Copies the files' vectors into the plaintext index (shared collections, when the option is on). */
+  async #indexFiles(ownerId: string, files: readonly DocumentFileRecord[]): Promise<void> {
+    const index = this.o.vectorIndex;
+    if (!index) return;
+    try {
+      await index.ready();
+      for (const f of files) {
+        const collectionId = f.collectionId;
+        if (!collectionId || !f.embeddingModel) continue;
+        const chunks = (await this.o.store.documents.chunks(f.id, ownerId)) ?? [];
+        await index.upsert(
+          chunks.flatMap((c) =>
+            c.vector ? [{ chunkId: c.id, fileId: f.id, collectionId, ownerId, vector: c.vector }] : [],
+          ),
+        );
+      }
+    } catch (err) {
+      throw new DocumentServiceError(
+        'unavailable',
+        `The plaintext vector index is not available: ${(err as Error).message}.`,
+      );
     }
   }
 
@@ -233,7 +270,10 @@ export class DocumentService implements DocumentRetriever {
 
   async deleteFile(userId: string, fileId: string): Promise<boolean> {
     const deleted = await this.o.store.documents.deleteFile(fileId, userId);
-    if (deleted) this.#cache.dropFile(fileId);
+    if (deleted) {
+      this.#cache.dropFile(fileId);
+      await this.o.vectorIndex?.removeFile(fileId);
+    }
     return deleted;
   }
 
@@ -269,19 +309,28 @@ export class DocumentService implements DocumentRetriever {
         'shared',
       );
     }
+    const files =
+      patch.shared !== undefined ? await this.o.store.documents.listFiles(user.id, { collectionId: id }) : [];
+    // Index before sharing: a share the (opted-in) index cannot hold is refused, not half done.
+    if (patch.shared === true && !existing.shared) await this.#indexFiles(user.id, files);
+    let updated: DocumentCollectionRecord | null;
     try {
-      const updated = await this.o.store.documents.updateCollection(id, user.id, patch);
-      if (!updated) throw new DocumentServiceError('not_found', 'Collection not found.');
-      return updated;
+      updated = await this.o.store.documents.updateCollection(id, user.id, patch);
     } catch (err) {
       throw storeToServiceError(err);
     }
+    if (!updated) throw new DocumentServiceError('not_found', 'Collection not found.');
+    if (patch.shared === false && existing.shared) await this.o.vectorIndex?.removeCollection(id);
+    return updated;
   }
 
   async deleteCollection(userId: string, id: string): Promise<boolean> {
     const files = await this.o.store.documents.listFiles(userId, { collectionId: id });
     const deleted = await this.o.store.documents.deleteCollection(id, userId);
-    if (deleted) for (const f of files) this.#cache.dropFile(f.id);
+    if (deleted) {
+      for (const f of files) this.#cache.dropFile(f.id);
+      await this.o.vectorIndex?.removeCollection(id);
+    }
     return deleted;
   }
 
@@ -322,9 +371,10 @@ export class DocumentService implements DocumentRetriever {
     return this.o.store.documents.attachFiles(userId, fileIds, conversationId);
   }
 
-  /** Forget a deleted user's cached chunks. */
-  forgetUser(userId: string): void {
+  /** A deleted user: their cached chunks, and their entries in the plaintext index. */
+  async forgetUser(userId: string): Promise<void> {
     this.#cache.dropUser(userId);
+    await this.o.vectorIndex?.removeOwner(userId);
   }
 }
 

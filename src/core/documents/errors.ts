@@ -7,7 +7,9 @@ export type DocumentServiceErrorCode =
   /** Only an admin may share a collection with everyone (403). */
   | 'forbidden'
   /** A plan limit (files, storage, file size, pages) would be exceeded (413). */
-  | 'limit_exceeded';
+  | 'limit_exceeded'
+  /** The opt-in plaintext vector index cannot be used (503); the message says why. */
+  | 'unavailable';
 
 export class DocumentServiceError extends Error {
   override readonly name = 'DocumentServiceError';

@@ -4,6 +4,7 @@
  * cache or the store, and the query is ranked by BM25 and, when an embedding model answers, by exact
  * cosine over the files embedded with that same model; the two rankings are fused by RRF.
  */
+import type { PlaintextVectorIndex } from '../../store/index.ts';
 import type { DocumentFileRecord, Store } from '../../store/types.ts';
 import { type CachedChunk, type ChunkCache, indexFile } from './chunk-cache.ts';
 import { bm25Rank, fuse, normalise, vectorRank } from './retrieval.ts';
@@ -11,6 +12,8 @@ import type { DocumentScope, EmbedTexts, Passage } from './types.ts';
 
 export const DEFAULT_PASSAGES = 5;
 export const MAX_PASSAGES = 50;
+/** Nearest neighbours asked of the plaintext index (RRF reads the first 50 of each list). */
+const LOOKUP_K = 50;
 /** Scope parts per query; more is a bug, not a request. */
 const MAX_SCOPE_IDS = 200;
 
@@ -48,7 +51,14 @@ export interface SearchRequest {
 
 export class HybridSearch {
   constructor(
-    private readonly o: { store: Store; cache: ChunkCache; embed?: EmbedTexts; logger?: SearchLogger },
+    private readonly o: {
+      store: Store;
+      cache: ChunkCache;
+      embed?: EmbedTexts;
+      logger?: SearchLogger;
+      /** The opt-in plaintext index: vectors of shared collections are looked up there. */
+      vectorIndex?: PlaintextVectorIndex;
+    },
   ) {}
 
   /** Readable files of the scopes' union, oldest first. */
@@ -107,10 +117,17 @@ export class HybridSearch {
     const lists = mode === 'vector' ? [] : [bm25Rank(indexed, query)];
     const vector = mode === 'keyword' ? null : await this.queryVector(query, files, q.signal);
     if (vector) {
-      const eligible = new Set(files.filter((f) => f.embeddingModel === vector.model).map((f) => f.id));
-      lists.push(
-        vectorRank(indexed, vector.vector).filter(({ index }) => eligible.has(all[index]?.file.id ?? '')),
+      const indexedCollections = await this.indexedCollections(userId, files);
+      const eligible = new Set(
+        files
+          .filter((f) => f.embeddingModel === vector.model && !indexedCollections.has(f.collectionId ?? ''))
+          .map((f) => f.id),
       );
+      const exact = vectorRank(indexed, vector.vector).filter(({ index }) =>
+        eligible.has(all[index]?.file.id ?? ''),
+      );
+      const looked = await this.lookUp(indexedCollections, files, all, vector);
+      lists.push([...exact, ...looked].sort((a, b) => b.score - a.score));
     }
     const passages = fuse(lists)
       .slice(0, limit)
@@ -119,6 +136,46 @@ export class HybridSearch {
         return toPassage(hit.file, hit.chunk.record, score);
       });
     return { passages, vector: vector !== null };
+  }
+
+  /** Shared collections among the files' collections: with the plaintext index on, they are looked up there. */
+  private async indexedCollections(
+    userId: string,
+    files: readonly DocumentFileRecord[],
+  ): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (!this.o.vectorIndex) return out;
+    for (const id of new Set(files.map((f) => f.collectionId).filter((c): c is string => c !== null))) {
+      if ((await this.o.store.documents.getCollection(id, userId))?.shared) out.add(id);
+    }
+    return out;
+  }
+
+  /** Nearest chunks of the indexed collections (files embedded with the query's model only). */
+  private async lookUp(
+    collections: Set<string>,
+    files: readonly DocumentFileRecord[],
+    all: ReadonlyArray<{ file: DocumentFileRecord; chunk: CachedChunk }>,
+    vector: { model: string; vector: Float32Array },
+  ): Promise<Array<{ index: number; score: number }>> {
+    if (!this.o.vectorIndex || collections.size === 0) return [];
+    const sameModel = new Set(files.filter((f) => f.embeddingModel === vector.model).map((f) => f.id));
+    const position = new Map(all.map((x, index) => [x.chunk.id, index]));
+    try {
+      const hits = await this.o.vectorIndex.search([...collections], vector.vector, LOOKUP_K);
+      return hits.flatMap((h) => {
+        const index = position.get(h.chunkId);
+        return index !== undefined && sameModel.has(all[index]?.file.id ?? '')
+          ? [{ index, score: h.score }]
+          : [];
+      });
+    } catch (err) {
+      this.o.logger?.warn(
+        { err: { name: (err as Error)?.name } },
+        'documents: the plaintext vector index failed',
+      );
+      return [];
+    }
   }
 
   /**

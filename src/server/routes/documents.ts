@@ -50,6 +50,7 @@ const SERVICE_STATUS: Record<DocumentServiceError['code'], number> = {
   not_found: 404,
   forbidden: 403,
   limit_exceeded: 413,
+  unavailable: 503,
 };
 
 /** Documents errors as HTTP errors; anything else is left to the app's handler. */
