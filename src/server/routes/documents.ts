@@ -20,6 +20,7 @@ import {
   updateCollectionBodySchema,
   uploadQuerySchema,
 } from '../../api/documents.ts';
+import { contentDisposition } from '../../core/conversations/export.ts';
 import type { DocumentService } from '../../core/documents/document-service.ts';
 import { DocumentServiceError } from '../../core/documents/errors.ts';
 import type { DocumentScope } from '../../core/documents/types.ts';
@@ -116,12 +117,6 @@ function collectionView(c: DocumentCollectionRecord, userId: string): ApiCollect
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
-}
-
-/** A filename for Content-Disposition: ASCII fallback plus the UTF-8 form (RFC 6266 / 5987). */
-function disposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 /** A signal that aborts when the client goes away before the answer was sent. */
@@ -224,7 +219,7 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const binary = found.file.kind === 'pdf' || found.file.kind === 'docx';
     return (
       reply
-        .header('content-disposition', disposition(found.file.name))
+        .header('content-disposition', contentDisposition(found.file.name))
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, no-store')
         .header('content-security-policy', "sandbox; default-src 'none'")
