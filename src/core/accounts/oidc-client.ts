@@ -42,6 +42,8 @@ export class OidcClient {
   readonly #now: () => Date;
   #discovered: { at: number; config: Promise<client.Configuration> } | undefined;
   #jwks: { at: number; set: ReturnType<typeof createLocalJWKSet> } | undefined;
+  /** openid-client's copy of the provider's keys, carried from one sign-in's configuration to the next. */
+  #idTokenKeys: ReturnType<typeof client.getJwksCache>;
 
   constructor(options: OidcClientOptions) {
     this.provider = options.provider;
@@ -100,6 +102,7 @@ export class OidcClient {
         },
         { redirect_uri: expected.redirectUri },
       );
+      this.#idTokenKeys = client.getJwksCache(config) ?? this.#idTokenKeys;
       const idClaims = tokens.claims();
       if (!idClaims) throw new OidcError('oidc_failed', 'The provider sent no ID token.');
       claims = { ...idClaims };
@@ -220,8 +223,9 @@ export class OidcClient {
     config[client.customFetch] = this.#fetch;
     config.timeout = 15;
     if (new URL(this.provider.issuer).protocol === 'http:') client.allowInsecureRequests(config);
-    const cache = client.getJwksCache(base);
-    if (cache) client.setJwksCache(config, cache);
+    // The ID token's signature is checked too (not only TLS): an internal IdP may be reached over http.
+    client.enableNonRepudiationChecks(config);
+    if (this.#idTokenKeys) client.setJwksCache(config, this.#idTokenKeys);
     return config;
   }
 
