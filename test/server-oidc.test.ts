@@ -209,6 +209,29 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(replay.cookie(s.baseUrl, 'ponder_session'), undefined);
     });
 
+    test('cancelling at the provider comes back as "did not sign you in"', async () => {
+      const browser = new TestBrowser();
+      const start = await browser.request(`${s.baseUrl}/api/auth/oidc/corp/start`);
+      let url = start.headers.get('location') ?? '';
+      // Follow to the provider's login page, then press its "Cancel" (devInteractions' abort link).
+      for (let i = 0; i < 5 && !url.includes('/interaction/'); i++) {
+        const res = await browser.request(url);
+        await res.body?.cancel();
+        url = new URL(res.headers.get('location') ?? '', url).href;
+      }
+      const abort = await browser.request(`${url.replace(/\/$/, '')}/abort`);
+      await abort.body?.cancel();
+      const back = await browser.signInAtIdp(
+        new URL(abort.headers.get('location') ?? '', url).href,
+        'x',
+        callback,
+      );
+      assert.equal(back.searchParams.get('error'), 'access_denied');
+      const res = await browser.request(back.href);
+      assert.equal(res.headers.get('location'), '/login?sso_error=oidc_denied');
+      assert.equal(browser.cookie(s.baseUrl, 'ponder_session'), undefined);
+    });
+
     test('an expired ID token is refused (a clock five minutes ahead of 60-second ID tokens)', async () => {
       idp.accounts.set('frank-sub', { email: 'frank@corp.test', email_verified: true });
       const later = new OidcSignIn({
