@@ -149,6 +149,47 @@ describe('documents with citations in Chromium (real documents service, scripted
     assert.ok(((await failed.locator('.attachment-error').textContent()) ?? '').length > 0);
     await failed.getByRole('button', { name: /^Remove / }).click();
     assert.equal(await page.locator('.attachment-chip[data-status="error"]').count(), 0);
+
+    // Dropped on the composer, or pasted into the message box, a file uploads the same way; removing
+    // its chip deletes it.
+    for (const how of ['drop', 'paste'] as const) {
+      const name = `${how}ped-notes.md`;
+      const done = page.waitForResponse(
+        (r) => new URL(r.url()).pathname === '/api/files' && r.request().method() === 'POST',
+      );
+      await page.evaluate(
+        ([fileName, kind]) => {
+          const data = new DataTransfer();
+          data.items.add(new File(['# Leave\n\nTwenty days a year.\n'], fileName, { type: 'text/markdown' }));
+          if (kind === 'drop') {
+            const form = document.querySelector('form.composer');
+            form?.dispatchEvent(
+              new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }),
+            );
+            form?.dispatchEvent(
+              new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+            );
+          } else {
+            document
+              .querySelector('form.composer textarea')
+              ?.dispatchEvent(
+                new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+              );
+          }
+        },
+        [name, how] as const,
+      );
+      const created = (await (await done).json()) as { id: string };
+      const chip = page.locator('.attachment-chip[data-status="ready"]', { hasText: name });
+      await chip.waitFor();
+      const deleted = page.waitForResponse(
+        (r) => new URL(r.url()).pathname === `/api/files/${created.id}` && r.request().method() === 'DELETE',
+      );
+      await chip.getByRole('button', { name: `Remove ${name}` }).click();
+      assert.equal((await deleted).status(), 204);
+      await chip.waitFor({ state: 'detached' });
+    }
+    assert.equal(await page.locator('.attachment-chip').count(), 1, 'only report.pdf is attached');
     await assertInert();
   });
 

@@ -85,6 +85,9 @@ function CollectionItem({ collection, onChanged }: { collection: CollectionInfo;
   const [progress, setProgress] = useState<number | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const input = useRef<HTMLInputElement>(null);
+  // The share box answers at once; a refusal puts it back.
+  const [shared, setShared] = useState(collection.shared);
+  useEffect(() => setShared(collection.shared), [collection.shared]);
   const load = useCallback(() => {
     collectionFiles(collection.id)
       .then(setFiles)
@@ -110,7 +113,7 @@ function CollectionItem({ collection, onChanged }: { collection: CollectionInfo;
     <li className="collection" data-collection-id={collection.id}>
       <div className="collection-head">
         <strong className="collection-name">{collection.name}</strong>
-        {collection.shared ? <span className="badge">{t('sharedWithEveryone')}</span> : null}
+        {shared ? <span className="badge">{t('sharedWithEveryone')}</span> : null}
         <span className="spacer" />
         {collection.own ? (
           <>
@@ -133,12 +136,17 @@ function CollectionItem({ collection, onChanged }: { collection: CollectionInfo;
               <label className="collection-share">
                 <input
                   type="checkbox"
-                  checked={collection.shared}
-                  onChange={(e) =>
-                    void shareCollection(collection.id, e.target.checked)
+                  checked={shared}
+                  onChange={(e) => {
+                    const on = e.target.checked;
+                    setShared(on);
+                    void shareCollection(collection.id, on)
                       .then(onChanged)
-                      .catch((err: unknown) => setError(message(err)))
-                  }
+                      .catch((err: unknown) => {
+                        setShared(!on);
+                        setError(message(err));
+                      });
+                  }}
                 />
                 {t('shareWithEveryone')}
               </label>
