@@ -125,7 +125,11 @@ test('whole documents fit when the context holds them with the conversation and 
   );
   // 8192 - prompt (8 + 7) - reserve (2512) - framing (200)
   assert.equal(room, 8192 - 15 - 2512 - 200);
-  assert.equal(roomForDocuments({}, {}, messages), undefined);
+  assert.equal(
+    roomForDocuments({}, {}, messages),
+    32_768 - 15 - 1024 - 200,
+    'an unknown context is taken as 32k',
+  );
   const small = roomForDocuments({ contextSize: 2048 }, { maxTokens: 4000 }, messages);
   assert.equal(small, 2048 - 15 - 1024 - 200, 'the reserve is at most half the context');
 });

@@ -98,9 +98,13 @@ async function stepContent(
   if (docs.length === 0) return NO_DOCUMENTS;
   const tokens = docs.reduce((sum, d) => sum + d.tokens, 0);
   const room = roomForDocuments(turn.model, turn.request, messages);
-  if (room === undefined || tokens <= room) return formatWholeDocuments(docs);
-  return `${wholeDoesNotFit(tokens, Math.max(0, room), turn.model.contextSize ?? 0)}\n${await search()}`;
+  if (tokens <= room) return formatWholeDocuments(docs);
+  const context = turn.model.contextSize ?? ASSUMED_CONTEXT;
+  return `${wholeDoesNotFit(tokens, Math.max(0, room), context)}\n${await search()}`;
 }
+
+/** The context assumed for a model that does not state its own (tokens). */
+export const ASSUMED_CONTEXT = 32_768;
 
 /** The first line of a step whose whole documents did not fit; the web app shows it as a notice. */
 export function wholeDoesNotFit(tokens: number, room: number, contextSize: number): string {
@@ -113,16 +117,15 @@ export function wholeDoesNotFit(tokens: number, room: number, contextSize: numbe
 /**
  * Tokens left for documents in the prompt: the context less the conversation so far (estimated) and a
  * reserve for the answer (the request's cap, else its thinking budget and 512 more, at least 1024, at most
- * half the context). `undefined` when the model's context size is unknown (an upstream that does not say):
- * the documents then go in whole, as asked.
+ * half the context). A model whose context size is unknown (an upstream that does not say) is taken to
+ * have {@link ASSUMED_CONTEXT} tokens, so a huge file never goes in whole on a guess.
  */
 export function roomForDocuments(
   model: Pick<ModelInfo, 'contextSize'>,
   request: Pick<ChatRequest, 'maxTokens' | 'thinking'>,
   messages: readonly ChatMessage[],
-): number | undefined {
-  const context = model.contextSize;
-  if (context === undefined) return undefined;
+): number {
+  const context = model.contextSize ?? ASSUMED_CONTEXT;
   const prompt = messages.reduce(
     (sum, m) => sum + 8 + estimateTokens(m.content) + estimateTokens(m.reasoning ?? ''),
     0,
