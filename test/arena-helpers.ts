@@ -33,18 +33,19 @@ export async function startArenaServer(
     threads: 1,
     ignoreEos: true,
   });
+  const cap = options.maxThinkingBudget;
   try {
     const server = await startTestServer({
       store: options.store ?? 'sqlite',
       ...(options.capacity ? { capacity: options.capacity } : {}),
-      ...(options.maxThinkingBudget === undefined
+      ...(cap === undefined
         ? {}
         : {
             config: {
               plans: Object.fromEntries(
                 Object.entries(DEFAULT_PLANS).map(([name, plan]) => [
                   name,
-                  { ...plan, maxThinkingBudget: options.maxThinkingBudget },
+                  { ...plan, maxThinkingBudget: cap },
                 ]),
               ),
             },

@@ -30,6 +30,7 @@ import { turnThinking } from '../chat/turn-request.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PreparedTurn, TurnCaller, TurnPipeline } from '../turns/turn-pipeline.ts';
 import { runArenaSide } from './arena-runner.ts';
+import { drawPair } from './pair.ts';
 import { leaderboard } from './rating.ts';
 
 export type ArenaErrorCode = 'not_found' | 'conflict' | 'unavailable';
@@ -59,6 +60,11 @@ export interface ArenaServiceOptions {
   randomInt?: (n: number) => number;
   /** Bootstrap rounds of the leaderboard. Default 200. */
   bootstrapRounds?: number;
+  /**
+   * With several instances: a stop for a side running elsewhere is published here (the generation stop
+   * bus, keyed by the side's log id); the instance running it acts in `stopLocal`.
+   */
+  stopBus?: { publish(id: string, userId: string): Promise<void> };
 }
 
 interface RunningSide {
@@ -217,10 +223,25 @@ export class ArenaService implements AsyncDisposable {
   async stop(userId: string, battleId: string, side: ArenaSide): Promise<void> {
     await this.#own(userId, battleId);
     const entry = this.#running.get(battleId)?.sides[side];
-    if (!entry) return;
+    if (!entry) {
+      // Running on another instance, or ended: the bus reaches the one that runs it, if any.
+      await this.#o.stopBus?.publish(sideLogId(battleId, side), userId);
+      return;
+    }
     entry.reason ??= 'stop';
     entry.controller.abort(entry.reason);
     await entry.finished;
+  }
+
+  /** A stop from the bus (`sideLogId`): acts when this instance runs that side for that user. */
+  stopLocal(logId: string, userId: string): void {
+    const match = /^arena:(.+):(a|b)$/.exec(logId);
+    if (!match) return;
+    const battle = this.#running.get(match[1] ?? '');
+    const entry = battle?.userId === userId ? battle.sides[match[2] as ArenaSide] : undefined;
+    if (!entry) return;
+    entry.reason ??= 'stop';
+    entry.controller.abort(entry.reason);
   }
 
   /** Records the vote and reveals the models. `conflict` while a side runs, without two answers, or twice. */
@@ -286,7 +307,10 @@ export class ArenaService implements AsyncDisposable {
 
   async #drawPair(): Promise<[string, string]> {
     const { models } = await this.#o.gateway.listModels();
-    const ready = [...new Set(models.filter((m) => m.state === 'ready').map((m) => m.id))];
+    // Chat models only: an embedding model cannot answer.
+    const ready = [
+      ...new Set(models.filter((m) => m.state === 'ready' && (m.kind ?? 'chat') === 'chat').map((m) => m.id)),
+    ];
     if (ready.length < 2) {
       throw new ArenaError(
         'unavailable',
@@ -294,11 +318,9 @@ export class ArenaService implements AsyncDisposable {
           'An admin can add a model (a .gguf file or an upstream) on the Admin page.',
       );
     }
-    const pick = this.#o.randomInt ?? randomInt;
-    const first = pick(ready.length);
-    // The second is drawn from the others, so both are uniform and never the same.
-    const second = (first + 1 + pick(ready.length - 1)) % ready.length;
-    return [ready[first]!, ready[second]!];
+    const pair = drawPair(ready, this.#o.randomInt ?? randomInt);
+    if (!pair) throw new Error('unreachable: two ready models were counted');
+    return pair;
   }
 
   async #own(userId: string, battleId: string): Promise<ArenaBattleRecord> {
