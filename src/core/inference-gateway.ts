@@ -281,30 +281,14 @@ export class InferenceGateway {
   }
 
   #pickDefault(models: ModelInfo[]): ModelInfo | undefined {
-    const wanted = this.#defaultModel;
-    if (wanted !== undefined) {
-      const base = wanted
-        .split(/[\\/]/)
-        .at(-1)!
-        .replace(/\.gguf$/i, '');
-      const exact = models.find((m) => m.id === wanted) ?? models.find((m) => m.id === base);
-      if (exact) return exact;
-    }
-    return models.find((m) => m.state === 'ready') ?? models[0];
+    return pickWanted(models, this.#defaultModel);
   }
 
   #pickEmbeddingDefault(models: ModelInfo[]): ModelInfo | undefined {
-    const embedding = models.filter((m) => m.kind === 'embedding');
-    const wanted = this.#defaultEmbeddingModel;
-    if (wanted !== undefined) {
-      const base = wanted
-        .split(/[\\/]/)
-        .at(-1)!
-        .replace(/\.gguf$/i, '');
-      const exact = embedding.find((m) => m.id === wanted) ?? embedding.find((m) => m.id === base);
-      if (exact) return exact;
-    }
-    return embedding.find((m) => m.state === 'ready') ?? embedding[0];
+    return pickWanted(
+      models.filter((m) => m.kind === 'embedding'),
+      this.#defaultEmbeddingModel,
+    );
   }
 
   async #entries(): Promise<Array<{ provider: Provider; model: ModelInfo }>> {
@@ -331,6 +315,22 @@ export class InferenceGateway {
     this.#cache = { at: now, value };
     return value;
   }
+}
+
+/**
+ * `wanted` (an id as listed, or a `.gguf` path / file name whose base name is the id) when listed, else
+ * the first ready model, else the first.
+ */
+function pickWanted(models: ModelInfo[], wanted: string | undefined): ModelInfo | undefined {
+  if (wanted !== undefined) {
+    const base = wanted
+      .split(/[\\/]/)
+      .at(-1)!
+      .replace(/\.gguf$/i, '');
+    const exact = models.find((m) => m.id === wanted) ?? models.find((m) => m.id === base);
+    if (exact) return exact;
+  }
+  return models.find((m) => m.state === 'ready') ?? models[0];
 }
 
 const HOW_TO_GET_AN_EMBEDDING_MODEL =
