@@ -136,6 +136,8 @@ export class IsolatedParser implements AsyncDisposable {
     this.#child = undefined;
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
+      // An idle child is unref'd: hold the loop open until its exit is seen.
+      this.#hold(child, true);
       child.kill('SIGKILL');
       await exited;
     }
