@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIError } from 'openai';
+import { DEFAULT_PLANS } from '../src/config/schema.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
@@ -158,11 +159,58 @@ describe('/v1/embeddings (openai client, embedded engine)', () => {
     assert.equal(res.status, 401);
   });
 
+  test('the web API model list (the chat picker) leaves embedding models out', async () => {
+    const { cookie } = await server.signup();
+    const res = await server.request('/api/models', { cookie });
+    const body = (await res.json()) as { models: Array<{ id: string }>; defaultModel: string };
+    assert.deepEqual(
+      body.models.map((m) => m.id),
+      ['tiny'],
+    );
+    assert.equal(body.defaultModel, 'tiny');
+  });
+
   test('/v1/models lists the embedding model as such', async () => {
     const page = await client.models.list();
     const m = page.data.find((x) => x.id === 'embed-tiny') as unknown as Record<string, unknown>;
     assert.equal(m.kind, 'embedding');
     assert.equal(m.dimensions, 128);
+  });
+});
+
+describe('/v1/embeddings under the daily token quota of a plan', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      withEmbeddingModel: true,
+      capacity: true,
+      config: { plans: { free: { ...DEFAULT_PLANS.free, tokensPerDay: 20 } } },
+    });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  test('embedding tokens count: past the quota the next request is 429 insufficient_quota', async () => {
+    const { cookie } = await server.signup();
+    const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'k' } });
+    const { key } = (await res.json()) as { key: string };
+    const client = new OpenAI({
+      baseURL: `${server.baseUrl}/v1`,
+      apiKey: key,
+      maxRetries: 0,
+      timeout: 60_000,
+    });
+    const first = await client.embeddings.create({
+      model: 'embed-tiny',
+      input:
+        'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty twenty-one',
+    });
+    assert.ok(first.usage.prompt_tokens >= 20);
+    await assert.rejects(
+      client.embeddings.create({ model: 'embed-tiny', input: 'again' }),
+      (err: unknown) => err instanceof APIError && err.status === 429 && err.code === 'insufficient_quota',
+    );
   });
 });
 

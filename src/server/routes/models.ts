@@ -23,13 +23,15 @@ export async function modelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const user = requireUser(request);
     const { models, defaultModel } = await gateway.listModels();
     const body: ModelsResponse = {
-      models: models.map((m) => {
+      // Embedding models (issue 13) cannot chat: the web app's model picker never offers them.
+      models: models.flatMap((m) => {
+        if (m.kind === 'embedding') return [];
         const entry: ModelListEntry = { id: m.id, provider: m.provider, state: m.state };
         if (m.downloadProgress !== undefined) entry.downloadProgress = m.downloadProgress;
         if (m.supportsTools) entry.supportsTools = true;
         // Providers' details name file paths and upstream addresses: admins only (the admin pages have more).
         if (m.detail !== undefined) entry.detail = user.isAdmin ? m.detail : userDetail(m.state);
-        return entry;
+        return [entry];
       }),
       defaultModel,
     };
