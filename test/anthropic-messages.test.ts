@@ -265,6 +265,32 @@ function suite(
       });
     });
 
+    test('top_k: 1 samples the likeliest token only, so the same request gives the same answer', async () => {
+      const greedy = async () => {
+        const res = await fetch(`${baseUrl}/v1/messages`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-api-key': key,
+            'anthropic-version': '2023-06-01',
+          },
+          body: JSON.stringify({
+            model: 'tiny',
+            max_tokens: 12,
+            top_k: 1,
+            temperature: 1,
+            messages: [{ role: 'user', content: 'Pick a word.' }],
+          }),
+        });
+        assert.equal(res.status, 200);
+        const msg = (await res.json()) as Anthropic.Message;
+        return msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      };
+      const first = await greedy();
+      assert.ok(first.length > 0);
+      assert.equal(await greedy(), first);
+    });
+
     test('countTokens: the input tokens the same request reports in its usage', async () => {
       const params = {
         model: 'tiny',
@@ -340,12 +366,10 @@ function suite(
           headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers },
           body: JSON.stringify(body),
         });
-      // Version 2023-06-01 still has the sampling parameters (top_k is not implemented); 2026-10-21 has none.
+      // Version 2023-06-01 still has the sampling parameters; 2026-10-21 has none.
       const old = { 'anthropic-version': '2023-06-01' };
-      assert.equal((await raw(old, { ...base, temperature: 0.2, top_p: 0.9 })).status, 200);
-      const topK = await raw(old, { ...base, top_k: 5 });
-      assert.equal(topK.status, 400);
-      assert.match(((await topK.json()) as { error: { message: string } }).error.message, /^top_k: /);
+      assert.equal((await raw(old, { ...base, temperature: 0.2, top_p: 0.9, top_k: 5 })).status, 200);
+      assert.equal((await raw(old, { ...base, top_k: 0 })).status, 400);
       const removed = await raw({ 'anthropic-version': '2026-10-21' }, { ...base, temperature: 1 });
       assert.match(
         ((await removed.json()) as { error: { message: string } }).error.message,

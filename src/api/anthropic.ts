@@ -150,6 +150,7 @@ export const messagesRequestSchema = z.strictObject({
   stream: z.boolean().optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().gt(0).max(1).optional(),
+  top_k: z.int().min(1).optional(),
   /** An end-user id for abuse monitoring; it changes no output. */
   metadata: z.strictObject({ user_id: z.string().max(256).nullish() }).optional(),
   /** One capacity tier here: both values mean "what this server has". */

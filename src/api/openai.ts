@@ -80,6 +80,8 @@ export const chatCompletionRequestSchema = z.looseObject({
   max_completion_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
+  /** vLLM's, SGLang's and llama-server's extension (Ponder's upstream client sends it). */
+  top_k: z.int().min(1).nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
   seed: z.int().nullish(),
   user: z.string().max(256).nullish(),

@@ -80,6 +80,8 @@ export interface ChatRequest {
   temperature?: number;
   /** Default 0.95 (DeepSeek-R1 model card). */
   topP?: number;
+  /** Sample from the `topK` likeliest tokens only. Default: the provider's (llama.cpp: 40). */
+  topK?: number;
   stop?: string[];
   seed?: number;
   /** Functions the model may call; the caller runs them and sends results back as `tool` messages. */

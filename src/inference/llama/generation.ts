@@ -89,6 +89,8 @@ export function validateRequest(req: ChatRequest): void {
     bad('temperature must be in 0..2');
   if (req.topP !== undefined && !(req.topP > 0 && req.topP <= 1)) bad('topP must be in (0, 1]');
   if (req.seed !== undefined && !Number.isInteger(req.seed)) bad('seed must be an integer');
+  if (req.topK !== undefined && !(Number.isInteger(req.topK) && req.topK >= 1))
+    bad('topK must be a positive integer');
   if (
     req.stop !== undefined &&
     (!Array.isArray(req.stop) || req.stop.some((s) => typeof s !== 'string' || s === ''))
@@ -219,6 +221,7 @@ export async function generate(o: GenerationOptions): Promise<void> {
     stopOnAbortSignal: true,
     temperature: req.temperature ?? DEFAULT_TEMPERATURE,
     topP: req.topP ?? DEFAULT_TOP_P,
+    ...(req.topK === undefined ? {} : { topK: req.topK }),
     seed: req.seed,
     customStopTriggers: req.stop,
     tokenBias: o.ignoreEos ? endOfGenerationBias(loaded.model) : undefined,

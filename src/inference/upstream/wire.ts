@@ -70,6 +70,8 @@ export function buildChatBody(req: ChatRequest, keepReasoning: boolean): Record<
   if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
   if (req.stop && req.stop.length > 0) body.stop = req.stop;
   if (req.seed !== undefined) body.seed = req.seed;
+  // vLLM, SGLang, llama-server and Ponder take `top_k` on their OpenAI-compatible endpoints.
+  if (req.topK !== undefined) body.top_k = req.topK;
   const thinking = req.thinking;
   if (thinking && !thinking.enabled) {
     body.chat_template_kwargs = { enable_thinking: false, thinking: false };

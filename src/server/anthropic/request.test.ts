@@ -23,6 +23,7 @@ test('system (string or blocks), sampling and stop sequences map to the ChatRequ
       ],
       temperature: 0.3,
       top_p: 0.8,
+      top_k: 5,
       stop_sequences: ['##'],
       stream: true,
       metadata: { user_id: 'u' },
@@ -32,6 +33,7 @@ test('system (string or blocks), sampling and stop sequences map to the ChatRequ
   assert.deepEqual(p.request.messages[0], { role: 'system', content: 'A\nB' });
   assert.equal(p.request.temperature, 0.3);
   assert.equal(p.request.topP, 0.8);
+  assert.equal(p.request.topK, 5);
   assert.equal(p.request.maxTokens, 100);
   assert.equal(p.request.stop, undefined, 'stop sequences are applied by the server, not the provider');
   assert.deepEqual(p.stopSequences, ['##']);
@@ -126,7 +128,7 @@ test('tool_use and tool_result must pair up, as Anthropic checks', () => {
 });
 
 test('unsupported features answer 400 naming them', () => {
-  refuses({ ...base, top_k: 3 }, /^top_k: /);
+  refuses({ ...base, top_k: 0 }, /^top_k: /);
   refuses({ ...base, container: 'c' }, /^container: /);
   refuses({ ...base, mcp_servers: [{ type: 'url' }] }, /^mcp_servers: /);
   refuses({ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, /web_search_20250305/);

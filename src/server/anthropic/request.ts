@@ -27,7 +27,6 @@ export const invalidRequest = (message: string): HttpError => new HttpError(400,
 
 /** Top-level Anthropic parameters Ponder does not implement, and why (checked before the schema). */
 const UNSUPPORTED_FIELDS: Record<string, string> = {
-  top_k: 'top_k is not supported by Ponder: use temperature or top_p',
   container: 'container is not supported: Ponder runs no code-execution containers',
   mcp_servers: 'mcp_servers is not supported: MCP servers are configured by the Ponder admin',
   inference_geo: 'inference_geo is not supported: Ponder runs where it is installed',
@@ -160,6 +159,7 @@ export function parseMessagesBody(body: unknown, version: string): ParsedMessage
   }
   if (b.temperature !== undefined) request.temperature = b.temperature;
   if (b.top_p !== undefined) request.topP = b.top_p;
+  if (b.top_k !== undefined) request.topK = b.top_k;
   return {
     request,
     stream: b.stream === true,

@@ -18,6 +18,7 @@ const IMPLEMENTED = new Set([
   'max_completion_tokens',
   'temperature',
   'top_p',
+  'top_k',
   'stop',
   'seed',
   'n',

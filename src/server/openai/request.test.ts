@@ -33,7 +33,7 @@ test('every unimplemented parameter with a real value is a 400 naming it', () =>
     ['store', true],
     ['metadata', { a: 'b' }],
     ['service_tier', 'flex'],
-    ['top_k', 40],
+    ['top_k', 0],
     ['made_up_parameter', 1],
   ];
   for (const [key, value] of cases) {
@@ -197,4 +197,10 @@ test('a last assistant message is continued only when asked (continue_final_mess
     paramOf({ ...base, messages: [{ role: 'assistant', content: 'x', prefix: true }, partial[0]] }),
     'messages[0].prefix',
   );
+});
+
+// top_k (issue 14: the Messages API takes it, and so does Ponder's upstream client).
+test('top_k, the extension vLLM, SGLang and llama-server take, is read', () => {
+  const parsed = parseCompletionBody({ ...base, top_k: 40 });
+  assert.equal(parsed.request.topK, 40);
 });

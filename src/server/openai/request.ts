@@ -43,6 +43,7 @@ export function parseCompletionBody(body: unknown): ParsedCompletion {
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (b.temperature != null) request.temperature = b.temperature;
   if (b.top_p != null) request.topP = b.top_p;
+  if (b.top_k != null) request.topK = b.top_k;
   if (b.seed != null) request.seed = b.seed;
   if (b.stop != null) request.stop = typeof b.stop === 'string' ? [b.stop] : b.stop;
   Object.assign(request, toolOptions(b));
