@@ -1,9 +1,11 @@
 /**
  * Whether a GGUF is an embedding model, read from its header alone (no llama.cpp): encoder-only
  * architectures (BERT and kin) embed, and so does any model whose metadata names a pooling type (the
- * converter writes one for sentence-transformer models, e.g. Qwen3-Embedding and Ponder's `embed-tiny`).
- * An id the configuration lists as an embedding model is one whatever its header says.
+ * converter writes one for sentence-transformer models, e.g. Ponder's `embed-tiny`), and so does one whose
+ * model or file name says "embed" (Qwen3-Embedding, nomic-embed-text: converters do not always record a
+ * pooling type). An id the configuration lists as an embedding model is one whatever its header says.
  */
+import { basename } from 'node:path';
 import { readGgufHeader } from '../gguf/gguf-reader.ts';
 import type { ModelInfo } from '../types.ts';
 
@@ -60,7 +62,9 @@ async function readTraits(path: string, hinted: boolean): Promise<EmbeddingTrait
       const v = metadata.get(`${arch}.${key}`);
       return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
     };
-    const embedding = hinted || ENCODER_ONLY.has(arch) || metadata.has(`${arch}.pooling_type`);
+    const name = metadata.get('general.name');
+    const named = /embed/i.test(typeof name === 'string' ? name : '') || /embed/i.test(basename(path));
+    const embedding = hinted || ENCODER_ONLY.has(arch) || metadata.has(`${arch}.pooling_type`) || named;
     const dimensions = num('embedding_length');
     const contextLength = num('context_length');
     return {
