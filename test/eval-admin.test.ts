@@ -137,6 +137,25 @@ describe('eval through the admin API (embedded tiny model)', () => {
       400,
     );
 
+    const samples = (await (
+      await s.request(`/api/admin/eval/runs/${run.id}/samples?variant=tiny%7C2&limit=2`, { cookie: admin })
+    ).json()) as {
+      total: number;
+      samples: Array<{ variant: string; expected: string; reason: string; rawAnswer: string }>;
+    };
+    assert.equal(samples.total, 6);
+    assert.equal(samples.samples.length, 2);
+    assert.ok(
+      samples.samples.every(
+        (x) => x.variant === 'tiny|2' && x.expected && x.reason && typeof x.rawAnswer === 'string',
+      ),
+    );
+    assert.equal(
+      (await s.request(`/api/admin/eval/runs/${run.id}/samples?limit=0`, { cookie: admin })).status,
+      400,
+    );
+    assert.equal((await s.request(`/api/admin/eval/runs/${run.id}/samples`, { cookie: user })).status, 404);
+
     const list = (await (await s.request('/api/admin/eval/runs', { cookie: admin })).json()) as {
       runs: RunView[];
     };

@@ -107,6 +107,17 @@ describe('ponder eval (CLI, embedded tiny model)', () => {
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /\| tiny-q8_0 \| default \| 6 \|/);
     assert.match(md.stdout, /\| tiny-q8_0 \| 4 \| 6 \|/);
+    const wrong = await ponder(
+      ['eval', 'samples', runId, '--wrong', '--variant', 'tiny-q8_0|4', '--limit', '3'],
+      dataDir,
+    );
+    assert.equal(wrong.code, 0, wrong.stderr);
+    const lines = wrong.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { correct: boolean; variant: string; expected: string; reason: string });
+    assert.equal(lines.length, 3);
+    assert.ok(lines.every((l) => !l.correct && l.variant === 'tiny-q8_0|4' && l.expected && l.reason));
     const list = await ponder(['eval', 'list'], dataDir);
     assert.match(list.stdout, new RegExp(`${runId}\\s+done\\s+12/12`));
   });

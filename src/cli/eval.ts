@@ -378,6 +378,49 @@ export function registerEval(program: Command, ctx: CliContext): void {
     );
 
   cmd
+    .command('samples <run-id>')
+    .description("print a run's judged samples as JSON lines (answer, extracted, expected, reason)")
+    .option('--variant <model|budget>', 'only this model and budget, e.g. "tiny|default"')
+    .option('--wrong', 'only the samples judged wrong')
+    .option('--limit <n>', 'at most n samples', int('--limit', 1, 1_000_000), 100)
+    .option('--data-dir <dir>', 'data directory (default ./data)')
+    .action(
+      async (
+        runId: string,
+        flags: { variant?: string; wrong?: boolean; limit: number; dataDir?: string },
+        command: Command,
+      ) => {
+        await withStore(ctx, command, flags.dataDir, async (store, dir) => {
+          const run = await store.evals.getRun(runId);
+          if (!run) throw new CliError(`no eval run ${runId}`);
+          const config = parseRunConfig(JSON.parse(run.config));
+          const suite = await resolveSuite(config.suite, { dataDir: dir, cwd: ctx.cwd }).catch(
+            () => undefined,
+          );
+          const expected = new Map(suite?.problems.map((p) => [p.id, p.answer]) ?? []);
+          const samples = (await store.evals.listSamples(run.id))
+            .filter((x) => (!flags.variant || x.variant === flags.variant) && (!flags.wrong || !x.correct))
+            .slice(0, flags.limit);
+          for (const x of samples)
+            process.stdout.write(
+              `${JSON.stringify({
+                variant: x.variant,
+                problemId: x.problemId,
+                sampleIndex: x.sampleIndex,
+                correct: x.correct,
+                expected: expected.get(x.problemId) ?? null,
+                extracted: x.extracted,
+                method: x.method,
+                reason: x.reason,
+                finishReason: x.finishReason,
+                rawAnswer: x.rawAnswer,
+              })}\n`,
+            );
+        });
+      },
+    );
+
+  cmd
     .command('list')
     .description('list eval runs, newest first')
     .option('--data-dir <dir>', 'data directory (default ./data)')

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EvalService, type ReportFormat } from '../../core/eval/eval-service.ts';
 import { curveSvg } from '../../core/eval/report-html.ts';
-import { EvalRunError, EvalRunner } from '../../core/eval/runner.ts';
+import { EvalRunError, EvalRunner, parseRunConfig } from '../../core/eval/runner.ts';
 import { cachedSuitePath, SUITE_URLS } from '../../core/eval/suites/download.ts';
 import { REPORTED } from '../../core/eval/suites/reported.ts';
 import { GENERATED_SUITES, STANDARD_SUITES, SuiteError } from '../../core/eval/suites/types.ts';
@@ -53,6 +53,12 @@ const startBody = z.strictObject({
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const reportQuery = z.strictObject({ format: z.enum(['json', 'markdown', 'html', 'text']).default('json') });
 const curveQuery = z.strictObject({ x: z.enum(['tokens', 'seconds']).default('tokens') });
+const samplesQuery = z.strictObject({
+  variant: z.string().min(1).max(400).optional(),
+  correct: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
 
 function runView(run: EvalRunRecord, service: EvalService) {
   return {
@@ -179,6 +185,37 @@ export async function adminEvalRoutes(app: FastifyInstance, ctx: AppContext): Pr
       .header('content-type', type)
       .header('content-disposition', `attachment; filename="eval-${run.id}.${ext}"`)
       .send(body);
+  });
+
+  // Each sample as judged: the model's answer, what was extracted, the reference and why (to audit the checker).
+  app.get('/api/admin/eval/runs/:id/samples', adminRoute, async (request) => {
+    const { id } = parseWith(idParams, request.params, 'id');
+    const q = parseWith(samplesQuery, request.query, 'query');
+    const run = await runOr404(id);
+    const suite = await runner.suiteOf(parseRunConfig(JSON.parse(run.config))).catch(evalError);
+    const expected = new Map(suite.problems.map((p) => [p.id, p.answer]));
+    const all = (await ctx.store.evals.listSamples(run.id)).filter(
+      (x) => (!q.variant || x.variant === q.variant) && (!q.correct || String(x.correct) === q.correct),
+    );
+    return {
+      total: all.length,
+      samples: all.slice(q.offset, q.offset + q.limit).map((x) => ({
+        variant: x.variant,
+        problemId: x.problemId,
+        sampleIndex: x.sampleIndex,
+        correct: x.correct,
+        expected: expected.get(x.problemId) ?? null,
+        extracted: x.extracted,
+        method: x.method,
+        reason: x.reason,
+        finishReason: x.finishReason,
+        reasoningTokens: x.reasoningTokens,
+        answerTokens: x.answerTokens,
+        ttftMs: x.ttftMs,
+        durationMs: x.durationMs,
+        rawAnswer: x.rawAnswer,
+      })),
+    };
   });
 
   app.get('/api/admin/eval/runs/:id/curve.svg', adminRoute, async (request, reply) => {
