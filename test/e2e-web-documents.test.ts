@@ -288,7 +288,7 @@ describe('documents with citations in Chromium (real documents service, scripted
     await assertInert();
   });
 
-  test('Settings → Collections: create, upload into, share with everyone (admin), delete', async () => {
+  test('Settings → Collections: create, upload into, share (admin); a chat searches it; delete', async () => {
     await page.goto(`${server.baseUrl}/settings`);
     const section = page.locator('section#collections');
     await section.waitFor();
@@ -310,6 +310,32 @@ describe('documents with citations in Chromium (real documents service, scripted
     await item.locator('.collection-file', { hasText: 'handbook.md' }).waitFor();
     await item.getByLabel('Share with everyone').check();
     await item.locator('.badge', { hasText: 'Shared with everyone' }).waitFor();
+
+    // A new chat searches the chosen collection: its chip, the send's collectionIds, the passage cited.
+    await page.getByRole('button', { name: /New chat/ }).click();
+    const pick = page.locator('form.composer').getByRole('combobox', { name: 'Use a collection…' });
+    await pick.selectOption({ label: 'Handbook <b>x</b>' });
+    await page.locator('.attachment-collection', { hasText: 'Collection: Handbook <b>x</b>' }).waitFor();
+    upstream.enqueue({ lines: chatStream({ content: ['Twenty days [handbook.md § Leave].'] }) });
+    await composer().fill('How many days of leave a year?');
+    await composer().press('Enter');
+    await page
+      .locator('article.message-assistant .markdown', { hasText: 'Twenty days' })
+      .waitFor({ timeout: 60_000 });
+    await settled();
+    const sentDocs = turnBodies.at(-1)?.documents as
+      | { collectionIds?: string[]; fileIds?: string[] }
+      | undefined;
+    assert.equal(sentDocs?.collectionIds?.length, 1);
+    assert.equal(sentDocs?.fileIds, undefined);
+    const cite = lastAssistant().locator('.markdown button.doc-citation');
+    assert.equal(await cite.textContent(), 'handbook.md § Leave');
+    await cite.click();
+    await page.locator('.passage-popover-text', { hasText: 'Twenty days a year.' }).waitFor();
+    await page.keyboard.press('Escape');
+
+    await page.goto(`${server.baseUrl}/settings`);
+    await item.waitFor();
     await item.getByRole('button', { name: /^Delete collection/ }).click();
     await item
       .getByRole('button', { name: /Yes|Delete/ })

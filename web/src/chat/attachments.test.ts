@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { FileInfo } from '../api/documents.ts';
 import { type Attachment, attachmentsReducer, overLimit, readyFileIds } from './attachments.ts';
-import { turnDocuments } from './documents-choice.ts';
+import { storeDocumentsChoice, storedDocumentsChoice, turnDocuments } from './documents-choice.ts';
 
 const file: FileInfo = {
   id: 'f1',
@@ -49,5 +49,24 @@ describe('attachments', () => {
     expect(turnDocuments([], [], true)).toBeUndefined();
     expect(turnDocuments(['f1'], [], false)).toEqual({ fileIds: ['f1'] });
     expect(turnDocuments([], ['c1'], true)).toEqual({ collectionIds: ['c1'], whole: true });
+  });
+});
+
+describe('the documents choice per conversation', () => {
+  test('collections and Read whole are remembered per conversation; nothing stored means none', () => {
+    const store = new Map<string, string>();
+    globalThis.localStorage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k),
+    } as Storage;
+    expect(storedDocumentsChoice('c1')).toEqual({ collections: [], whole: false });
+    storeDocumentsChoice('c1', { collections: ['k1'], whole: true });
+    storeDocumentsChoice('c2', { collections: ['k2'], whole: false });
+    expect(storedDocumentsChoice('c1')).toEqual({ collections: ['k1'], whole: true });
+    expect(storedDocumentsChoice('c2')).toEqual({ collections: ['k2'], whole: false });
+    storeDocumentsChoice('c1', { collections: [], whole: false });
+    expect(storedDocumentsChoice('c1')).toEqual({ collections: [], whole: false });
+    expect(storedDocumentsChoice(undefined)).toEqual({ collections: [], whole: false });
   });
 });
