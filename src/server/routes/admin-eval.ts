@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EvalService, type ReportFormat } from '../../core/eval/eval-service.ts';
 import { curveSvg } from '../../core/eval/report-html.ts';
+import { priceSchema } from '../../core/eval/run-config.ts';
 import { EvalRunError, EvalRunner, parseRunConfig } from '../../core/eval/runner.ts';
 import { cachedSuitePath, SUITE_URLS } from '../../core/eval/suites/download.ts';
 import { REPORTED } from '../../core/eval/suites/reported.ts';
@@ -49,6 +50,8 @@ const startBody = z.strictObject({
   k: z.int().min(1).max(256).optional(),
   maxTokens: z.int().min(1).max(1_000_000).optional(),
   concurrency: z.int().min(1).max(64).optional(),
+  /** USD per million input/output tokens per model id, for the report's cost column. */
+  prices: z.record(z.string().max(300), priceSchema).optional(),
 });
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const reportQuery = z.strictObject({ format: z.enum(['json', 'markdown', 'html', 'text']).default('json') });
