@@ -91,6 +91,8 @@ export function arenaContract({ h, store: s }: ContractEnv): void {
     assert.equal(all.length, before + 2);
     assert.deepEqual(all.at(-1), { modelA: 'model-a', modelB: 'model-b', vote: 'both_bad' });
     assert.deepEqual(Object.keys(all.at(-1) ?? {}).sort(), ['modelA', 'modelB', 'vote']);
+    // A limit keeps the newest.
+    assert.deepEqual(await store.arena.votes({ limit: 1 }), [all.at(-1)]);
   });
 
   test('arena: question and answers are encrypted at rest, bound to their row and column', async () => {

@@ -57,6 +57,6 @@ export interface ArenaStore {
   updateSide(id: string, userId: string, side: ArenaSide, patch: UpdateSideInput): Promise<boolean>;
   /** Records the vote once (atomically): a second vote is `already_voted`. */
   vote(id: string, userId: string, vote: ArenaVote, now?: Date): Promise<VoteResult>;
-  /** Every voted battle of the instance, oldest first (at most `limit`, default 100 000). */
+  /** The instance's voted battles, oldest first: the newest `limit` (default 100 000) when there are more. */
   votes(options?: { limit?: number }): Promise<ArenaVoteRecord[]>;
 }

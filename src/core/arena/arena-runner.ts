@@ -10,7 +10,13 @@ import { type ChatChunk, InferenceError } from '../../inference/types.ts';
 import type { ArenaSide, ArenaSideStatus, Store } from '../../store/types.ts';
 import { AbortableStream } from '../chat/abortable-stream.ts';
 import type { GenerationEventLog } from '../chat/event-log.ts';
-import { type ChatLogger, publicMessage, waitForGrant } from '../chat/generation-runner.ts';
+import {
+  type ChatLogger,
+  closingOutcome,
+  type Outcome,
+  publicMessage,
+  waitForGrant,
+} from '../chat/generation-runner.ts';
 import { PartialWriter } from '../chat/partial-writer.ts';
 import type { AdmissionGrant } from '../inference-gateway.ts';
 import type { PreparedTurn, TurnPipeline } from '../turns/turn-pipeline.ts';
@@ -38,8 +44,6 @@ export interface ArenaRunnerDeps {
   now?: () => number;
 }
 
-type Finish = 'stop' | 'length' | 'cancelled' | 'error';
-
 /** The model's name out of a message shown before the vote (e.g. `Model "x" is not ready`). */
 export function withoutModelName(message: string, model: string): string {
   return model === '' ? message : message.split(model).join('this model');
@@ -57,7 +61,7 @@ export async function runArenaSide(job: ArenaSideJob, deps: ArenaRunnerDeps): Pr
   let reasoningMs: number | null = null;
   let reasoningTokens = 0;
   let usage: Extract<ChatChunk, { type: 'usage' }> | null = null;
-  let outcome: { finishReason: Finish; error?: string } | null = null;
+  let outcome: Outcome | null = null;
   let grant: AdmissionGrant | null = null;
   let stream: AbortableStream<ChatChunk> | undefined;
 
@@ -168,14 +172,7 @@ export async function runArenaSide(job: ArenaSideJob, deps: ArenaRunnerDeps): Pr
   }
 
   const reason = job.abortReason();
-  if (!outcome || (signal.aborted && outcome.finishReason !== 'stop' && outcome.finishReason !== 'length')) {
-    outcome = signal.aborted
-      ? {
-          finishReason: 'cancelled',
-          ...(reason === 'shutdown' ? { error: 'interrupted: the server is shutting down' } : {}),
-        }
-      : { finishReason: 'error', error: 'the model stream ended unexpectedly' };
-  }
+  outcome = closingOutcome(outcome, signal.aborted, reason);
   if (outcome.error) outcome.error = withoutModelName(outcome.error, model);
   if (firstReasoningAt !== null && reasoningMs === null) reasoningMs = now() - firstReasoningAt;
   const status: ArenaSideStatus =

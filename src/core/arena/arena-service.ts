@@ -13,6 +13,7 @@
  *   which battles count.
  */
 import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type {
   ArenaBattleView,
   ArenaLeaderboard,
@@ -291,14 +292,10 @@ export class ArenaService implements AsyncDisposable {
       s.reason ??= 'shutdown';
       s.controller.abort(s.reason);
     }
-    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(left.map((s) => s.finished)),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
+      delay(timeoutMs, undefined, { ref: false }),
     ]);
-    clearTimeout(timer);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

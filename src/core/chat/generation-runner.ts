@@ -56,9 +56,29 @@ export interface RunnerDeps {
 /** Ponder runs a web turn's tools itself, so the turn never ends with `tool_calls`. */
 type TurnFinishReason = Exclude<FinishReason, 'tool_calls'>;
 
-interface Outcome {
+export interface Outcome {
   finishReason: TurnFinishReason;
   error?: string;
+}
+
+/**
+ * How a turn ends once its stream is over: an answer that finished before an abort landed keeps its
+ * outcome; otherwise an abort is `cancelled` (with a note when the server is shutting down) and a stream
+ * that ended without `done` is an error. Shared with the arena's sides.
+ */
+export function closingOutcome(
+  outcome: Outcome | null,
+  aborted: boolean,
+  reason: AbortReason | null,
+): Outcome {
+  if (outcome && !(aborted && outcome.finishReason !== 'stop' && outcome.finishReason !== 'length'))
+    return outcome;
+  return aborted
+    ? {
+        finishReason: 'cancelled',
+        ...(reason === 'shutdown' ? { error: 'interrupted: the server is shutting down' } : {}),
+      }
+    : { finishReason: 'error', error: 'the model stream ended unexpectedly' };
 }
 
 const UNOFFERED_TOOL = 'The model called a tool this chat does not offer.';
@@ -209,15 +229,7 @@ export async function runGeneration(job: GenerationJob, deps: RunnerDeps): Promi
   }
 
   const reason = job.abortReason();
-  // An answer that finished before the abort landed keeps its outcome.
-  if (!outcome || (signal.aborted && outcome.finishReason !== 'stop' && outcome.finishReason !== 'length')) {
-    outcome = signal.aborted
-      ? {
-          finishReason: 'cancelled',
-          ...(reason === 'shutdown' ? { error: 'interrupted: the server is shutting down' } : {}),
-        }
-      : { finishReason: 'error', error: 'the model stream ended unexpectedly' };
-  }
+  outcome = closingOutcome(outcome, signal.aborted, reason);
   if (firstReasoningAt !== null && reasoningMs === null)
     reasoningMs = earlierReasoningMs + now() - firstReasoningAt;
 
@@ -281,7 +293,10 @@ function finalStatus(
   }
 }
 
-export async function waitForGrant(grant: Promise<AdmissionGrant>, signal: AbortSignal): Promise<AdmissionGrant> {
+export async function waitForGrant(
+  grant: Promise<AdmissionGrant>,
+  signal: AbortSignal,
+): Promise<AdmissionGrant> {
   if (signal.aborted) {
     void grant.then((g) => g.release()).catch(() => {});
     throw new Error('aborted');

@@ -175,11 +175,12 @@ export function arenaStore(ctx: RepoContext): ArenaStore {
         .selectFrom('arena_battles')
         .select(['model_a', 'model_b', 'vote'])
         .where('vote', 'is not', null)
-        .orderBy('voted_at')
-        .orderBy('id')
+        // The newest `limit` votes, handed back oldest first.
+        .orderBy('voted_at', 'desc')
+        .orderBy('id', 'desc')
         .limit(clampLimit(options.limit, 100_000, 1_000_000))
         .execute();
-      return rows.map((r) => ({ modelA: r.model_a, modelB: r.model_b, vote: r.vote as ArenaVote }));
+      return rows.reverse().map((r) => ({ modelA: r.model_a, modelB: r.model_b, vote: r.vote as ArenaVote }));
     },
   };
 }
