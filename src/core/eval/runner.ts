@@ -240,15 +240,8 @@ export class EvalRunner {
     }
     if (signal.aborted || finishReason === 'cancelled') throw new Error('cancelled');
     if (finishReason === 'error') throw new Error(error ?? 'the model failed');
-    if (usage.prompt > 0 || usage.completion > 0)
-      await this.#o.store.usage.record({
-        userId: run.userId,
-        model: turn.model.id,
-        promptTokens: usage.prompt,
-        completionTokens: usage.completion,
-        reasoningTokens: usage.reasoning,
-        reasoning: turn.request.thinking?.enabled !== false,
-      });
+    // Not on the owner's usage ledger: that is their daily chat meter, and a benchmark would exhaust it.
+    // An eval's compute is accounted in the run itself (tokens and time per sample, cost in the report).
     const extraction = extractAnswer(text);
     const verdict = checkAnswer(extraction.answer, task.problem.answer, task.problem.kind);
     await this.#o.store.evals.addSample({
