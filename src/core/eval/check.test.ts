@@ -48,6 +48,7 @@ test('checking: a table of tricky answers, each verdict with its reason', () => 
     ['2x+1', '2x + 1', true],
     ['2x', '2', false],
     ['7', '8', false],
+    ['−5', '-5', true],
     ['0.333333', '1/3', false],
     ['0.3333333333', '1/3', true],
     [null, '3', false],

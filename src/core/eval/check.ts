@@ -56,6 +56,7 @@ export function normalise(raw: string): string {
   let s = raw.trim();
   s = s.replace(/^\$+|\$+$/g, '').replace(/\\\(|\\\)|\\\[|\\\]/g, '');
   s = s.replace(/\\left|\\right|\\!|\\,|\\;|\\:|\\ |~/g, ' ');
+  s = s.replace(/[−–]/g, '-'); // a typographic minus or dash is a minus
   s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree/g, '');
   s = s.replace(/\\%|%/g, '');
   s = s.replace(/\\\$|\$|€|£/g, '');

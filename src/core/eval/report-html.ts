@@ -99,7 +99,7 @@ export function htmlReport(s: RunSummary): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(`Ponder eval: ${s.run.name}`)}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#111827}table{border-collapse:collapse}td,th{border:1px solid #d1d5db;padding:.25rem .5rem;text-align:right}td:first-child,td:nth-child(2){text-align:left}th{background:#f3f4f6}.plots{display:flex;flex-wrap:wrap;gap:1rem}</style>
+<style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#111827}table{border-collapse:collapse}td,th{border:1px solid #d1d5db;padding:.25rem .5rem;text-align:right}td:first-child,td:nth-child(2){text-align:left}td:first-child{white-space:nowrap}th{background:#f3f4f6}.plots{display:flex;flex-wrap:wrap;gap:1rem}</style>
 </head><body>
 <h1>${esc(s.run.name)}</h1>
 <p>${esc(table[0] ?? '')}<br>${esc(table[1] ?? '')}</p>
