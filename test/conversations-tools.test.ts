@@ -55,6 +55,8 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
         [
           ['current_time', true],
           ['fetch_url', true],
+          // Offered with the turn's documents (issue 13); the web app keeps it out of its Tools menu.
+          ['search_documents', true],
         ],
       );
       assert.equal((await server.request('/api/tools')).status, 401);
