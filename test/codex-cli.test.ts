@@ -50,8 +50,29 @@ function run(
 }
 
 const SCRIPTED_ANSWER = 'Hello from Ponder.';
+/** A tool Codex always offers that changes nothing (outside Plan mode it answers with an error). */
+const TOOL = 'request_user_input';
+const TOOL_ARGS = JSON.stringify({
+  questions: [
+    {
+      id: 'greeting',
+      header: 'Greeting',
+      question: 'Which greeting?',
+      options: [
+        { label: 'Hello (Recommended)', description: 'Plain.' },
+        { label: 'Hi', description: 'Short.' },
+      ],
+    },
+  ],
+});
 
-/** A chat-completions model that reasons a little and ends its answer (`finish_reason: stop`). */
+/** The chat-completions requests the scripted model got. */
+const seen: Array<{ messages: Array<{ role: string; tool_call_id?: string }> }> = [];
+
+/**
+ * A chat-completions model that reasons a little, calls one of Codex's tools, and once it has the
+ * tool's result ends its answer (`finish_reason: stop`).
+ */
 function scriptedModel(): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/v1/models') {
@@ -61,15 +82,31 @@ function scriptedModel(): Promise<Server> {
       );
       return;
     }
-    req.resume();
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString('utf8')));
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const request = JSON.parse(body) as (typeof seen)[number];
+      seen.push(request);
+      const answered = request.messages.some((m) => m.role === 'tool');
       const chunk = (delta: object, finish: string | null, usage?: object) =>
         `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'scripted', choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
       res.write(chunk({ role: 'assistant', content: '' }, null));
       res.write(chunk({ reasoning_content: 'A greeting is asked.' }, null));
-      res.write(chunk({ content: SCRIPTED_ANSWER }, null));
-      res.write(chunk({}, 'stop'));
+      if (answered) {
+        res.write(chunk({ content: SCRIPTED_ANSWER }, null));
+        res.write(chunk({}, 'stop'));
+      } else {
+        // First a call of one of Codex's tools: Codex runs it and sends its output back.
+        const call = {
+          index: 0,
+          id: 'call_scripted_1',
+          type: 'function',
+          function: { name: TOOL, arguments: TOOL_ARGS },
+        };
+        res.write(chunk({ tool_calls: [call] }, null));
+        res.write(chunk({}, 'tool_calls'));
+      }
       res.write(chunk({}, null, { prompt_tokens: 50, completion_tokens: 9, total_tokens: 59 }));
       res.end('data: [DONE]\n\n');
     });
@@ -116,8 +153,9 @@ model_instructions_file = ${JSON.stringify(join(dir, 'instructions.md'))}
 model_context_window = 4096
 web_search = "disabled"
 project_doc_max_bytes = 0
+[agents]
+enabled = false
 [features]
-multi_agent = false
 goals = false
 view_image = false
 shell_tool = false
@@ -154,7 +192,7 @@ stream_max_retries = 0
       .map((line) => JSON.parse(line) as CodexEvent);
     const failures = events.filter((e) => e.type === 'error' || e.type === 'turn.failed');
     const types = events.map((e) => e.type);
-    const detail = `exit ${code}\n${types.join(' ')}\n${JSON.stringify(failures)}\n${stderr.slice(-3000)}`;
+    const detail = `exit ${code}\n${stdout.slice(-4000)}\n${JSON.stringify(failures)}\n${stderr.slice(-3000)}`;
     return { code, events, types, failures, detail };
   }
 
@@ -194,7 +232,7 @@ stream_max_retries = 0
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  test('codex exec completes a turn through Ponder (a model that ends its answer)', {
+  test('codex exec completes a turn through Ponder: a tool call, its output, an answer', {
     timeout: 240_000,
   }, async () => {
     const { key, userId } = await keyFor(scripted);
@@ -205,7 +243,11 @@ stream_max_retries = 0
     const message = events.find((e) => e.type === 'item.completed' && e.item?.type === 'agent_message');
     assert.equal(message?.item?.text, SCRIPTED_ANSWER, detail);
     const completed = events.find((e) => e.type === 'turn.completed');
-    assert.equal(completed?.usage?.input_tokens, 50, detail);
+    // Two requests: the call, then its output sent back through Ponder (store: false, so Codex replays
+    // the whole turn: its items, the reasoning sealed for this account, the call and its output).
+    assert.equal(completed?.usage?.input_tokens, 100, detail);
+    assert.equal(seen.length, 2);
+    assert.ok(seen[1]?.messages.some((m) => m.role === 'tool' && m.tool_call_id === 'call_scripted_1'));
     const totals = await scripted.store.usage.totals(userId, since);
     assert.ok(JSON.stringify(totals).match(/[1-9]/), JSON.stringify(totals));
     assert.ok(!scripted.logs.some((l) => l.includes(key)));
