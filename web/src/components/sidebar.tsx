@@ -120,6 +120,10 @@ export function Sidebar({
             ✕
           </button>
         </div>
+        {/* The arena (issue 15): here rather than in the links below, which must fit one row. */}
+        <button type="button" className="button small sidebar-arena" onClick={() => go('/arena')}>
+          {t('arena')}
+        </button>
         <input
           type="search"
           className="input search"
@@ -198,9 +202,6 @@ export function Sidebar({
             </button>
           </div>
           <div className="sidebar-links">
-            <button type="button" className="button small" onClick={() => go('/arena')}>
-              {t('arena')}
-            </button>
             <button type="button" className="button small" onClick={() => go('/settings')}>
               {t('settings')}
             </button>
