@@ -102,24 +102,6 @@ export function buildServices(ctx: AppFoundation): AppServices {
     else arena.stopLocal(id, userId);
   });
   ctx.shutdownHooks.add('arena', ({ deadline }) => arena.shutdown(deadline, 5000));
-  // The arena (issue 15): two anonymous answers per question, each a turn of the same pipeline.
-  const arena = new ArenaService({
-    store: ctx.store,
-    pipeline,
-    gateway,
-    log: eventLog,
-    logger: ctxLogger(ctx),
-    ...(deps.maxTokens === undefined ? {} : { maxTokens: deps.maxTokens }),
-    ...(deps.persistIntervalMs === undefined ? {} : { persistIntervalMs: deps.persistIntervalMs }),
-    ...(ctx.deps.generationStop ? { stopBus: ctx.deps.generationStop } : {}),
-  });
-  ctx.accountHooks.onUserDeleted((userId) => arena.cancelUser(userId));
-  // Stops and account deletions reach the instance running an arena side (several instances).
-  ctx.deps.generationStop?.subscribe((id, userId) => {
-    if (id === ALL_OF_USER) void arena.cancelUser(userId);
-    else arena.stopLocal(id, userId);
-  });
-  ctx.shutdownHooks.add('arena', ({ deadline }) => arena.shutdown(deadline, 5000));
   // The Responses API (issue 14): stored responses; generation goes through `completions`.
   const responses = new ResponseService({ store: ctx.store });
 
