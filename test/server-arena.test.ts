@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ArenaBattleView, ArenaLeaderboard } from '../src/api/arena.ts';
 import { withoutModelName } from '../src/core/arena/arena-runner.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { startTestServer, TEST_PASSWORD, type TestServer } from '../src/server/testing.ts';
 import { ARENA_MODELS, type ArenaTestServer, startArenaServer } from './arena-helpers.ts';
 import { collectSse, type SseEvent, THINK, textOf } from './conversations-helpers.ts';
 
@@ -264,6 +264,29 @@ describe('arena over HTTP (two generated models, quotas on)', () => {
     assert.equal(view.battle.sides[0].status, 'complete');
     // Stopped before or after it finished: either way it is no longer streaming.
     assert.ok(['cancelled', 'complete'].includes(view.battle.sides[1].status));
+  });
+
+  test('deleting the account mid-battle ends both sides and removes the battle', async () => {
+    const doomed = await s.signup('arena-doomed@example.com');
+    const { battle: b } = await json<{ battle: ArenaBattleView }>(
+      await s.request('/api/arena/battles', {
+        method: 'POST',
+        cookie: doomed.cookie,
+        json: { content: 'bye' },
+      }),
+      201,
+    );
+    const res = await s.request('/api/auth/account', {
+      method: 'DELETE',
+      cookie: doomed.cookie,
+      json: { password: TEST_PASSWORD },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(await s.store.arena.get(b.id, doomed.user.id), null);
+    // The server goes on serving battles; nothing crashed, and no question reached the logs.
+    assert.equal((await s.request(`/api/arena/battles/${battle.id}`, { cookie: owner.cookie })).status, 200);
+    assert.equal(s.logs.filter((l) => /arena (runner crashed|side failed)/.test(l)).length, 0);
+    assert.equal(s.logs.filter((l) => l.includes('9.11')).length, 0);
   });
 
   test('an error naming the model has the name replaced before the vote', () => {
