@@ -80,6 +80,8 @@ after(async () => {
   await upstream?.close();
 });
 
+const audited: Array<{ tool: string; isError: boolean }> = [];
+
 function pipeline(retriever: DocumentRetriever): TurnPipeline {
   const provider = createUpstreamProvider({
     id: 'scripted',
@@ -91,6 +93,7 @@ function pipeline(retriever: DocumentRetriever): TurnPipeline {
     plans,
     tools: new ToolRegistry([]),
     documents: retriever,
+    onToolRun: (e) => audited.push({ tool: e.tool, isError: e.isError }),
   });
 }
 
@@ -163,6 +166,7 @@ test('a turn with documents searches them first: a search_documents step, then t
   assert.ok(result?.type === 'tool_result' && !result.isError);
   assert.match(result.content, /\[report\.pdf p\. 3\] \(passage chunk_1\)/);
   assert.deepEqual(retriever.asked, [{ userId: 'u1', scopes }]);
+  assert.deepEqual(audited.at(-1), { tool: SEARCH_DOCUMENTS, isError: false }, 'the step is audited');
 
   const sent = upstream.chatRequests.slice(before)[0]?.body as { messages: Array<Record<string, unknown>> };
   assert.deepEqual(

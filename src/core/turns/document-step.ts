@@ -6,7 +6,14 @@
  * like the model's own tool calls, and reaches the model as that tool turn, which it cites from.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatChunk, ChatMessage, ChatRequest, ModelInfo, ToolCall } from '../../inference/types.ts';
+import {
+  type ChatChunk,
+  type ChatMessage,
+  type ChatRequest,
+  InferenceError,
+  type ModelInfo,
+  type ToolCall,
+} from '../../inference/types.ts';
 import type { DocumentRetriever, DocumentScope } from '../documents/types.ts';
 import {
   DEFAULT_PASSAGES,
@@ -21,6 +28,23 @@ import {
 export interface TurnDocuments {
   scopes: DocumentScope[];
   whole?: boolean;
+}
+
+/**
+ * The turn's Ponder tools: with documents, `search_documents` joins the asked ones where `offerTool` (the
+ * model calls tools, the caller brought none of its own). Refuses documents the server cannot search.
+ */
+export function turnTools(
+  asked: readonly string[],
+  documents: TurnDocuments | undefined,
+  o: { retriever: DocumentRetriever | undefined; offerTool: boolean },
+): readonly string[] {
+  if (!documents) return asked;
+  if (!o.retriever)
+    throw new InferenceError('invalid_request', 'Documents are not available on this server.');
+  if (documents.scopes.length === 0)
+    throw new InferenceError('invalid_request', 'documents names no files and no collections.');
+  return o.offerTool && !asked.includes(SEARCH_DOCUMENTS) ? [...asked, SEARCH_DOCUMENTS] : asked;
 }
 
 export interface DocumentStepTurn {
@@ -39,6 +63,8 @@ export async function* documentStep(
   retriever: DocumentRetriever,
   messages: ChatMessage[],
   signal: AbortSignal,
+  /** Hears how the step went (the audit log): never the query or the passages. */
+  onRun?: (outcome: { isError: boolean; ms: number }) => void,
 ): AsyncGenerator<ChatChunk, ChatMessage[]> {
   const question = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   const query = question.replace(/\s+/g, ' ').trim().slice(0, 400);
@@ -67,6 +93,7 @@ export async function* documentStep(
     content = 'error: the documents could not be searched';
   }
   const ms = Math.round(performance.now() - started);
+  onRun?.({ isError, ms });
   yield { type: 'tool_result', id: call.id, name: call.name, content, isError, ms };
   return [
     ...messages,

@@ -25,7 +25,7 @@ import type { DocumentRetriever } from '../documents/types.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PlanCatalog } from '../quotas/plans.ts';
 import { SEARCH_DOCUMENTS, searchDocumentsTool } from './document-search.ts';
-import { documentStep, type TurnDocuments } from './document-step.ts';
+import { documentStep, type TurnDocuments, turnTools } from './document-step.ts';
 import { type ToolLimits, toolUseKind } from './tool-limits.ts';
 import type { PonderTool, ToolOutcome, ToolRegistry } from './tool-registry.ts';
 
@@ -113,7 +113,10 @@ export class TurnPipeline {
    */
   async prepare(caller: TurnCaller, req: ChatRequest, options: PrepareOptions = {}): Promise<PreparedTurn> {
     const { provider, model } = await this.#o.gateway.resolve(req.model || undefined);
-    const ponderTools = this.#documentTools(options, req, model);
+    const ponderTools = turnTools(options.ponderTools ?? [], options.documents, {
+      retriever: this.#o.documents,
+      offerTool: model.supportsTools === true && !req.tools?.length && this.#o.tools.has(SEARCH_DOCUMENTS),
+    });
     let request: ChatRequest = {
       ...req,
       model: model.id,
@@ -153,18 +156,6 @@ export class TurnPipeline {
     };
   }
 
-  /** The turn's Ponder tools: with documents, `search_documents` joins them where the model calls tools. */
-  #documentTools(options: PrepareOptions, req: ChatRequest, model: ModelInfo): readonly string[] {
-    const asked = options.ponderTools ?? [];
-    if (!options.documents) return asked;
-    if (!this.#o.documents)
-      throw new InferenceError('invalid_request', 'Documents are not available on this server.');
-    if (options.documents.scopes.length === 0)
-      throw new InferenceError('invalid_request', 'documents names no files and no collections.');
-    const offered = model.supportsTools === true && !req.tools?.length && this.#o.tools.has(SEARCH_DOCUMENTS);
-    return offered && !asked.includes(SEARCH_DOCUMENTS) ? [...asked, SEARCH_DOCUMENTS] : asked;
-  }
-
   /** Admission for the turn; `onQueued` hears the queue position while it waits. */
   admit(
     turn: PreparedTurn,
@@ -189,7 +180,11 @@ export class TurnPipeline {
     let messages = turn.request.messages;
     if (turn.documents && this.#o.documents) {
       const documents = { ...turn, documents: turn.documents };
-      messages = yield* documentStep(documents, this.#o.documents, messages, opts.signal);
+      const audit = this.#o.onToolRun;
+      const userId = turn.caller.userId;
+      messages = yield* documentStep(documents, this.#o.documents, messages, opts.signal, (o) =>
+        audit?.({ userId, tool: SEARCH_DOCUMENTS, ...o }),
+      );
     }
     if (turn.searchFirst) {
       // The search runs as a call of Ponder's `web_search` with a query the model wrote from the question,
