@@ -59,6 +59,11 @@ export const runConfigSchema = z.strictObject({
   prices: z.record(z.string(), priceSchema).default({}),
   /** The `.gguf` the CLI loaded as the embedded default model for this run (a resume loads it again). */
   engineModel: z.string().min(1).max(4096).optional(),
+  /** SHA-256 of the suite's problems when the run was created: a resume refuses a suite that changed. */
+  suiteHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 export type EvalRunConfig = z.infer<typeof runConfigSchema>;

@@ -4,7 +4,7 @@
  * protocol, and a stopped run resumes without redoing finished samples.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -222,6 +222,18 @@ describe('eval runner against a scripted upstream', () => {
       }),
       /not downloaded yet/,
     );
+    // A file suite edited after the run started: resuming it would mix two suites, so it refuses.
+    const file = join(dataDir, 'mine.jsonl');
+    writeFileSync(file, '{"problem":"1+1?","answer":"2"}\n');
+    const fileRun = await runner.create(userId, {
+      suite: { type: 'file', file },
+      models: ['m'],
+      budgets: ['default'],
+    });
+    writeFileSync(file, '{"problem":"1+1?","answer":"3"}\n');
+    const refused = await runner.run(fileRun.id);
+    assert.equal(refused.status, 'failed');
+    assert.match(refused.error ?? '', /problems changed since this run started/);
     const run = await runner.create(userId, {
       suite: { ...SUITE, count: 2 },
       models: ['no-such-model'],

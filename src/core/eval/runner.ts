@@ -2,9 +2,10 @@
  * Runs (and resumes) an eval: every variant (model × thinking setting) × problem × sample goes through
  * the turn pipeline like any user turn — model resolution, the plan's limits, admission — under the run's
  * own plan (`eval` by default: priority 1 and a concurrency below the engine's slots, so users always
- * find a slot and out-rank it in the fair queue). Each sample is stored as it finishes; running the same
+ * find a slot, and it weighs no more than a free user in the fair queue). Each sample is stored as it finishes; running the same
  * run id again skips what is stored, so a killed run continues where it stopped.
  */
+import { createHash } from 'node:crypto';
 import { type ChatRequest, InferenceError } from '../../inference/types.ts';
 import type { EvalRunRecord, Store } from '../../store/types.ts';
 import { AdmissionError } from '../admission/errors.ts';
@@ -98,7 +99,7 @@ export class EvalRunner {
     return this.#o.store.evals.createRun({
       userId,
       name: name?.trim() || `${suiteLabel(config.suite)} × ${config.models.join(', ')}`,
-      config: JSON.stringify(config),
+      config: JSON.stringify({ ...config, suiteHash: suiteHash(suite) }),
       total,
     });
   }
@@ -119,6 +120,11 @@ export class EvalRunner {
     await store.evals.setStatus(runId, 'running');
     try {
       const suite = await this.suiteOf(config, signal);
+      if (config.suiteHash && config.suiteHash !== suiteHash(suite))
+        throw new EvalRunError(
+          'invalid_request',
+          'the suite’s problems changed since this run started (the file was edited or downloaded again): start a new run',
+        );
       const variants = variantsOf(config);
       const stored = await store.evals.listSamples(runId);
       const seen = new Set(stored.map((s) => `${s.variant}\u0000${s.problemId}\u0000${s.sampleIndex}`));
@@ -316,4 +322,11 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A fingerprint of the problems (ids, texts, answers) a run was created with. */
+export function suiteHash(suite: EvalSuite): string {
+  const hash = createHash('sha256');
+  for (const p of suite.problems) hash.update(JSON.stringify([p.id, p.problem, p.answer, p.kind]));
+  return hash.digest('hex');
 }
