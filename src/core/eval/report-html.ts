@@ -3,7 +3,7 @@
  * (accuracy against mean reasoning tokens, and against seconds per sample, one line per model, error bars
  * ± 1 SE). No script, no external asset: it opens from a file or an e-mail.
  */
-import { accuracy, markdownReport, reportedLines, terminalTable } from './report-table.ts';
+import { accuracy, levelLines, markdownReport, reportedLines, terminalTable } from './report-table.ts';
 import type { RunSummary, VariantSummary } from './summary.ts';
 
 export { markdownReport, terminalTable };
@@ -96,6 +96,7 @@ export function htmlReport(s: RunSummary): string {
     )
     .join('\n');
   const reported = reportedLines(s);
+  const levels = levelLines(s);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(`Ponder eval: ${s.run.name}`)}</title>
@@ -108,6 +109,7 @@ export function htmlReport(s: RunSummary): string {
 ${rows}
 </tbody></table>
 ${reported.length ? `<h2>Reported figures</h2><ul>${reported.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
+${levels.length ? `<h2>pass@1 % by level</h2><ul>${levels.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 <h2>Thinking-budget curve</h2>
 <p>Accuracy against how much the model thought, one point per thinking setting (± 1 SE across problems).</p>
 <div class="plots">${tokens}${seconds}</div>

@@ -26,6 +26,16 @@ const COLUMNS: Array<[string, (v: VariantSummary) => string]> = [
   ['cost $', (v) => (v.cost === null ? '–' : v.cost.toFixed(4))],
 ];
 
+/** "model [budget]: L1 90.0 ± 3.0 · L2 …" for variants whose suite has levels. */
+export function levelLines(s: RunSummary): string[] {
+  return s.variants
+    .filter((v) => v.byLevel.length > 1)
+    .map(
+      (v) =>
+        `${v.model} [${v.budget}]: ${v.byLevel.map((l) => `L${l.level} ${accuracy(l.pass1)}`).join(' · ')}`,
+    );
+}
+
 export function reportedLines(s: RunSummary): string[] {
   const lines: string[] = [];
   for (const v of s.variants)
@@ -59,6 +69,8 @@ export function terminalTable(s: RunSummary): string {
   for (const r of rows.slice(1)) out.push(line(r));
   const reported = reportedLines(s);
   if (reported.length) out.push('', 'Reported figures:', ...reported.map((l) => `  ${l}`));
+  const levels = levelLines(s);
+  if (levels.length) out.push('', 'pass@1 % by level:', ...levels.map((l) => `  ${l}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -70,6 +82,8 @@ export function markdownReport(s: RunSummary): string {
   for (const v of s.variants) out.push(`| ${COLUMNS.map(([, f]) => md(f(v))).join(' | ')} |`);
   const reported = reportedLines(s);
   if (reported.length) out.push('', '**Reported figures**', '', ...reported.map((l) => `- ${md(l)}`));
+  const levels = levelLines(s);
+  if (levels.length) out.push('', '**pass@1 % by level**', '', ...levels.map((l) => `- ${md(l)}`));
   out.push(
     '',
     'pass@1 is the mean over problems of each problem’s share of right samples; ± is its standard error across problems. cons@k is the majority vote over the k samples (ties to the earliest answer).',

@@ -140,6 +140,15 @@ describe('eval runner against a scripted upstream', () => {
     // Problem 4's second sample has no answer and does not vote: 5 majorities are right.
     assert.equal(v.cons?.mean, 0.5);
     assert.equal(v.noAnswer, 1);
+    // Levels cycle 1, 2, 3: L1 = problems 0, 3, 6, 9 (1, 1, 0, 0), L2 = 1, 4, 7 (1, ½, 0), L3 = 2, 5, 8 (1, 0, 0).
+    assert.deepEqual(
+      v.byLevel.map((l) => [l.level, l.pass1.mean]),
+      [
+        [1, 0.5],
+        [2, 0.5],
+        [3, 1 / 3],
+      ],
+    );
     assert.equal(v.meanReasoningTokens, 15);
     assert.equal(v.meanAnswerTokens, 5);
     const right = samples.find((x) => x.problemId === problems[0]?.id);

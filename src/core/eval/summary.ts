@@ -2,7 +2,7 @@
 import type { EvalRunRecord, EvalSampleRecord } from '../../store/types.ts';
 import type { EvalRunConfig, Price } from './run-config.ts';
 import { variantsOf } from './run-config.ts';
-import { consAtK, distanceInSe, type Estimate, passAt1 } from './stats.ts';
+import { consAtK, distanceInSe, type Estimate, passAt1, type SampleOutcome } from './stats.ts';
 import { reportedFor } from './suites/reported.ts';
 import type { EvalSuite, ReportedFigure } from './suites/types.ts';
 
@@ -43,6 +43,8 @@ export interface VariantSummary {
   /** USD for the whole variant from the configured prices; null when none is set for the model. */
   cost: number | null;
   reported: ReportedComparison[];
+  /** pass@1 per difficulty level, where the suite has levels (generated 1–3, MATH 1–5). */
+  byLevel: Array<{ level: number; pass1: Estimate }>;
 }
 
 export interface RunSummary {
@@ -94,12 +96,24 @@ function compare(
   return out;
 }
 
+function byLevel(outcomes: readonly SampleOutcome[], levels: ReadonlyMap<string, number>) {
+  const found = [
+    ...new Set(outcomes.flatMap((o) => (levels.has(o.problemId) ? [levels.get(o.problemId) as number] : []))),
+  ];
+  return found
+    .sort((a, b) => a - b)
+    .map((level) => ({ level, pass1: passAt1(outcomes.filter((o) => levels.get(o.problemId) === level)) }));
+}
+
 export function summarise(
   run: EvalRunRecord,
   config: EvalRunConfig,
   suite: EvalSuite,
   samples: readonly EvalSampleRecord[],
 ): RunSummary {
+  const levels = new Map(
+    suite.problems.flatMap((p) => (p.level === undefined ? [] : [[p.id, p.level] as const])),
+  );
   const variants = variantsOf(config).map((v): VariantSummary => {
     const mine = samples.filter((s) => s.variant === v.id);
     const outcomes = mine.map((s) => ({
@@ -132,6 +146,7 @@ export function summarise(
       meanSeconds: mean(mine.map((s) => s.durationMs / 1000)),
       cost: cost(mine, config.prices[v.model]),
       reported: compare(suite.reported, v.model, pass1, cons, config.k),
+      byLevel: byLevel(outcomes, levels),
     };
   });
   return {
