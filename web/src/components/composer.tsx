@@ -3,6 +3,7 @@ import type { Effort, ToolInfo } from '../api/types.ts';
 import { useT } from '../i18n/index.ts';
 import { AttachButton, AttachmentBar, type ComposerDocuments } from './attachment-bar.tsx';
 import { ModelPicker } from './model-picker.tsx';
+import { ThinkingChoice } from './thinking-choice.tsx';
 import { ToolsMenu } from './tools-menu.tsx';
 
 export interface ComposerProps {
@@ -134,29 +135,16 @@ export function Composer(props: ComposerProps) {
         {docs ? (
           <AttachButton
             onFiles={docs.onFiles}
+            limits={docs.limits}
             {...(docs.limits?.accepted ? { accept: docs.limits.accepted.join(',') } : {})}
           />
         ) : null}
-        <button
-          type="button"
-          className={`chip${props.deepThink ? ' chip-on' : ''}`}
-          aria-pressed={props.deepThink}
-          onClick={() => props.onDeepThink(!props.deepThink)}
-        >
-          {t('deepThink')}
-        </button>
-        {props.deepThink ? (
-          <select
-            className="select"
-            aria-label={t('effort')}
-            value={props.effort}
-            onChange={(e) => props.onEffort(e.target.value as Effort)}
-          >
-            <option value="low">{t('effortLow')}</option>
-            <option value="medium">{t('effortMedium')}</option>
-            <option value="high">{t('effortHigh')}</option>
-          </select>
-        ) : null}
+        <ThinkingChoice
+          deepThink={props.deepThink}
+          onDeepThink={props.onDeepThink}
+          effort={props.effort}
+          onEffort={props.onEffort}
+        />
         {props.searchOffered ? (
           <button
             type="button"

@@ -12,10 +12,12 @@ import {
   startBattle,
   stopSide,
 } from '../api/arena.ts';
+import type { Effort } from '../api/types.ts';
 import { type ArenaSideState, useArenaSide } from '../chat/use-arena-side.ts';
 import { Markdown } from '../components/markdown.tsx';
 import { PageShell } from '../components/page-shell.tsx';
 import { ReasoningPanel } from '../components/reasoning-panel.tsx';
+import { ThinkingChoice } from '../components/thinking-choice.tsx';
 import { useT } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
 
@@ -90,6 +92,8 @@ export function ArenaPage(props: { battleId?: string }) {
   const [battle, setBattle] = useState<ArenaBattleView | undefined>(undefined);
   const [draft, setDraft] = useState('');
   const [busy, setBusy] = useState(false);
+  const [deepThink, setDeepThink] = useState(true);
+  const [effort, setEffort] = useState<Effort>('medium');
   const [error, setError] = useState<string | undefined>(undefined);
   const battleId = props.battleId;
 
@@ -131,7 +135,7 @@ export function ArenaPage(props: { battleId?: string }) {
     setBusy(true);
     setError(undefined);
     try {
-      const started = await startBattle(content);
+      const started = await startBattle(content, deepThink ? { enabled: true, effort } : { enabled: false });
       setBattle(started);
       setDraft('');
       navigate(`/arena/${encodeURIComponent(started.id)}`);
@@ -140,7 +144,7 @@ export function ArenaPage(props: { battleId?: string }) {
     } finally {
       setBusy(false);
     }
-  }, [draft, busy]);
+  }, [draft, busy, deepThink, effort]);
 
   const onVote = useCallback(
     async (choice: ArenaVote) => {
@@ -245,6 +249,12 @@ export function ArenaPage(props: { battleId?: string }) {
             }}
           />
           <div className="composer-bar">
+            <ThinkingChoice
+              deepThink={deepThink}
+              onDeepThink={setDeepThink}
+              effort={effort}
+              onEffort={setEffort}
+            />
             <span className="spacer" />
             <button type="submit" className="button primary" disabled={busy || !draft.trim()}>
               {t('arenaAsk')}
