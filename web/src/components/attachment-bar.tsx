@@ -31,18 +31,23 @@ export interface ComposerDocuments {
 export function AttachButton({
   onFiles,
   accept = ACCEPTED_FILES,
+  limits,
 }: {
   onFiles: (files: File[]) => void;
   /** The extensions the server accepts (its limits say), else a built-in list. */
   accept?: string;
+  /** Shown in the button's tooltip, so the limits are known before choosing a file. */
+  limits?: DocumentLimits | undefined;
 }) {
   const t = useT();
+  const { bytes } = useFormat();
+  const hint = limits ? limitsLine(limits, t, bytes) : '';
   return (
     <button
       type="button"
       className="icon-button attach-button"
       aria-label={t('attachFiles')}
-      title={t('attachFiles')}
+      title={hint ? `${t('attachFiles')} (${hint})` : t('attachFiles')}
       onClick={() => {
         const input = document.createElement('input');
         input.type = 'file';
@@ -58,6 +63,24 @@ export function AttachButton({
       +
     </button>
   );
+}
+
+/** The plan's limits in one line: size per file, storage used, pages, keyword-only search. */
+export function limitsLine(
+  limits: DocumentLimits,
+  t: ReturnType<typeof useT>,
+  bytes: (n: number) => string,
+): string {
+  return [
+    limits.maxFileBytes !== undefined ? t('limitPerFile', { size: bytes(limits.maxFileBytes) }) : '',
+    limits.maxStorageBytes !== undefined
+      ? t('limitStorage', { used: bytes(limits.usedBytes ?? 0), total: bytes(limits.maxStorageBytes) })
+      : '',
+    limits.maxPages !== undefined ? t('limitPages', { n: limits.maxPages }) : '',
+    limits.vectorSearch === false ? t('keywordSearchOnly') : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** The chips, collections, toggle and limits above the message box; nothing when there is nothing to show. */
@@ -150,23 +173,7 @@ export function AttachmentBar({ docs }: { docs: ComposerDocuments }) {
           </button>
         ) : null}
         {limits && (docs.attachments.length > 0 || hasDocs) ? (
-          <span className="attachment-limits muted">
-            {[
-              limits.maxFileBytes !== undefined
-                ? t('limitPerFile', { size: bytes(limits.maxFileBytes) })
-                : '',
-              limits.maxStorageBytes !== undefined
-                ? t('limitStorage', {
-                    used: bytes(limits.usedBytes ?? 0),
-                    total: bytes(limits.maxStorageBytes),
-                  })
-                : '',
-              limits.maxPages !== undefined ? t('limitPages', { n: limits.maxPages }) : '',
-              limits.vectorSearch === false ? t('keywordSearchOnly') : '',
-            ]
-              .filter(Boolean)
-              .join(' · ')}
-          </span>
+          <span className="attachment-limits muted">{limitsLine(limits, t, bytes)}</span>
         ) : null}
       </div>
     </div>

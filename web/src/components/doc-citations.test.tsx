@@ -186,6 +186,8 @@ describe('the composer with documents', () => {
       />,
     );
     expect(out).toContain('aria-label="Attach files"');
+    // The limits are in the paperclip's tooltip before any file is chosen.
+    expect(out).toMatch(/title="Attach files \(up to 10 MB per file · 2 kB of 100 MB used\)"/);
     expect(out).toContain('report.pdf');
     expect(out).toContain('<progress class="attachment-progress" max="1" value="0.4"');
     expect(out).toContain('Unsupported file type');
