@@ -315,8 +315,6 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       },
     );
     const { model } = prepared;
-    // Draft uploads join the conversation before anything is stored; a file not the user's is refused here.
-    await attachTurnDocuments(pipeline.documents, user.id, turn.body.documents, conversationId);
     const controller = new AbortController();
 
     // Admission first: a refusal known now is answered as an error, before anything is stored.
@@ -324,6 +322,9 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     const { grant } = admission;
 
     try {
+      // Draft uploads join the conversation once the turn is admitted (a refused turn leaves them drafts),
+      // before anything is stored; a file not the user's is refused here.
+      await attachTurnDocuments(pipeline.documents, user.id, turn.body.documents, conversationId);
       let history = turn.history;
       let userMessageId = history.at(-1)?.id ?? '';
       let title: string | undefined;
