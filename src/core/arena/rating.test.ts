@@ -72,6 +72,12 @@ describe('Bradley–Terry (MM, maximum likelihood)', () => {
     assert.ok((r.get('x') ?? 0) > (r.get('y') ?? 0) && (r.get('y') ?? 0) > (r.get('z') ?? 0));
   });
 
+  test('the default prior is one virtual tie per pair that met: one win reads as 1.5 to 0.5, a 3:1 ratio', () => {
+    const r = bradleyTerry(['x', 'y'], games('x', 'y', 'a', 1));
+    near((r.get('x') ?? 0) - (r.get('y') ?? 0), 400 * Math.log10(3));
+    near((r.get('x') ?? 0) + (r.get('y') ?? 0), 2000);
+  });
+
   test('the prior keeps a model that never won finite and pulls thin evidence toward the mean', () => {
     const r = bradleyTerry(['x', 'y'], games('x', 'y', 'a', 1));
     assert.ok(Number.isFinite(r.get('y')) && (r.get('y') ?? 0) < 1000);
