@@ -16,23 +16,26 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import type { PonderConfig } from '../config/schema.ts';
 import { EvalService } from '../core/eval/eval-service.ts';
 import type { EvalRunConfigInput, Price } from '../core/eval/run-config.ts';
 import { EvalRunError, EvalRunner, parseRunConfig } from '../core/eval/runner.ts';
 import {
   isGenerated,
   isStandard,
+  type ResolveOptions,
   resolveSuite,
   SuiteError,
   type SuiteSpec,
 } from '../core/eval/suites/index.ts';
 import { summarise } from '../core/eval/summary.ts';
+import { createGuardedFetch } from '../inference/net/guarded-fetch.ts';
 import { createLogger } from '../server/security/logging.ts';
 import { startServer } from '../server/start.ts';
 import { StoreError } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { CliError } from './cli-error.ts';
-import { type CliContext, configFor } from './context.ts';
+import { type CliContext, configFor, hfEndpointOf } from './context.ts';
 import { int, registerEvalReading, withStore } from './eval-read.ts';
 
 interface RunFlags {
@@ -96,6 +99,21 @@ export function suiteSpecOf(f: RunFlags): SuiteSpec {
   throw new CliError(`unknown suite "${name}"`, 2);
 }
 
+/** Where suites come from: files from the working directory, downloads through the guarded fetcher. */
+function suiteSources(ctx: CliContext, config: PonderConfig): ResolveOptions {
+  const hfBaseUrl = hfEndpointOf(ctx);
+  return {
+    dataDir: config.dataDir,
+    cwd: ctx.cwd,
+    fetch: createGuardedFetch({
+      allowPrivateHosts: config.fetch.allowPrivateHosts,
+      maxBytes: 64 * 1024 * 1024,
+      timeoutMs: 30_000,
+    }),
+    ...(hfBaseUrl ? { hfBaseUrl } : {}),
+  };
+}
+
 async function ownerOf(store: Store, email: string | undefined): Promise<string> {
   if (email) {
     const user = await store.users.byEmail(email);
@@ -150,7 +168,7 @@ async function runCommand(ctx: CliContext, command: Command, f: RunFlags): Promi
   });
   // A new run's suite is checked before Ponder starts (a missing file should not wait for a model load).
   if (!f.resume)
-    await resolveSuite(suiteSpecOf(f), { dataDir: config.dataDir, cwd: ctx.cwd }).catch((err: unknown) => {
+    await resolveSuite(suiteSpecOf(f), suiteSources(ctx, config)).catch((err: unknown) => {
       throw err instanceof SuiteError ? new CliError(err.message, 2) : err;
     });
   const logger = createLogger({ level: 'warn', stream: process.stderr });
@@ -167,7 +185,7 @@ async function runCommand(ctx: CliContext, command: Command, f: RunFlags): Promi
       store: app.store,
       pipeline: app.services.pipeline,
       plans: app.plans,
-      suites: { dataDir: config.dataDir, cwd: ctx.cwd },
+      suites: suiteSources(ctx, config),
     });
     let runId = f.resume;
     if (!runId) {

@@ -29,6 +29,8 @@ export interface DownloadOptions {
   dataDir: string;
   fetch?: GuardedFetch;
   signal?: AbortSignal;
+  /** A Hugging Face mirror (`HF_ENDPOINT`): replaces `https://huggingface.co` in the URLs. */
+  hfBaseUrl?: string;
   /** Download again even when cached. */
   refresh?: boolean;
 }
@@ -42,7 +44,9 @@ export async function downloadSuite(name: StandardSuiteName, o: DownloadOptions)
   }
   const fetch = o.fetch ?? createGuardedFetch({ maxBytes: 64 * 1024 * 1024, timeoutMs: 30_000 });
   const parts: string[] = [];
-  for (const url of SUITE_URLS[name]) {
+  const mirror = o.hfBaseUrl?.replace(/\/+$/, '');
+  for (const original of SUITE_URLS[name]) {
+    const url = mirror ? original.replace(/^https:\/\/huggingface\.co/, mirror) : original;
     let text: string;
     try {
       const res = await fetch(url, { ...(o.signal ? { signal: o.signal } : {}) });

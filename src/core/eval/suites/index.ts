@@ -41,6 +41,8 @@ export interface ResolveOptions {
   /** Relative `file` paths resolve from here. */
   cwd: string;
   fetch?: GuardedFetch;
+  /** A Hugging Face mirror (`HF_ENDPOINT`) for the files hosted there. Default `https://huggingface.co`. */
+  hfBaseUrl?: string;
   signal?: AbortSignal;
 }
 
@@ -73,6 +75,7 @@ export async function resolveSuite(spec: SuiteSpec, o: ResolveOptions): Promise<
         path = await downloadSuite(spec.name, {
           dataDir: o.dataDir,
           ...(o.fetch ? { fetch: o.fetch } : {}),
+          ...(o.hfBaseUrl ? { hfBaseUrl: o.hfBaseUrl } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
         });
       else path = cachedSuitePath(o.dataDir, spec.name);

@@ -143,6 +143,15 @@ test('--download: through the given fetcher, cached; offline fails clearly, nami
     );
     assert.equal(urls.length, 2, 'AIME 2025 I and II');
     assert.equal(suite.problems.length, 2);
+    // A Hugging Face mirror (HF_ENDPOINT) replaces the host of the files hosted there.
+    await resolveSuite(
+      { type: 'standard', name: 'math500', download: true },
+      { dataDir, cwd: dataDir, fetch: served, hfBaseUrl: 'http://127.0.0.1:9/hf/' },
+    );
+    assert.equal(
+      urls.at(-1),
+      'http://127.0.0.1:9/hf/datasets/HuggingFaceH4/MATH-500/resolve/main/test.jsonl',
+    );
     // Cached: no fetch the second time.
     await resolveSuite({ type: 'standard', name: 'aime2025' }, { dataDir, cwd: dataDir, fetch: offline });
     const file = join(dataDir, 'mine.csv');
