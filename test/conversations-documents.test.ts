@@ -116,6 +116,16 @@ for (const store of ['sqlite', 'postgres'] as const)
       const body = (await foreign.json()) as { error: { message: string; details?: { field?: string } } };
       assert.equal(body.error.details?.field, 'documents.fileIds');
       assert.doesNotMatch(body.error.message, /secret/i);
+      // Another user's (unshared) collection, or one that does not exist: the same 400.
+      const bobs = (await (
+        await server.request('/api/collections', { method: 'POST', json: { name: 'Bob only' }, cookie: bob })
+      ).json()) as { id: string };
+      for (const collectionId of [bobs.id, 'AAAAAAAAAAAAAAAAAAAAAA']) {
+        const res = await send(alice, id, { content: 'x', documents: { collectionIds: [collectionId] } });
+        assert.equal(res.status, 400);
+        const err = (await res.json()) as { error: { details?: { field?: string } } };
+        assert.equal(err.error.details?.field, 'documents.collectionIds');
+      }
       const detail = (await (
         await server.request(`/api/conversations/${id}`, { cookie: alice })
       ).json()) as ConversationDetail;

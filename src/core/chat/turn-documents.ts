@@ -16,9 +16,19 @@ export function turnDocuments(body: TurnDocumentsBody | undefined): Pick<Prepare
   return { documents: { scopes, ...(body.whole ? { whole: true } : {}) } };
 }
 
+/** The documents service also answers whether a collection is one the user may read (own or shared). */
+interface CollectionLookup {
+  getCollection(userId: string, id: string): Promise<unknown>;
+}
+
+function looksUpCollections(r: DocumentRetriever): r is DocumentRetriever & CollectionLookup {
+  return typeof (r as Partial<CollectionLookup>).getCollection === 'function';
+}
+
 /**
- * Attaches the request's files to the conversation. A file that is not the user's (or gone) is a 400
- * naming the field: the same answer for both, so ids cannot be probed.
+ * Checks the request's collections and attaches its files to the conversation. A collection or file that
+ * is not the user's (or gone) is a 400 naming the field — the same answer for both, so ids cannot be
+ * probed — rather than a search that silently finds nothing.
  */
 export async function attachTurnDocuments(
   retriever: DocumentRetriever | undefined,
@@ -26,8 +36,19 @@ export async function attachTurnDocuments(
   body: TurnDocumentsBody | undefined,
   conversationId: string,
 ): Promise<void> {
+  if (!retriever) return;
+  if (looksUpCollections(retriever)) {
+    for (const id of new Set(body?.collectionIds ?? [])) {
+      if (!(await retriever.getCollection(userId, id)))
+        throw new ConversationError(
+          'invalid_request',
+          'documents.collectionIds names a collection that does not exist or is not yours.',
+          'documents.collectionIds',
+        );
+    }
+  }
   const fileIds = body?.fileIds ?? [];
-  if (!retriever || fileIds.length === 0) return;
+  if (fileIds.length === 0) return;
   try {
     await retriever.attachToConversation(userId, [...new Set(fileIds)], conversationId);
   } catch (err) {
