@@ -22,6 +22,7 @@ import type { Store } from '../../store/types.ts';
 import { DocumentService } from '../documents/document-service.ts';
 import { InferenceGateway } from '../inference-gateway.ts';
 import { PlanCatalog } from '../quotas/plans.ts';
+import { searchDocumentsTool } from '../turns/document-search.ts';
 import { ToolRegistry } from '../turns/tool-registry.ts';
 import { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { ChatService } from './chat-service.ts';
@@ -153,6 +154,30 @@ describe('documents in a chat turn (real store, DocumentService and engine)', { 
       /^Note: the whole documents \(about \d+ tokens\) do not fit this model's context of 1024 tokens/,
     );
     assert.match(fallback.data.content, /\[big\.md\] \(passage /);
+  });
+
+  test('search_documents on the real service: the turn’s scope only, never another user’s files', async () => {
+    const conv = await store.conversations.create({ userId: alice.id });
+    const mine = await documents.upload(alice, {
+      name: 'tides.md',
+      bytes: new TextEncoder().encode('# Tides\n\nThe harbour tide table code is QX-17.\n'),
+      conversationId: conv.id,
+    });
+    const theirs = await documents.upload(bob, {
+      name: 'bob.md',
+      bytes: new TextEncoder().encode('# Tides\n\nBob keeps the tide table code QX-99.\n'),
+    });
+    const registry = new ToolRegistry([searchDocumentsTool(documents)]);
+    const call = { id: 'c1', name: 'search_documents', arguments: '{"query":"tide table code"}' };
+    const signal = AbortSignal.timeout(10_000);
+    const found = await registry.execute(call, {
+      userId: alice.id,
+      signal,
+      documents: [{ kind: 'files', fileIds: [mine.id, theirs.id] }],
+    });
+    assert.equal(found.isError, false);
+    assert.match(found.content, /\[tides\.md § Tides\] \(passage [A-Za-z0-9_-]{22}\)(\n>.*)*\n> .*QX-17/);
+    assert.doesNotMatch(found.content, /QX-99|bob\.md/);
   });
 
   test('another user’s file is refused (400 naming documents.fileIds) before anything is stored', async () => {
