@@ -2,9 +2,9 @@
  * Loaders for the standard files, laid out as their public releases are:
  * - GSM8K (openai/grade-school-math `test.jsonl`): `question`, `answer` ending in `#### <number>`;
  * - MATH-500 (HuggingFaceH4/MATH-500 `test.jsonl`): `problem`, `answer` (LaTeX), `level`, `unique_id`;
- * - AIME 2024 (Maxwell-Jia/AIME_2024 JSONL: `ID`, `Problem`, `Answer`) and AIME 2025 (opencompass/AIME2025
- *   `aime2025-I.jsonl` / `-II.jsonl`: `question`, `answer`), or a CSV with such columns (e.g. the
- *   1983–2024 AIME CSV: `ID`, `Year`, `Question`, `Answer`);
+ * - AIME 2024 (HuggingFaceH4/aime_2024: `id`, `problem`, `answer`; Maxwell-Jia/AIME_2024: `ID`, `Problem`,
+ *   `Answer`) and AIME 2025 (opencompass/AIME2025 parts I and II: `question`, `answer`), as JSONL or a CSV
+ *   with such columns (e.g. the 1983–2024 AIME CSV: `ID`, `Year`, `Question`, `Answer`);
  * - a generic JSONL / JSON / CSV with a problem column (`problem`, `question`, `prompt`, `input`) and an
  *   answer column (`answer`, `solution`, `target`, `output`); an answer that is a single letter A–J is
  *   judged as a multiple-choice letter.
@@ -63,10 +63,7 @@ export function loadProblems(
     if (typeof row !== 'object' || row === null) throw new SuiteError(`${where}: not an object`);
     return format === 'gsm8k' ? gsm8k(row, i, where) : generic(prefix, row, i, where);
   });
-  const seen = new Set<string>();
-  for (const p of problems) {
-    if (seen.has(p.id)) throw new SuiteError(`${fileName}: problem id "${p.id}" appears twice`);
-    seen.add(p.id);
-  }
-  return problems;
+  // Ids from the file when they are unique; otherwise (e.g. AIME I and II both numbered 1–15) the row number.
+  if (new Set(problems.map((p) => p.id)).size === problems.length) return problems;
+  return problems.map((p, i) => ({ ...p, id: `${prefix}-${i}` }));
 }

@@ -105,14 +105,16 @@ test('loaders: GSM8K, MATH-500, AIME JSONL and CSV, generic files; mistakes name
     /line 2 is not valid JSON/,
   );
   assert.throws(() => loadProblems('', 'x.jsonl', 'generic'), /no problems/);
-  assert.throws(
-    () =>
-      loadProblems(
-        '{"id":1,"problem":"a","answer":"1"}\n{"id":1,"problem":"b","answer":"2"}',
-        'x.jsonl',
-        'generic',
-      ),
-    /appears twice/,
+  // Duplicate ids in a file (two parts both numbered from 1): row numbers instead.
+  const dup = loadProblems(
+    '{"id":1,"problem":"a","answer":"1"}\n{"id":1,"problem":"b","answer":"2"}',
+    'x.jsonl',
+    'generic',
+    'x',
+  );
+  assert.deepEqual(
+    dup.map((p) => p.id),
+    ['x-0', 'x-1'],
   );
   assert.deepEqual(parseCsv('a,b\r\n1,2\r\n'), [{ a: '1', b: '2' }]);
 });
@@ -133,15 +135,26 @@ test('--download: through the given fetcher, cached; offline fails clearly, nami
       return true;
     });
     const urls: string[] = [];
+    // JSONL files as published, or the Dataset Viewer API's JSON for sets kept as Parquet.
     const served = async (url: string | URL) => {
       urls.push(String(url));
-      return new Response(`${JSON.stringify({ question: `q from ${url}`, answer: '7' })}\n`);
+      const row = { question: `q from ${url}`, answer: '7' };
+      return new Response(
+        String(url).startsWith('https://datasets-server.huggingface.co/rows?')
+          ? JSON.stringify({
+              features: [],
+              rows: [{ row_idx: 0, row, truncated_cells: [] }],
+              num_rows_total: 1,
+            })
+          : `${JSON.stringify(row)}\n`,
+      );
     };
     const suite = await resolveSuite(
       { type: 'standard', name: 'aime2025', download: true },
       { dataDir, cwd: dataDir, fetch: served },
     );
     assert.equal(urls.length, 2, 'AIME 2025 I and II');
+    assert.match(urls[0] ?? '', /dataset=opencompass%2FAIME2025&config=AIME2025-I&split=test/);
     assert.equal(suite.problems.length, 2);
     // A Hugging Face mirror (HF_ENDPOINT) replaces the host of the files hosted there.
     await resolveSuite(
