@@ -165,5 +165,17 @@ describe('eval through the admin API (embedded tiny model)', () => {
       204,
     );
     assert.equal((await view(run.id)).status, 404);
+
+    // A length limit above the model's context fails the run at once, saying what to change.
+    const tooLong = await s.request('/api/admin/eval/runs', {
+      method: 'POST',
+      cookie: admin,
+      json: { ...body, maxTokens: 900_000 },
+    });
+    const long = ((await tooLong.json()) as { run: RunView }).run;
+    const failed = await until(long.id, (r) => !r.active && r.status !== 'running');
+    assert.equal(failed.status, 'failed');
+    const detail2 = (await view(long.id)).body.run as RunView & { error: string };
+    assert.match(detail2.error, /larger than the model's context.*engine\.contextSize/);
   });
 });

@@ -193,7 +193,7 @@ export class EvalRunner {
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
-      if (failure) await store.evals.setStatus(runId, 'failed', failure.message);
+      if (failure) await store.evals.setStatus(runId, 'failed', explain(failure));
       else if (signal.aborted) await store.evals.setStatus(runId, 'stopped');
       else if (failed > 0)
         await store.evals.setStatus(
@@ -329,4 +329,11 @@ export function suiteHash(suite: EvalSuite): string {
   const hash = createHash('sha256');
   for (const p of suite.problems) hash.update(JSON.stringify([p.id, p.problem, p.answer, p.kind]));
   return hash.digest('hex');
+}
+
+/** The failure as the run records it, with what to do where that is clear. */
+function explain(err: Error): string {
+  if (err instanceof InferenceError && /context/.test(err.message))
+    return `${err.message} Lower the run's max tokens (--max-tokens), or give the model a larger context (engine.contextSize for the embedded engine).`;
+  return err.message;
 }
