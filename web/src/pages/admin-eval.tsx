@@ -1,5 +1,5 @@
 /**
- * Admin → Evaluations (`ponder eval` on the web): start a run of a suite against a model at one or
+ * Admin → Evaluations (`ponder eval` on the web): start a run of a suite against models at one or
  * several thinking budgets, watch its progress (polled while a run is active), stop, resume or delete
  * it, and see its results — accuracy ± SE, cons@k, the budget curve (SVG from the server) and the
  * reports to download. Server-side file suites are for the CLI.
@@ -58,13 +58,15 @@ function StartForm(props: { onStarted: () => void }) {
   const [count, setCount] = useState(30);
   const [seed, setSeed] = useState(1);
   const [download, setDownload] = useState(false);
-  const [model, setModel] = useState('');
+  const [picked, setPicked] = useState<string[]>([]);
   const [k, setK] = useState(1);
   const [budgets, setBudgets] = useState('default');
   const [maxTokens, setMaxTokens] = useState(32768);
   const [note, setNote] = useState<string | undefined>(undefined);
   const generated = GENERATED.includes(suite);
-  const chosen = model || models.data?.models[0]?.id || '';
+  const first = models.data?.models[0]?.id;
+  // Several models run side by side (one table row and one curve each); the first served by default.
+  const chosen = picked.length > 0 ? picked : first ? [first] : [];
   return (
     <form
       className="row-form"
@@ -76,7 +78,7 @@ function StartForm(props: { onStarted: () => void }) {
             suite: generated
               ? { type: 'generated', name: suite, seed, count }
               : { type: 'standard', name: suite, ...(download ? { download: true } : {}) },
-            models: [chosen],
+            models: chosen,
             budgets: budgets
               .split(',')
               .map((b) => b.trim())
@@ -139,7 +141,13 @@ function StartForm(props: { onStarted: () => void }) {
       )}
       <label className="field">
         <span>{t('evalModel')}</span>
-        <select className="select" value={chosen} onChange={(e) => setModel(e.target.value)}>
+        <select
+          className="select"
+          multiple
+          size={Math.min(4, Math.max(2, models.data?.models.length ?? 2))}
+          value={chosen}
+          onChange={(e) => setPicked([...e.target.selectedOptions].map((o) => o.value))}
+        >
           {models.data?.models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.id}
@@ -172,7 +180,7 @@ function StartForm(props: { onStarted: () => void }) {
           onChange={(e) => setMaxTokens(Number(e.target.value))}
         />
       </label>
-      <button type="submit" className="button primary" disabled={!chosen}>
+      <button type="submit" className="button primary" disabled={chosen.length === 0}>
         {t('evalStart')}
       </button>
     </form>
