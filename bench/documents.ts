@@ -64,7 +64,7 @@ async function ingest(server: TestServer, cookie: string, collectionId: string):
     const pages = Array.from({ length: PAGES }, () => Array.from({ length: 40 }, () => words(11)).join('\n'));
     const pdf = await makePdf(pages);
     const form = new FormData();
-    form.append('file', new Blob([pdf], { type: 'application/pdf' }), `report-${i}.pdf`);
+    form.append('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), `report-${i}.pdf`);
     const t = performance.now();
     const res = await server.request(`/api/files?collectionId=${collectionId}`, {
       method: 'POST',
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     {
       const pdf = await makePdf([words(50)]);
       const form = new FormData();
-      form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'warm.pdf');
+      form.append('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'warm.pdf');
       await server.request(`/api/files?collectionId=${uploads}`, { method: 'POST', cookie, body: form });
     }
     say(`ingesting ${PDFS} PDFs × ${PAGES} pages`);
