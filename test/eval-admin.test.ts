@@ -165,6 +165,8 @@ describe('eval through the admin API (embedded tiny model)', () => {
       204,
     );
     assert.equal((await view(run.id)).status, 404);
+    const audited = (await s.store.audit.list({ limit: 50 })).map((a) => a.event);
+    assert.ok(audited.includes('eval_run_started') && audited.includes('eval_run_deleted'));
 
     // A length limit above the model's context fails the run at once, saying what to change.
     const tooLong = await s.request('/api/admin/eval/runs', {

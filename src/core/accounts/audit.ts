@@ -20,7 +20,10 @@ export type AuditEvent =
   /** Single sign-on (issue 14): `detail` names the provider and the outcome, never an email or token. */
   | 'oidc_login'
   | 'oidc_login_failed'
-  | 'oidc_logout';
+  | 'oidc_logout'
+  /** `ponder eval` (issue 15) from the admin page: `detail` holds the run id, suite name and model count. */
+  | 'eval_run_started'
+  | 'eval_run_deleted';
 
 /** Records an audit entry; a failure is logged, never raised (auditing must not break logins). */
 export async function audit(

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { audit } from '../../core/accounts/audit.ts';
 import { EvalService, type ReportFormat } from '../../core/eval/eval-service.ts';
 import { curveSvg } from '../../core/eval/report-html.ts';
 import { priceSchema } from '../../core/eval/run-config.ts';
@@ -18,7 +19,7 @@ import { REPORTED } from '../../core/eval/suites/reported.ts';
 import { GENERATED_SUITES, STANDARD_SUITES, SuiteError } from '../../core/eval/suites/types.ts';
 import { createGuardedFetch } from '../../inference/net/guarded-fetch.ts';
 import type { EvalRunRecord } from '../../store/types.ts';
-import { requireAdmin } from '../auth/plugin.ts';
+import { clientInfo, requireAdmin } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { parseWith } from '../validation.ts';
@@ -135,6 +136,11 @@ export async function adminEvalRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const actor = requireAdmin(request);
     const { name, ...config } = parseWith(startBody, request.body);
     const run = await service.start(actor.id, config, name).catch(evalError);
+    void audit(ctx.store, ctx.deps.logger, 'eval_run_started', {
+      userId: actor.id,
+      ip: clientInfo(request).ip,
+      detail: { runId: run.id, suite: config.suite.name, models: config.models.length, samples: run.total },
+    });
     return reply.code(202).send({ run: runView(run, service) });
   });
 
@@ -167,6 +173,11 @@ export async function adminEvalRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const run = await runOr404(id);
     if (service.isActive(run.id)) throw new HttpError(409, 'conflict', 'Stop the run before deleting it.');
     await ctx.store.evals.deleteRun(run.id);
+    void audit(ctx.store, ctx.deps.logger, 'eval_run_deleted', {
+      userId: requireAdmin(request).id,
+      ip: clientInfo(request).ip,
+      detail: { runId: run.id },
+    });
     return reply.code(204).send();
   });
 
