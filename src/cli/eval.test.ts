@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureTestModel } from '../inference/gguf/test-model.ts';
 import { openStore } from '../store/index.ts';
+import { plainText, runInTerminal, terminalAvailable } from './terminal-testing.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/ponder.js');
 const MASTER_KEY = 'c'.repeat(64);
@@ -120,6 +121,37 @@ describe('ponder eval (CLI, embedded tiny model)', () => {
     assert.ok(lines.every((l) => !l.correct && l.variant === 'tiny-q8_0|4' && l.expected && l.reason));
     const list = await ponder(['eval', 'list'], dataDir);
     assert.match(list.stdout, new RegExp(`${runId}\\s+done\\s+12/12`));
+  });
+
+  test('on a terminal: one progress bar per model and budget, with the right answers so far', {
+    skip: !terminalAvailable(),
+  }, async () => {
+    const run = runInTerminal(
+      [
+        'eval',
+        'run',
+        '--suite',
+        'dates',
+        '--count',
+        '1',
+        '--model',
+        model,
+        '--budgets',
+        'default,2',
+        '--max-tokens',
+        '4',
+        '--data-dir',
+        dataDir,
+      ],
+      { PONDER_MASTER_KEY: MASTER_KEY },
+      180_000,
+    );
+    await run.waitFor(/done, 2\/2 samples/);
+    assert.equal(await run.exited, 0);
+    const shown = plainText(run.output());
+    assert.match(shown, /\d\/1 tiny-q8_0\|default {2}right \d/);
+    assert.match(shown, /\d\/1 tiny-q8_0\|2 {2}right \d/);
+    assert.doesNotMatch(shown, /^progress /m, 'bars instead of progress lines');
   });
 
   test('mistakes: one clear line, exit 2, before any model loads', async () => {
