@@ -290,6 +290,18 @@ export const en = {
   evalNoRuns: 'No evaluation has run yet.',
   evalAccuracy: 'pass@1 % ± SE',
   evalCurve: 'Thinking-budget curve: accuracy against reasoning tokens and seconds',
+  evalBudget: 'Budget',
+  evalSamplesShort: 'Samples',
+  evalCutOff: 'Cut off',
+  evalEmptyReasoning: 'Empty reasoning',
+  evalReasoningTokens: 'Reasoning tokens',
+  evalAnswerTokens: 'Answer tokens',
+  evalTtft: 'TTFT ms',
+  evalTokensPerSecond: 'Tokens/s',
+  evalStatusRunning: 'running',
+  evalStatusStopped: 'stopped',
+  evalStatusDone: 'done',
+  evalStatusFailed: 'failed',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { useAsync } from '../components/use-async.ts';
+import type { MessageKey } from '../i18n/en.ts';
 import { useT } from '../i18n/index.ts';
 
 interface EvalRunView {
@@ -46,6 +47,12 @@ interface VariantView {
 }
 
 const GENERATED = ['arithmetic', 'units', 'dates', 'logic'];
+const STATUS = {
+  running: 'evalStatusRunning',
+  stopped: 'evalStatusStopped',
+  done: 'evalStatusDone',
+  failed: 'evalStatusFailed',
+} as const satisfies Record<EvalRunView['status'], MessageKey>;
 const STANDARD = ['gsm8k', 'math500', 'aime2024', 'aime2025'];
 
 const pct = (e: Estimate) =>
@@ -204,16 +211,16 @@ function Results(props: { id: string; version: number; active: boolean }) {
           <thead>
             <tr>
               <th>{t('evalModel')}</th>
-              <th>budget</th>
-              <th>n</th>
+              <th>{t('evalBudget')}</th>
+              <th>{t('evalSamplesShort')}</th>
               <th>{t('evalAccuracy')}</th>
               <th>cons@k</th>
-              <th>cut off</th>
-              <th>empty reasoning</th>
-              <th>reasoning tok</th>
-              <th>answer tok</th>
-              <th>TTFT ms</th>
-              <th>tok/s</th>
+              <th>{t('evalCutOff')}</th>
+              <th>{t('evalEmptyReasoning')}</th>
+              <th>{t('evalReasoningTokens')}</th>
+              <th>{t('evalAnswerTokens')}</th>
+              <th>{t('evalTtft')}</th>
+              <th>{t('evalTokensPerSecond')}</th>
             </tr>
           </thead>
           <tbody>
@@ -308,7 +315,7 @@ export function EvalSection() {
         {data?.runs.map((r) => (
           <li key={r.id}>
             <div className="eval-run-head">
-              <strong>{r.name}</strong> <span className="muted">{r.status}</span>{' '}
+              <strong>{r.name}</strong> <span className="muted">{t(STATUS[r.status])}</span>{' '}
               <progress max={r.total} value={r.done} aria-label={`${t('evalProgress')}: ${r.name}`} />{' '}
               {r.done}/{r.total}
               {r.error ? <span className="form-error"> {r.error}</span> : null}
