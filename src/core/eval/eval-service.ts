@@ -27,10 +27,6 @@ export class EvalService {
     this.#onError = onError;
   }
 
-  get runner(): EvalRunner {
-    return this.#runner;
-  }
-
   /** Creates a run and starts it in the background. */
   async start(userId: string, config: EvalRunConfigInput, name?: string): Promise<EvalRunRecord> {
     const run = await this.#runner.create(userId, config, name);
