@@ -173,6 +173,7 @@ export class DocumentService implements DocumentRetriever {
     } catch (err) {
       throw storeToServiceError(err);
     }
+    await this.#search.warm(user.id, created);
     if (created.collectionId && created.embeddingModel) {
       const collection = await this.o.store.documents.getCollection(created.collectionId, user.id);
       if (collection?.shared) await this.#indexFiles(user.id, [created]);

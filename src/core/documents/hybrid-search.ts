@@ -6,14 +6,38 @@
  */
 import type { PlaintextVectorIndex } from '../../store/index.ts';
 import type { DocumentFileRecord, Store } from '../../store/types.ts';
-import { type CachedChunk, type ChunkCache, indexFile } from './chunk-cache.ts';
-import { bm25Rank, fuse, normalise, vectorRank } from './retrieval.ts';
+import { type CachedFile, type ChunkCache, type ChunkView, indexFile } from './chunk-cache.ts';
+import { bm25Rank, fuse, normalise, type Ranked, vectorRank } from './retrieval.ts';
 import type { DocumentScope, EmbedTexts, Passage } from './types.ts';
 
 export const DEFAULT_PASSAGES = 5;
 export const MAX_PASSAGES = 50;
-/** Nearest neighbours asked of the plaintext index (RRF reads the first 50 of each list). */
-const LOOKUP_K = 50;
+/** How deep each ranking is read by the fusion (and asked of the plaintext index). */
+const RRF_DEPTH = 50;
+
+/** Global chunk position → its file and chunk. */
+function locator(
+  indexes: readonly CachedFile[],
+): (index: number) => { file: CachedFile; chunk: ChunkView } | undefined {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const f of indexes) {
+    starts.push(offset);
+    offset += f.chunks.length;
+  }
+  return (index) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    const file = indexes[lo];
+    const chunk = file?.chunks[index - (starts[lo] as number)];
+    return file && chunk ? { file, chunk } : undefined;
+  };
+}
 /** Scope parts per query; more is a bug, not a request. */
 const MAX_SCOPE_IDS = 200;
 
@@ -27,7 +51,7 @@ export function citationOf(fileName: string, page: number | null, heading: strin
   return fileName;
 }
 
-export function toPassage(file: DocumentFileRecord, chunk: CachedChunk['record'], score: number): Passage {
+export function toPassage(file: DocumentFileRecord, chunk: ChunkView, score: number): Passage {
   return {
     chunkId: chunk.id,
     fileId: file.id,
@@ -79,22 +103,27 @@ export class HybridSearch {
     });
   }
 
-  async chunksOf(
-    userId: string,
-    files: readonly DocumentFileRecord[],
-  ): Promise<Array<{ file: DocumentFileRecord; chunk: CachedChunk }>> {
-    const out: Array<{ file: DocumentFileRecord; chunk: CachedChunk }> = [];
+  /** The files' search indexes, from the per-reader cache or decrypted from the store. */
+  async indexes(userId: string, files: readonly DocumentFileRecord[]): Promise<CachedFile[]> {
+    const out: CachedFile[] = [];
+    const scope = new Set(files.map((f) => f.id));
     for (const file of files) {
       let entry = this.o.cache.get(userId, file.id);
       if (!entry) {
         const records = await this.o.store.documents.chunks(file.id, userId);
         if (!records) continue;
         entry = indexFile(file, records);
-        this.o.cache.set(userId, entry);
+        this.o.cache.set(userId, entry, scope);
       }
-      for (const chunk of entry.chunks) out.push({ file, chunk });
+      out.push(entry);
     }
     return out;
+  }
+
+  /** Indexes a new upload into its owner's cache, so their first query does not pay for it. */
+  async warm(userId: string, file: DocumentFileRecord): Promise<void> {
+    const records = await this.o.store.documents.chunks(file.id, userId);
+    if (records) this.o.cache.set(userId, indexFile(file, records));
   }
 
   async retrieve(userId: string, q: SearchRequest): Promise<Passage[]> {
@@ -112,28 +141,26 @@ export class HybridSearch {
     if (query === '') return { passages: [], vector: false };
     const files = await this.files(userId, q.scopes);
     if (files.length === 0) return { passages: [], vector: false };
-    const all = await this.chunksOf(userId, files);
-    const indexed = all.map((x) => x.chunk);
-    const lists = mode === 'vector' ? [] : [bm25Rank(indexed, query)];
+    const indexes = await this.indexes(userId, files);
+    const lists = mode === 'vector' ? [] : [bm25Rank(indexes, query)];
     const vector = mode === 'keyword' ? null : await this.queryVector(query, files, q.signal);
     if (vector) {
-      const indexedCollections = await this.indexedCollections(userId, files);
-      const eligible = new Set(
-        files
-          .filter((f) => f.embeddingModel === vector.model && !indexedCollections.has(f.collectionId ?? ''))
-          .map((f) => f.id),
+      const inIndex = await this.indexedCollections(userId, files);
+      const exact = vectorRank(
+        indexes,
+        vector.vector,
+        (f) => f.file.embeddingModel === vector.model && !inIndex.has(f.file.collectionId ?? ''),
+        RRF_DEPTH,
       );
-      const exact = vectorRank(indexed, vector.vector).filter(({ index }) =>
-        eligible.has(all[index]?.file.id ?? ''),
-      );
-      const looked = await this.lookUp(indexedCollections, files, all, vector);
+      const looked = await this.lookUp(inIndex, indexes, vector);
       lists.push([...exact, ...looked].sort((a, b) => b.score - a.score));
     }
-    const passages = fuse(lists)
+    const locate = locator(indexes);
+    const passages = fuse(lists, RRF_DEPTH)
       .slice(0, limit)
-      .map(({ index, score }) => {
-        const hit = all[index] as { file: DocumentFileRecord; chunk: CachedChunk };
-        return toPassage(hit.file, hit.chunk.record, score);
+      .flatMap(({ index, score }) => {
+        const hit = locate(index);
+        return hit ? [toPassage(hit.file.file, hit.chunk, score)] : [];
       });
     return { passages, vector: vector !== null };
   }
@@ -154,20 +181,23 @@ export class HybridSearch {
   /** Nearest chunks of the indexed collections (files embedded with the query's model only). */
   private async lookUp(
     collections: Set<string>,
-    files: readonly DocumentFileRecord[],
-    all: ReadonlyArray<{ file: DocumentFileRecord; chunk: CachedChunk }>,
+    indexes: readonly CachedFile[],
     vector: { model: string; vector: Float32Array },
-  ): Promise<Array<{ index: number; score: number }>> {
+  ): Promise<Ranked[]> {
     if (!this.o.vectorIndex || collections.size === 0) return [];
-    const sameModel = new Set(files.filter((f) => f.embeddingModel === vector.model).map((f) => f.id));
-    const position = new Map(all.map((x, index) => [x.chunk.id, index]));
+    const position = new Map<string, number>();
+    let offset = 0;
+    for (const f of indexes) {
+      if (f.file.embeddingModel === vector.model) {
+        for (const [i, c] of f.chunks.entries()) position.set(c.id, offset + i);
+      }
+      offset += f.chunks.length;
+    }
     try {
-      const hits = await this.o.vectorIndex.search([...collections], vector.vector, LOOKUP_K);
+      const hits = await this.o.vectorIndex.search([...collections], vector.vector, RRF_DEPTH);
       return hits.flatMap((h) => {
         const index = position.get(h.chunkId);
-        return index !== undefined && sameModel.has(all[index]?.file.id ?? '')
-          ? [{ index, score: h.score }]
-          : [];
+        return index === undefined ? [] : [{ index, score: h.score }];
       });
     } catch (err) {
       this.o.logger?.warn(

@@ -1,30 +1,33 @@
 /**
- * Hybrid retrieval over decrypted chunks held in memory: BM25 keyword scores and exact cosine
- * similarity (vectors are L2-normalised, so a dot product), fused by reciprocal rank fusion. Exact
- * search over a user's chunks is cheap (10,000 × 384 dims is ~4 M multiply-adds), which is what lets
- * the index stay encrypted at rest: nothing is precomputed in the database.
+ * Hybrid retrieval over decrypted chunks held in memory: BM25 keyword scores from each file's postings
+ * and exact cosine similarity over each file's vector matrix (vectors are L2-normalised, so a dot
+ * product), fused by reciprocal rank fusion. Exact search over a user's chunks is cheap (10,000 × 1,024
+ * dims is ~10 M multiply-adds), which is what lets the index stay encrypted at rest: nothing is
+ * precomputed in the database. Chunks are addressed by their position in the files' concatenation.
  */
-
-/** A chunk as retrieval sees it: its text's term counts and its vector. */
-export interface IndexedChunk {
-  id: string;
-  terms: Map<string, number>;
-  length: number;
-  vector: Float32Array | null;
-}
+import type { CachedFile } from './chunk-cache.ts';
 
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
 /** RRF's k: ranks beyond the first few matter little (Cormack et al. 2009 use 60). */
 export const RRF_K = 60;
 
+export interface Ranked {
+  index: number;
+  score: number;
+}
+
 const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/u;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
- * Lowercased NFKC words of letters/digits; CJK runs (no spaces between words) become single
- * characters plus bigrams so a two-character word still matches.
+ * Lowercased NFKC words of letters/digits; CJK runs (no spaces between words) become single characters
+ * plus bigrams so a two-character word still matches. ASCII text takes a fast path.
  */
 export function tokenize(text: string): string[] {
+  if (ASCII.test(text)) {
+    return (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length <= 64);
+  }
   const out: string[] = [];
   for (const word of text
     .normalize('NFKC')
@@ -43,64 +46,79 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
-export function termCounts(text: string): { terms: Map<string, number>; length: number } {
-  const terms = new Map<string, number>();
-  const tokens = tokenize(text);
-  for (const t of tokens) terms.set(t, (terms.get(t) ?? 0) + 1);
-  return { terms, length: tokens.length };
-}
-
-/** Chunk indices ranked by BM25 for `query`, best first, only those matching at least one term. */
-export function bm25Rank(
-  chunks: readonly IndexedChunk[],
-  query: string,
-): Array<{ index: number; score: number }> {
+/** Chunks (global positions) ranked by BM25 for `query`, best first; only those matching a term. */
+export function bm25Rank(files: readonly CachedFile[], query: string): Ranked[] {
   const terms = [...new Set(tokenize(query))];
-  if (terms.length === 0 || chunks.length === 0) return [];
-  const n = chunks.length;
+  let n = 0;
   let total = 0;
-  for (const c of chunks) total += c.length;
-  const avg = total / n || 1;
-  const idf = new Map<string, number>();
-  for (const t of terms) {
-    let df = 0;
-    for (const c of chunks) if (c.terms.has(t)) df++;
-    if (df > 0) idf.set(t, Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+  for (const f of files) {
+    n += f.lengths.length;
+    for (const l of f.lengths) total += l;
   }
-  const ranked: Array<{ index: number; score: number }> = [];
-  chunks.forEach((c, index) => {
-    let score = 0;
-    for (const [t, w] of idf) {
-      const tf = c.terms.get(t);
-      if (!tf) continue;
-      score += (w * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * c.length) / avg));
-    }
-    if (score > 0) ranked.push({ index, score });
-  });
-  return ranked.sort((a, b) => b.score - a.score);
+  if (terms.length === 0 || n === 0) return [];
+  const avg = total / n || 1;
+  const scores = new Float64Array(n);
+  const touched: number[] = [];
+  for (const t of terms) {
+    const ids = files.map((f) => f.terms.get(t));
+    let df = 0;
+    files.forEach((f, i) => {
+      const id = ids[i];
+      if (id !== undefined) df += (f.termStart[id + 1] as number) - (f.termStart[id] as number);
+    });
+    if (df === 0) continue;
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    let offset = 0;
+    files.forEach((f, fi) => {
+      const id = ids[fi];
+      if (id !== undefined) {
+        const end = (f.termStart[id + 1] as number) * 2;
+        for (let k = (f.termStart[id] as number) * 2; k < end; k += 2) {
+          const chunk = f.entries[k] as number;
+          const tf = f.entries[k + 1] as number;
+          const len = f.lengths[chunk] as number;
+          const at = offset + chunk;
+          if (scores[at] === 0) touched.push(at);
+          scores[at] =
+            (scores[at] as number) +
+            (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * len) / avg));
+        }
+      }
+      offset += f.lengths.length;
+    });
+  }
+  return touched
+    .map((index) => ({ index, score: scores[index] as number }))
+    .sort((a, b) => b.score - a.score);
 }
 
-/** Chunk indices ranked by cosine similarity to `query` (both normalised), best first. */
+/** Chunks of the `eligible` files ranked by cosine similarity to `query` (both normalised), best first. */
 export function vectorRank(
-  chunks: readonly IndexedChunk[],
+  files: readonly CachedFile[],
   query: Float32Array,
-): Array<{ index: number; score: number }> {
-  const ranked: Array<{ index: number; score: number }> = [];
-  chunks.forEach((c, index) => {
-    const v = c.vector;
-    if (!v || v.length !== query.length) return;
-    let dot = 0;
-    for (let i = 0; i < v.length; i++) dot += (v[i] as number) * (query[i] as number);
-    ranked.push({ index, score: dot });
-  });
-  return ranked.sort((a, b) => b.score - a.score);
+  eligible: (file: CachedFile) => boolean,
+  depth = 50,
+): Ranked[] {
+  const best: Ranked[] = [];
+  let offset = 0;
+  for (const f of files) {
+    const m = f.vectors;
+    if (m && f.dims === query.length && eligible(f)) {
+      const dims = f.dims;
+      for (let row = 0; row < f.chunks.length; row++) {
+        let dot = 0;
+        const base = row * dims;
+        for (let i = 0; i < dims; i++) dot += (m[base + i] as number) * (query[i] as number);
+        best.push({ index: offset + row, score: dot });
+      }
+    }
+    offset += f.chunks.length;
+  }
+  return best.sort((a, b) => b.score - a.score).slice(0, Math.max(depth, 1));
 }
 
 /** Reciprocal rank fusion of ranked lists (each cut at `depth`): Σ 1 / (k + rank). */
-export function fuse(
-  lists: ReadonlyArray<ReadonlyArray<{ index: number }>>,
-  depth = 50,
-): Array<{ index: number; score: number }> {
+export function fuse(lists: ReadonlyArray<ReadonlyArray<{ index: number }>>, depth = 50): Ranked[] {
   const scores = new Map<number, number>();
   for (const list of lists) {
     list.slice(0, depth).forEach(({ index }, rank) => {
