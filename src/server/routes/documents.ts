@@ -4,7 +4,7 @@
  * `GET /api/documents/limits`. Every route is the caller's own: another user's ids answer 404.
  */
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   ACCEPTED_DOCUMENT_EXTENSIONS,
@@ -20,6 +20,7 @@ import {
   updateCollectionBodySchema,
   uploadQuerySchema,
 } from '../../api/documents.ts';
+import type { AccountUser } from '../../core/accounts/types.ts';
 import { contentDisposition } from '../../core/conversations/export.ts';
 import type { DocumentService } from '../../core/documents/document-service.ts';
 import { DocumentServiceError } from '../../core/documents/errors.ts';
@@ -32,6 +33,8 @@ import { HttpError, notFound } from '../errors.ts';
 import { parseWith } from '../validation.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+/** Uploads one user may have in progress at once (each is buffered, then parsed in turn). */
+const MAX_UPLOADS_PER_USER = 3;
 /** Hard cap of one multipart upload, whatever the plans say (each plan's own limit is checked too). */
 const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
@@ -131,6 +134,8 @@ function clientGone(reply: FastifyReply): { signal: AbortSignal; done(): void } 
 
 export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const documents: DocumentService = ctx.services.documents;
+  /** Uploads in progress per user id, on this instance. */
+  const uploading = new Map<string, number>();
   // Scoped to this plugin: only the upload route takes multipart bodies.
   await app.register(multipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, parts: 5, headerPairs: 100 },
@@ -145,6 +150,34 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.post('/api/files', async (request, reply) => {
     const user = requireUser(request);
     const query = parseWith(uploadQuerySchema, request.query, 'query');
+    // Each upload is buffered (up to the plan's file size) and parsed in turn: a few at a time per user.
+    const inFlight = uploading.get(user.id) ?? 0;
+    if (inFlight >= MAX_UPLOADS_PER_USER) {
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `At most ${MAX_UPLOADS_PER_USER} uploads at a time; wait for one to finish.`,
+        {
+          retryAfterSeconds: 2,
+        },
+      );
+    }
+    uploading.set(user.id, inFlight + 1);
+    try {
+      return await receiveUpload(request, reply, user, query);
+    } finally {
+      const left = (uploading.get(user.id) ?? 1) - 1;
+      if (left > 0) uploading.set(user.id, left);
+      else uploading.delete(user.id);
+    }
+  });
+
+  async function receiveUpload(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: AccountUser,
+    query: { conversationId?: string | undefined; collectionId?: string | undefined },
+  ) {
     const limits = await documents.limits(user);
     const upload = await guarded(async () => {
       let file: { name: string; bytes: Buffer } | undefined;
@@ -190,7 +223,7 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext): Pro
     } finally {
       abort.done();
     }
-  });
+  }
 
   app.get('/api/files', async (request) => {
     const user = requireUser(request);
