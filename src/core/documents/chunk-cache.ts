@@ -82,14 +82,19 @@ export function indexFile(file: DocumentFileRecord, records: readonly DocumentCh
     return { id: r.id, page: r.page, heading: r.heading, text: r.text };
   });
   const termStart = new Int32Array(terms.size + 1);
-  for (let k = 0; k < used; k += 3) termStart[(triples[k] as number) + 1]++;
+  for (let k = 0; k < used; k += 3) {
+    const next = (triples[k] as number) + 1;
+    termStart[next] = (termStart[next] as number) + 1;
+  }
   for (let t = 0; t < terms.size; t++)
     termStart[t + 1] = (termStart[t + 1] as number) + (termStart[t] as number);
   const fill = termStart.slice(0, terms.size);
   const entries = new Int32Array((used / 3) * 2);
   for (let k = 0; k < used; k += 3) {
-    const at = (fill[triples[k] as number] as number) * 2;
-    fill[triples[k] as number]++;
+    const term = triples[k] as number;
+    const slot = fill[term] as number;
+    fill[term] = slot + 1;
+    const at = slot * 2;
     entries[at] = triples[k + 1] as number;
     entries[at + 1] = triples[k + 2] as number;
   }
