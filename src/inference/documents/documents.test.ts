@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { chunkSections, estimateTokens } from './chunker.ts';
 import { IsolatedParser } from './isolated-parser.ts';
 import { sanitiseFileName } from './names.ts';
 import { parseDocument } from './parse.ts';
-import { makeDocx, makePdf, makeZip, makeZipBombDocx } from './testing.ts';
+import { makeDocx, makeDocxWithExternalImage, makePdf, makeZip, makeZipBombDocx } from './testing.ts';
 import { DEFAULT_PARSE_LIMITS, DocumentError, type DocumentErrorCode } from './types.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -116,6 +120,22 @@ describe('malformed and hostile files', () => {
     assert.match(e1.message, /MiB/);
     // A directory that lies about the size is caught by the capped inflate.
     await refused(parseDocument('liar.docx', makeZipBombDocx(4 * 1024 * 1024, true), limits), 'zip_bomb');
+  });
+
+  test('a DOCX linking an external local file never reads it (nothing escapes the upload)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ponder-ext-'));
+    const secret = join(dir, 'secret.txt');
+    writeFileSync(secret, 'LOCALSECRETCANARY');
+    try {
+      const bytes = makeDocxWithExternalImage('Visible paragraph.', pathToFileURL(secret).href);
+      const doc = await parseDocument('linked.docx', bytes);
+      assert.match(doc.text, /Visible paragraph/);
+      assert.doesNotMatch(JSON.stringify(doc), /LOCALSECRETCANARY/);
+      const relative = makeDocxWithExternalImage('Second.', '../../../../etc/hostname');
+      assert.match((await parseDocument('rel.docx', relative)).text, /Second/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('limits: size, pages, characters, empty files', async () => {
