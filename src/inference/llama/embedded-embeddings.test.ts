@@ -104,3 +104,20 @@ test('refusals: chat on an embedding model, embeddings from a chat model, an inp
   );
   await assert.rejects(p.embed({ model: 'nope', input: ['x'] }, { signal }), /Unknown model "nope"/);
 });
+
+test('an engine that dies mid-embedding fails the call (engine_error); the next call gets a new engine', async () => {
+  const long = 'lorem ipsum dolor sit amet '.repeat(30);
+  const pending = p.embed({ model: 'vec', input: Array(200).fill(long) }, { signal });
+  // The request is on its way (the engine runs already); it takes seconds, so the kill lands mid-way.
+  await new Promise((r) => setTimeout(r, 50));
+  const pid = p.enginePid;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(
+    pending,
+    (err: unknown) => err instanceof InferenceError && err.code === 'engine_error',
+  );
+  const again = await p.embed({ model: 'vec', input: ['after the crash'] }, { signal });
+  assert.equal(again.vectors.length, 1);
+  assert.notEqual(p.enginePid, pid);
+});
