@@ -28,9 +28,9 @@ after(async () => {
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);
 
 test('listing: embedding models say so (from the GGUF header), before and after the engine starts', async () => {
-  const before = await p.models();
+  const fromFiles = await p.models();
   await p.stats(); // starts the engine: the second listing is the engine's own
-  for (const models of [before, await p.models()]) {
+  for (const models of [fromFiles, await p.models()]) {
     const vec = models.find((m) => m.id === 'vec');
     assert.equal(vec?.kind, 'embedding');
     assert.deepEqual(vec?.embedding, { dimensions: 128, matryoshka: false });
