@@ -7,7 +7,7 @@
  */
 import type { EmbeddingRequest, EmbeddingResult } from '../embeddings.ts';
 import { InferenceError, MODEL_SERVER_UNAVAILABLE, type ModelInfo } from '../types.ts';
-import { endpoint, errorMessageOf } from './wire.ts';
+import { describeFetchError, endpoint, errorMessageOf, readBounded } from './wire.ts';
 
 export type EmbeddingModelInfo = NonNullable<ModelInfo['embedding']>;
 
@@ -60,9 +60,6 @@ export interface UpstreamEmbedContext {
   timeoutMs: number;
   /** Removes the upstream's secrets from text that goes to logs and details. */
   safe: (text: string) => string;
-  /** The provider's own helpers: a bounded body read, and a fetch failure in words. */
-  readBounded: (res: Response, limit: number) => Promise<string>;
-  describeFetchError: (err: unknown) => string;
 }
 
 const CONTEXT_OVERFLOW = /context (length|window|size)|too long|exceed|maximum.*tokens/i;
@@ -101,10 +98,10 @@ export async function postEmbeddings(
       });
     } catch (err) {
       if (signal.aborted) throw new InferenceError('invalid_request', 'The embedding request was cancelled.');
-      throw fail(timedOut ? `sent no embeddings within ${ctx.timeoutMs} ms` : ctx.describeFetchError(err));
+      throw fail(timedOut ? `sent no embeddings within ${ctx.timeoutMs} ms` : describeFetchError(err));
     }
     // Vectors are large (2048 inputs × 4096 floats as JSON): the bound only stops a runaway answer.
-    const text = await ctx.readBounded(res, 512 * 1024 * 1024).catch(() => '');
+    const text = await readBounded(res, 512 * 1024 * 1024).catch(() => '');
     if (!res.ok) {
       const detail = ctx.safe(messageOf(text) ?? '');
       if ([400, 404, 413, 422].includes(res.status)) {

@@ -252,3 +252,35 @@ export function splitCredentials(baseUrl: string): {
 export function endpoint(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path}`;
 }
+
+/** Turns undici's "fetch failed" into the cause a person can act on (ECONNREFUSED, ENOTFOUND…). */
+export function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code === 'ECONNREFUSED') return 'refused the connection (ECONNREFUSED)';
+  if (code === 'ENOTFOUND') return 'could not be resolved (ENOTFOUND)';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `closed the connection (${code})`;
+  if (code) return `could not be reached (${code})`;
+  // e.g. "unexpected redirect": redirects are refused so the API key never follows one elsewhere.
+  const message =
+    typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
+  return `could not be reached: ${message}`;
+}
+
+export async function readBounded(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
+}
