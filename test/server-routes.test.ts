@@ -82,7 +82,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         models: 'tiny',
         // The arena (issue 15): the owner's battle, walked with each side.
         battles: (
-          await s.store.arena.create({ userId: owner.user.id, prompt: 'owner arena', modelA: 'x', modelB: 'y' })
+          await s.store.arena.create({
+            userId: owner.user.id,
+            prompt: 'owner arena',
+            modelA: 'x',
+            modelB: 'y',
+          })
         ).id,
         sides: 'a',
       });

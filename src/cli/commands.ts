@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { registerChat } from './chat.ts';
-import { registerEval } from './eval.ts'; // ponder eval (issue 15)
 import type { CliContext } from './context.ts';
+import { registerEval } from './eval.ts'; // ponder eval (issue 15)
 import { registerKey } from './key.ts';
 import { registerKeysRotate } from './keys-rotate.ts';
 import { registerMigrate } from './migrate.ts';

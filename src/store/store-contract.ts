@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { StoreError, StoreValidationError } from './errors.ts';
-import { documentsContract } from './store-contract-documents.ts';
-import { identitiesContract } from './store-contract-identities.ts';
-import { securityContract } from './store-contract-security.ts';
 import { arenaContract } from './store-contract-arena.ts';
+import { documentsContract } from './store-contract-documents.ts';
 import { evalContract } from './store-contract-eval.ts';
+import { identitiesContract } from './store-contract-identities.ts';
 import { responsesContract } from './store-contract-responses.ts';
+import { securityContract } from './store-contract-security.ts';
 import { toolStepsContract } from './store-contract-tool-steps.ts';
 import type { Store, UserRecord } from './types.ts';
 

@@ -14,10 +14,10 @@
  */
 import type { StoreError } from './errors.ts';
 import type { ArenaStore } from './types-arena.ts';
-import type { EvalStore } from './types-eval.ts';
-import type { ResponseStore } from './types-responses.ts';
 import type { DocumentStore } from './types-documents.ts';
+import type { EvalStore } from './types-eval.ts';
 import type { IdentityStore } from './types-identities.ts';
+import type { ResponseStore } from './types-responses.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -491,9 +491,9 @@ export interface Store extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+export type * from './types-arena.ts';
+export type * from './types-documents.ts';
+export type * from './types-eval.ts';
+export type * from './types-responses.ts';
 /** Re-exported so callers can `import type { StoreError } from '…/store/types.ts'` beside the interface. */
 export type { StoreError };
-export type * from './types-arena.ts';
-export type * from './types-responses.ts';
-export type * from './types-eval.ts';
-export type * from './types-documents.ts';

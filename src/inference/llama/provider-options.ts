@@ -1,6 +1,7 @@
 /** Options and the public interface of the embedded provider (implemented in `embedded-provider.ts`). */
-import type { ThinkingBudgetRule } from '../thinking-budgets.ts';
+
 import type { EmbeddingProvider } from '../embeddings.ts';
+import type { ThinkingBudgetRule } from '../thinking-budgets.ts';
 import type { Provider } from '../types.ts';
 import type { EmbeddingHint } from './embedding-traits.ts';
 import type { EngineStats } from './ipc-protocol.ts';

@@ -18,9 +18,9 @@ import { healthRoutes } from './health.ts';
 import { keyRoutes } from './keys.ts';
 import { modelRoutes } from './models.ts';
 import { oidcRoutes } from './oidc.ts';
-import { v1ResponseRoutes } from './v1-responses.ts';
 import { v1Routes } from './v1.ts';
 import { v1MessagesRoutes } from './v1-messages.ts';
+import { v1ResponseRoutes } from './v1-responses.ts';
 
 export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 

@@ -8,8 +8,8 @@ import { StoreError } from '../errors.ts';
 import type { StoreDialect } from '../types.ts';
 import { arenaMigration } from './migration-arena.ts';
 import { evalRunsMigration } from './migration-eval.ts'; // ponder eval (issue 15)
-import { responsesMigration } from './migration-responses.ts';
 import { identitiesMigration } from './migration-identities.ts';
+import { responsesMigration } from './migration-responses.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
 type AnyDb = Kysely<any>;
@@ -335,15 +335,16 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_message_finish_reason': messageFinishReason,
         '0003_message_tool_steps': messageToolSteps(dialect),
-        // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
-        '0008_arena': arenaMigration(dialect),
+        // Documents (issue 13): collections, files and chunks.
+        '0004_documents': documents(dialect),
+        // Single sign-on (issue 14): identities and SSO sessions; see migration-identities.ts.
+        '0005_identities': identitiesMigration,
         // The Responses API (issue 14): stored responses; see migration-responses.ts.
         '0006_responses': responsesMigration(dialect),
         // `ponder eval` (issue 15): runs and samples; see migration-eval.ts.
         '0007_eval_runs': evalRunsMigration(dialect),
-        '0004_documents': documents(dialect),
-        // Single sign-on (issue 14): identities and SSO sessions; see migration-identities.ts.
-        '0005_identities': identitiesMigration,
+        // The arena (issue 15): battles, answers and votes; see migration-arena.ts.
+        '0008_arena': arenaMigration(dialect),
       };
     },
   };

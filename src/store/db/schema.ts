@@ -9,8 +9,8 @@
 import type { ColumnType } from 'kysely';
 import type { ArenaBattlesTable } from './schema-arena.ts';
 import type { EvalRunsTable, EvalSamplesTable } from './schema-eval.ts';
-import type { ResponsesTable } from './schema-responses.ts';
 import type { IdentitiesTable, SessionIdentitiesTable } from './schema-identities.ts';
+import type { ResponsesTable } from './schema-responses.ts';
 
 /** Epoch ms; reads come back as a string from PostgreSQL `bigint`. */
 export type Millis = ColumnType<number | string, number, number>;

@@ -54,7 +54,8 @@ export const en = {
   admin: 'Admin',
   // the arena (issue 15)
   arena: 'Arena',
-  arenaIntro: 'Ask once: two anonymous models answer side by side. Vote for the better answer, then see which model wrote which.',
+  arenaIntro:
+    'Ask once: two anonymous models answer side by side. Vote for the better answer, then see which model wrote which.',
   arenaQuestion: 'Your question',
   arenaPlaceholder: 'Ask both models…',
   arenaAsk: 'Ask both',
@@ -71,7 +72,8 @@ export const en = {
   arenaRevealed: 'Model A was {a}; model B was {b}.',
   arenaNew: 'New question',
   arenaLeaderboard: 'Arena leaderboard',
-  arenaBoardNote: 'Rated battles: {battles}. Bradley–Terry ratings (Elo scale), 95% intervals from {rounds} bootstrap resamples; ties and “both bad” count half.',
+  arenaBoardNote:
+    'Rated battles: {battles}. Bradley–Terry ratings (Elo scale), 95% intervals from {rounds} bootstrap resamples; ties and “both bad” count half.',
   arenaNoVotes: 'No votes yet.',
   arenaRank: 'Rank',
   arenaRating: 'Rating',
@@ -269,7 +271,8 @@ export const en = {
   confirmDeleteCollection: 'Delete this collection and its files?',
   // ponder eval (issue 15)
   evalTitle: 'Evaluations',
-  evalIntro: 'Check the claims on this machine: a suite runs against models as DeepSeek reported it (temperature 0.6, top-p 0.95, k samples per problem, answer in \\boxed{}), under the low-priority eval plan so users keep their slots.',
+  evalIntro:
+    'Check the claims on this machine: a suite runs against models as DeepSeek reported it (temperature 0.6, top-p 0.95, k samples per problem, answer in \\boxed{}), under the low-priority eval plan so users keep their slots.',
   evalSuite: 'Suite',
   evalCount: 'Problems',
   evalSeed: 'Seed',

@@ -54,7 +54,8 @@ export const fr: Dictionary = {
   admin: 'Administration',
   // l’arène (issue 15)
   arena: 'Arène',
-  arenaIntro: 'Posez une question : deux modèles anonymes répondent côte à côte. Votez pour la meilleure réponse, puis découvrez quel modèle a écrit quoi.',
+  arenaIntro:
+    'Posez une question : deux modèles anonymes répondent côte à côte. Votez pour la meilleure réponse, puis découvrez quel modèle a écrit quoi.',
   arenaQuestion: 'Votre question',
   arenaPlaceholder: 'Interrogez les deux modèles…',
   arenaAsk: 'Demander aux deux',
@@ -71,7 +72,8 @@ export const fr: Dictionary = {
   arenaRevealed: 'Le modèle A était {a} ; le modèle B était {b}.',
   arenaNew: 'Nouvelle question',
   arenaLeaderboard: 'Classement de l’arène',
-  arenaBoardNote: 'Duels notés : {battles}. Scores de Bradley–Terry (échelle Elo), intervalles à 95 % par {rounds} rééchantillonnages bootstrap ; les égalités et « les deux sont mauvais » comptent pour moitié.',
+  arenaBoardNote:
+    'Duels notés : {battles}. Scores de Bradley–Terry (échelle Elo), intervalles à 95 % par {rounds} rééchantillonnages bootstrap ; les égalités et « les deux sont mauvais » comptent pour moitié.',
   arenaNoVotes: 'Aucun vote pour l’instant.',
   arenaRank: 'Rang',
   arenaRating: 'Score',
@@ -269,14 +271,16 @@ export const fr: Dictionary = {
   confirmDeleteCollection: 'Supprimer cette collection et ses fichiers ?',
   // ponder eval (issue 15)
   evalTitle: 'Évaluations',
-  evalIntro: 'Vérifiez les annonces sur cette machine : une suite est passée aux modèles selon le protocole de DeepSeek (température 0,6, top-p 0,95, k essais par problème, réponse dans \\boxed{}), sous le plan eval de faible priorité pour que les utilisateurs gardent leurs places.',
+  evalIntro:
+    'Vérifiez les annonces sur cette machine : une suite est passée aux modèles selon le protocole de DeepSeek (température 0,6, top-p 0,95, k essais par problème, réponse dans \\boxed{}), sous le plan eval de faible priorité pour que les utilisateurs gardent leurs places.',
   evalSuite: 'Suite',
   evalCount: 'Problèmes',
   evalSeed: 'Graine',
   evalDownload: 'Télécharger le fichier standard (réseau requis)',
   evalModel: 'Modèle',
   evalK: 'Essais par problème (k)',
-  evalBudgets: 'Budgets de réflexion (séparés par des virgules : default, off, low, medium, high ou un nombre de jetons)',
+  evalBudgets:
+    'Budgets de réflexion (séparés par des virgules : default, off, low, medium, high ou un nombre de jetons)',
   evalMaxTokens: 'Jetons max par essai',
   evalStart: "Lancer l'évaluation",
   evalRuns: 'Évaluations lancées',

@@ -68,7 +68,8 @@ export const zh: Dictionary = {
   arenaRevealed: '模型 A 是 {a}；模型 B 是 {b}。',
   arenaNew: '新问题',
   arenaLeaderboard: '竞技场排行榜',
-  arenaBoardNote: 'Bradley–Terry 评分（Elo 刻度），基于 {battles} 次投票；95% 区间来自 {rounds} 次自助重采样。平局和“都不好”各计半胜。',
+  arenaBoardNote:
+    'Bradley–Terry 评分（Elo 刻度），基于 {battles} 次投票；95% 区间来自 {rounds} 次自助重采样。平局和“都不好”各计半胜。',
   arenaNoVotes: '还没有投票。',
   arenaRank: '排名',
   arenaRating: '评分',
@@ -259,7 +260,8 @@ export const zh: Dictionary = {
   confirmDeleteCollection: '删除此文档集及其文件？',
   // ponder eval (issue 15)
   evalTitle: '评测',
-  evalIntro: '在本机验证公开数据：按 DeepSeek 的方法对模型运行题集（温度 0.6，top-p 0.95，每题 k 次采样，答案放在 \\boxed{} 中），使用低优先级的 eval 套餐，不占用用户的位置。',
+  evalIntro:
+    '在本机验证公开数据：按 DeepSeek 的方法对模型运行题集（温度 0.6，top-p 0.95，每题 k 次采样，答案放在 \\boxed{} 中），使用低优先级的 eval 套餐，不占用用户的位置。',
   evalSuite: '题集',
   evalCount: '题目数',
   evalSeed: '随机种子',

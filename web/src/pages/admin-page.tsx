@@ -6,8 +6,8 @@ import { PageShell } from '../components/page-shell.tsx';
 import { useAsync } from '../components/use-async.ts';
 import { useT } from '../i18n/index.ts';
 import { useFormat } from '../lib/format.ts';
-import { EvalSection } from './admin-eval.tsx'; // ponder eval (issue 15)
 import { ArenaLeaderboardSection } from './admin-arena.tsx';
+import { EvalSection } from './admin-eval.tsx'; // ponder eval (issue 15)
 import { ModelsSection } from './admin-models.tsx';
 
 function UsersSection() {
