@@ -54,8 +54,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
             body: '{}',
           });
           assert.equal(res.status, 403, `${route.method} ${route.url} origin=${origin}`);
-          const body = (await res.json()) as { error: { code: string } };
-          assert.equal(body.error.code, 'forbidden_origin');
+          const body = (await res.json()) as { type?: string; error: { code?: string; type?: string } };
+          if (route.url.startsWith('/v1/messages')) {
+            // The Anthropic Messages API answers in Anthropic's error shape.
+            assert.deepEqual([body.type, body.error.type], ['error', 'permission_error']);
+          } else {
+            assert.equal(body.error.code, 'forbidden_origin');
+          }
         }
       }
       // The cookie still works from our own origin.
