@@ -4,135 +4,29 @@
  * row; a reader of a shared collection gets them decrypted with the owner's key only after the SQL
  * access check (owner, or the file's collection is shared).
  */
-import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { UserKeys } from '../crypto/envelope.ts';
-import type { Database, DocumentChunksTable, DocumentFilesTable } from '../db/schema.ts';
 import { StoreError, StoreValidationError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type {
-  DocumentChunkInput,
-  DocumentChunkRecord,
-  DocumentCollectionRecord,
-  DocumentFileRecord,
-  DocumentKind,
-  DocumentStore,
-} from '../types-documents.ts';
-import { type Db, inTransaction, nowMs, type RepoContext, toDate, toNumberOrNull } from './context.ts';
+import type { DocumentCollectionRecord, DocumentFileRecord, DocumentStore } from '../types-documents.ts';
+import { type Db, inTransaction, nowMs, type RepoContext, toDate } from './context.ts';
+import {
+  checkChunks,
+  checkName,
+  chunkRows,
+  ctxOf,
+  FILE_COLUMNS,
+  type FileRow,
+  KINDS,
+  MAX_COLLECTION_NAME,
+  MAX_CONTENT_BYTES,
+  MAX_NAME,
+  MAX_SELECT_IDS,
+  readableBy,
+  toChunk,
+  toCollection,
+  toFile,
+} from './documents-rows.ts';
 import { count, isRowId, plain, secret } from './validate.ts';
-
-const KINDS: readonly DocumentKind[] = ['pdf', 'docx', 'markdown', 'text', 'html', 'code', 'csv'];
-/** Uploaded bytes beyond this are refused here too (the service's plan limit is far lower). */
-const MAX_CONTENT_BYTES = 256 * 1024 * 1024;
-const MAX_CHUNKS = 200_000;
-const MAX_NAME = 255;
-const MAX_COLLECTION_NAME = 200;
-/** Ids per selector part: more is a bug, not a request. */
-const MAX_SELECT_IDS = 1000;
-
-const ctxOf = (table: string, column: string, rowId: string, userId: string) => ({
-  table,
-  column,
-  rowId,
-  userId,
-});
-
-type FileRow = Omit<Selectable<DocumentFilesTable>, 'content' | 'text'>;
-const FILE_COLUMNS = [
-  'f.id',
-  'f.user_id',
-  'f.conversation_id',
-  'f.collection_id',
-  'f.name',
-  'f.kind',
-  'f.media_type',
-  'f.size_bytes',
-  'f.pages',
-  'f.chunk_count',
-  'f.tokens',
-  'f.embedding_model',
-  'f.created_at',
-] as const;
-
-function toFile(row: FileRow, keys: UserKeys): DocumentFileRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: keys.decrypt(ctxOf('document_files', 'name', row.id, row.user_id), row.name),
-    kind: row.kind as DocumentKind,
-    mediaType: row.media_type,
-    sizeBytes: Number(row.size_bytes),
-    pages: toNumberOrNull(row.pages),
-    chunkCount: Number(row.chunk_count),
-    tokens: Number(row.tokens),
-    embeddingModel: row.embedding_model,
-    conversationId: row.conversation_id,
-    collectionId: row.collection_id,
-    createdAt: toDate(row.created_at),
-  };
-}
-
-function toChunk(row: Selectable<DocumentChunksTable>, keys: UserKeys): DocumentChunkRecord {
-  const body = JSON.parse(keys.decrypt(ctxOf('document_chunks', 'body', row.id, row.user_id), row.body)) as {
-    text: string;
-    heading: string | null;
-  };
-  let vector: Float32Array | null = null;
-  if (row.vector) {
-    const raw = keys.decryptBytes(ctxOf('document_chunks', 'vector', row.id, row.user_id), row.vector);
-    // Copy into an aligned buffer: Buffer slices may start at any byte offset.
-    vector = new Float32Array(raw.byteLength / 4);
-    new Uint8Array(vector.buffer).set(raw);
-  }
-  return {
-    id: row.id,
-    fileId: row.file_id,
-    userId: row.user_id,
-    seq: Number(row.seq),
-    page: toNumberOrNull(row.page),
-    heading: body.heading,
-    text: body.text,
-    tokens: Number(row.tokens),
-    vector,
-  };
-}
-
-/** Files the user may read: their own, or those in a shared collection. */
-function readableBy(userId: string) {
-  return (eb: ExpressionBuilder<Database & { f: DocumentFilesTable }, 'f'>) =>
-    eb.or([
-      eb('f.user_id', '=', userId),
-      eb('f.collection_id', 'in', eb.selectFrom('document_collections').select('id').where('shared', '=', 1)),
-    ]);
-}
-
-function checkName(field: string, value: string, max: number): string {
-  return plain(field, value, max, false);
-}
-
-function checkChunks(chunks: readonly DocumentChunkInput[]): DocumentChunkInput[] {
-  if (!Array.isArray(chunks)) throw new StoreValidationError('chunks', 'must be an array');
-  if (chunks.length > MAX_CHUNKS) throw new StoreValidationError('chunks', `must hold at most ${MAX_CHUNKS}`);
-  let dims: number | undefined;
-  return chunks.map((c, i) => {
-    const vector = c.vector ?? null;
-    if (vector !== null) {
-      if (!(vector instanceof Float32Array) || vector.length === 0) {
-        throw new StoreValidationError(`chunks[${i}].vector`, 'must be a non-empty Float32Array');
-      }
-      if (dims !== undefined && vector.length !== dims) {
-        throw new StoreValidationError(`chunks[${i}].vector`, 'must have the same length as the others');
-      }
-      dims = vector.length;
-    }
-    return {
-      text: secret(`chunks[${i}].text`, c.text),
-      heading: c.heading == null ? null : secret(`chunks[${i}].heading`, c.heading),
-      page: c.page == null ? null : count(`chunks[${i}].page`, c.page),
-      tokens: count(`chunks[${i}].tokens`, c.tokens),
-      vector,
-    };
-  });
-}
 
 export function documentStore(ctx: RepoContext): DocumentStore {
   const { db } = ctx;
@@ -147,20 +41,6 @@ export function documentStore(ctx: RepoContext): DocumentStore {
     const out: DocumentFileRecord[] = [];
     for (const row of rows) out.push(toFile(row, await keysOf(row.user_id)));
     return out;
-  }
-
-  function toCollection(
-    row: Selectable<Database['document_collections']>,
-    keys: UserKeys,
-  ): DocumentCollectionRecord {
-    return {
-      id: row.id,
-      userId: row.user_id,
-      name: keys.decrypt(ctxOf('document_collections', 'name', row.id, row.user_id), row.name),
-      shared: Number(row.shared) === 1,
-      createdAt: toDate(row.created_at),
-      updatedAt: toDate(row.updated_at),
-    };
   }
 
   async function getCollection(id: string, userId: string): Promise<DocumentCollectionRecord | null> {
@@ -321,27 +201,7 @@ export function documentStore(ctx: RepoContext): DocumentStore {
             created_at: now,
           })
           .execute();
-        const rows = chunks.map((c, seq) => {
-          const chunkId = newId();
-          return {
-            id: chunkId,
-            file_id: id,
-            user_id: userId,
-            seq,
-            page: c.page ?? null,
-            tokens: c.tokens,
-            body: keys.encrypt(
-              ctxOf('document_chunks', 'body', chunkId, userId),
-              JSON.stringify({ text: c.text, heading: c.heading ?? null }),
-            ),
-            vector: c.vector
-              ? keys.encryptBytes(
-                  ctxOf('document_chunks', 'vector', chunkId, userId),
-                  new Uint8Array(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength),
-                )
-              : null,
-          };
-        });
+        const rows = chunkRows(chunks, id, userId, keys);
         // Batches keep each statement under SQLite's and PostgreSQL's parameter limits.
         for (let i = 0; i < rows.length; i += 500) {
           await trx
