@@ -8,22 +8,19 @@ import type {
   MetaEventData,
   RegenerateBody,
   SendMessageBody,
-  ThinkingBody,
-  TurnDocumentsBody,
 } from '../../api/conversations.ts';
-import { newId } from '../../store/ids.ts';
-import type { MessageRecord, Store } from '../../store/types.ts';
+import type { Store } from '../../store/types.ts';
 import { ConversationError, notFound } from '../conversations/errors.ts';
 import { pathTo } from '../conversations/mapping.ts';
 import type { RunningGenerations } from '../conversations/service.ts';
 import type { TurnPipeline } from '../turns/turn-pipeline.ts';
-import { autoTitle } from './auto-title.ts';
 import { admitEarly } from './early-admission.ts';
 import type { GenerationEventLog } from './event-log.ts';
 import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
 import { ToolConfirmations } from './tool-confirmations.ts';
 import { attachTurnDocuments, turnDocuments } from './turn-documents.ts';
-import { continuable, shownBudget, turnMessages, turnThinking } from './turn-request.ts';
+import { type ChatTurn, replayHeldAnswer, storeTurn } from './turn-records.ts';
+import { continuable, turnThinking } from './turn-request.ts';
 
 export interface ChatUser {
   id: string;
@@ -276,25 +273,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
     await Promise.allSettled(hits.map((r) => r.finished));
   }
 
-  async #start(
-    user: ChatUser,
-    conversationId: string,
-    turn: {
-      body: {
-        model?: string;
-        thinking?: ThinkingBody;
-        tools?: string[];
-        search?: boolean;
-        documents?: TurnDocumentsBody;
-      };
-      history: MessageRecord[];
-      newUserMessage: { content: string; parentId: string | null } | null;
-      /** The answer this turn continues (same message) instead of a new one. */
-      continues?: MessageRecord;
-      firstUserMessage: boolean;
-      titleEmpty: boolean;
-    },
-  ): Promise<StartedGeneration> {
+  async #start(user: ChatUser, conversationId: string, turn: ChatTurn): Promise<StartedGeneration> {
     if (this.#closing) {
       throw new ConversationError('conflict', 'The server is shutting down; try again in a moment.');
     }
@@ -325,55 +304,17 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
       // Draft uploads join the conversation once the turn is admitted (a refused turn leaves them drafts),
       // before anything is stored; a file not the user's is refused here.
       await attachTurnDocuments(pipeline.documents, user.id, turn.body.documents, conversationId);
-      let history = turn.history;
-      let userMessageId = history.at(-1)?.id ?? '';
-      let title: string | undefined;
-      if (turn.newUserMessage) {
-        const userMessage = await store.messages.create({
-          conversationId,
-          userId: user.id,
-          parentId: turn.newUserMessage.parentId,
-          role: 'user',
-          content: turn.newUserMessage.content,
-        });
-        userMessageId = userMessage.id;
-        history = [...history, userMessage];
-        if (turn.firstUserMessage && turn.titleEmpty)
-          title = await autoTitle(store, this.#o.logger, user.id, conversationId, userMessage);
-      }
-      const id = newId();
-      const { message } = await store.generations.start({
-        id,
-        userId: user.id,
+      const stored = await storeTurn(
+        { store, logger: this.#o.logger },
+        user.id,
         conversationId,
-        parentId: userMessageId,
-        model: model.id,
-        ...(turn.continues ? { continueMessageId: turn.continues.id } : {}),
-      });
-      const req = { ...prepared.request, messages: turnMessages(history, turn.continues) };
-      const budget = shownBudget(req);
-      const meta: MetaEventData = {
-        generationId: id,
-        conversationId,
-        userMessageId,
-        assistantMessageId: message.id,
-        model: model.id,
-        ...(title === undefined ? {} : { title }),
-        ...(budget === undefined ? {} : { thinkingBudget: budget }),
-        ...(model.canEndThinking ? { canEndThinking: true } : {}),
-        ...(turn.continues ? { continues: true } : {}),
-      };
+        turn,
+        prepared,
+      );
+      const { generationId: id, meta } = stored;
       await log.open(id, meta);
       await admission.attach(id);
-      // `meta` resets a client's view of the message: a continuation first replays what it held, so
-      // every client (and every reattach) ends up with the whole answer, not just its new part.
-      const held = turn.continues;
-      if (held?.reasoning) {
-        const tokens = held.usage?.reasoningTokens;
-        const data = tokens === undefined ? { text: held.reasoning } : { text: held.reasoning, tokens };
-        await log.append(id, { type: 'reasoning', data });
-      }
-      if (held?.content) await log.append(id, { type: 'text', data: { text: held.content } });
+      await replayHeldAnswer(log, id, turn.continues);
 
       const running: Running = {
         generationId: id,
@@ -391,8 +332,8 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           generationId: id,
           userId: user.id,
           conversationId,
-          assistantMessageId: message.id,
-          turn: { ...prepared, request: req },
+          assistantMessageId: stored.assistantMessageId,
+          turn: { ...prepared, request: stored.request },
           grant,
           controller,
           endThinking: running.endThinking.signal,
