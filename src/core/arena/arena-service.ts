@@ -18,21 +18,24 @@ import type {
   ArenaBattleView,
   ArenaLeaderboard,
   ArenaSide,
-  ArenaSideView,
   ArenaVote,
   CreateBattleBody,
 } from '../../api/arena.ts';
-import type { GenerationEvent, MetaEventData } from '../../api/conversations.ts';
+import type { GenerationEvent } from '../../api/conversations.ts';
 import type { ArenaBattleRecord, ArenaSideRecord, Store } from '../../store/types.ts';
 import { admitEarly } from '../chat/early-admission.ts';
-import { type GenerationEventLog, replayFromMessage } from '../chat/event-log.ts';
+import type { GenerationEventLog } from '../chat/event-log.ts';
 import type { ChatLogger } from '../chat/generation-runner.ts';
 import { turnThinking } from '../chat/turn-request.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PreparedTurn, TurnCaller, TurnPipeline } from '../turns/turn-pipeline.ts';
 import { runArenaSide } from './arena-runner.ts';
+import { anonymousMeta, savedSideEvents, view, voteBlocked } from './arena-view.ts';
 import { drawPair } from './pair.ts';
 import { leaderboard } from './rating.ts';
+
+/** Kept importable from here, beside the service that produces the view. */
+export { view } from './arena-view.ts';
 
 export type ArenaErrorCode = 'not_found' | 'conflict' | 'unavailable';
 
@@ -203,21 +206,7 @@ export class ArenaService implements AsyncDisposable {
     const live = await this.#o.log.read(sideLogId(battleId, side), afterId, signal);
     if (live) return live;
     const saved = (await this.#orphansInterrupted(battle))[side];
-    const finishReason =
-      saved.status === 'complete' ? 'stop' : saved.status === 'error' ? 'error' : ('cancelled' as const);
-    const error =
-      saved.status === 'error'
-        ? (saved.error ?? 'generation failed')
-        : saved.status === 'interrupted'
-          ? 'interrupted: the server stopped during this answer'
-          : undefined;
-    return replayFromMessage({
-      meta: anonymousMeta(battleId, side),
-      reasoning: saved.reasoning,
-      text: saved.content,
-      finishReason,
-      ...(error ? { error } : {}),
-    });
+    return savedSideEvents(battleId, side, saved);
   }
 
   /** Stops one side of the user's battle; a side that already ended is left as it is. */
@@ -349,56 +338,4 @@ function notFound(): ArenaError {
 
 function releaseLater(grant: Promise<AdmissionGrant> | undefined): void {
   void grant?.then((g) => g.release()).catch(() => {});
-}
-
-function anonymousMeta(battleId: string, side: ArenaSide): MetaEventData {
-  // No model, no thinking budget, no "answer now": each differs per model and would name it.
-  return {
-    generationId: '',
-    conversationId: battleId,
-    userMessageId: '',
-    assistantMessageId: side,
-    model: '',
-  };
-}
-
-function answered(s: ArenaSideRecord): boolean {
-  return (
-    (s.status === 'complete' || s.status === 'cancelled' || s.status === 'interrupted') &&
-    s.content.trim() !== ''
-  );
-}
-
-function voteBlocked(battle: ArenaBattleRecord): ArenaBattleView['voteBlocked'] {
-  if (battle.vote) return 'voted';
-  if (battle.a.status === 'streaming' || battle.b.status === 'streaming') return 'streaming';
-  if (!answered(battle.a) || !answered(battle.b)) return 'no_answer';
-  return undefined;
-}
-
-function sideView(side: ArenaSide, s: ArenaSideRecord, revealed: boolean): ArenaSideView {
-  return {
-    side,
-    content: s.content,
-    reasoning: s.reasoning,
-    status: s.status,
-    ...(s.error ? { error: s.error } : {}),
-    ...(s.reasoningMs === null ? {} : { reasoningMs: s.reasoningMs }),
-    ...(revealed ? { model: s.model } : {}),
-  };
-}
-
-/** What the browser may see: models only once voted. */
-export function view(battle: ArenaBattleRecord): ArenaBattleView {
-  const revealed = battle.vote !== null;
-  const blocked = voteBlocked(battle);
-  return {
-    id: battle.id,
-    prompt: battle.prompt,
-    createdAt: battle.createdAt.toISOString(),
-    sides: [sideView('a', battle.a, revealed), sideView('b', battle.b, revealed)],
-    vote: battle.vote,
-    canVote: blocked === undefined,
-    ...(blocked ? { voteBlocked: blocked } : {}),
-  };
 }
