@@ -17,14 +17,14 @@
  * ```
  */
 import { MemoryConcurrencyLimiter } from '../rate-limit/memory.ts';
-import type { ConcurrencyLimiter } from '../rate-limit/types.ts';
-import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { type Clock, systemClock } from './clock.ts';
 import { AdmissionError, type AdmissionErrorCode } from './errors.ts';
 import { FairQueue } from './fair-queue.ts';
 import { HoldTimeEstimate } from './hold-time.ts';
 import { type AdmissionObserver, safeObserve } from './observer.ts';
 import { publishPositions } from './queue-positions.ts';
 import { checkCount, retryAfterSystem, retryAfterUser } from './retry-after.ts';
+import { FailOpenLimiter } from './shared-limiter.ts';
 import type {
   AdmissionControllerOptions,
   AdmissionRequest,
@@ -34,6 +34,7 @@ import type {
 } from './types.ts';
 import { type LocalUser, UserTable } from './user-table.ts';
 import { TicketImpl, Waiter } from './waiter.ts';
+import { WakeUpTimer } from './wake-up-timer.ts';
 
 export type {
   AdmissionControllerOptions,
@@ -61,7 +62,7 @@ export class AdmissionController implements Disposable {
   readonly #users: UserTable;
   readonly #hold = new HoldTimeEstimate();
   readonly #clock: Clock;
-  readonly #limiter: ConcurrencyLimiter;
+  readonly #limiter: FailOpenLimiter;
   readonly #observer: AdmissionObserver | undefined;
   readonly #maxQueued: number;
   readonly #maxQueuedPerUser: number;
@@ -76,8 +77,7 @@ export class AdmissionController implements Disposable {
   #pumpNow = 0;
   #repump = false;
   #updatesScheduled = false;
-  #retryTimer: TimerHandle | undefined;
-  #retryAt = Number.POSITIVE_INFINITY;
+  readonly #wakeUp: WakeUpTimer;
 
   constructor(opts: AdmissionControllerOptions) {
     this.#capacity = checkCount('capacity', opts.capacity);
@@ -86,9 +86,10 @@ export class AdmissionController implements Disposable {
     this.#maxWaitMs = checkCount('maxWaitMs', opts.maxWaitMs ?? 120_000);
     this.#sharedRetryMs = checkCount('sharedRetryMs', opts.sharedRetryMs ?? 500);
     this.#initialHoldMs = Math.max(1, opts.initialHoldMs ?? 30_000);
-    this.#limiter = opts.limiter ?? new MemoryConcurrencyLimiter();
     this.#clock = opts.clock ?? systemClock;
     this.#observer = opts.observer;
+    this.#limiter = new FailOpenLimiter(opts.limiter ?? new MemoryConcurrencyLimiter(), this.#observer);
+    this.#wakeUp = new WakeUpTimer(this.#clock, () => this.#wokenUp());
     this.#users = new UserTable(checkCount('fairShareWindowMs', opts.fairShareWindowMs ?? 30_000));
   }
 
@@ -187,7 +188,7 @@ export class AdmissionController implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    this.#wakeUp.cancel();
     for (const w of [...this.#queue.entries()]) {
       this.#queue.remove(w);
       this.#shedWaiter(w, 'shutting_down', this.#retryAfterSystem(0));
@@ -304,25 +305,7 @@ export class AdmissionController implements Disposable {
     w.state = 'acquiring';
     this.#busy++;
     this.#users.state(w.userId).acquiring++;
-    let result: boolean | Promise<boolean>;
-    try {
-      result = this.#limiter.tryAcquire(w.userId, w.cap, w.id);
-    } catch (err) {
-      safeObserve(this.#observer, 'onError', err, 'acquire');
-      result = true;
-    }
-    if (typeof result === 'boolean') {
-      this.#acquired(w, result);
-      return;
-    }
-    result.then(
-      (ok) => this.#acquired(w, ok),
-      (err: unknown) => {
-        // Fail open: a Redis outage must not stop all generation; the local cap and capacity still hold.
-        safeObserve(this.#observer, 'onError', err, 'acquire');
-        this.#acquired(w, true);
-      },
-    );
+    this.#limiter.acquire(w.userId, w.cap, w.id, (ok) => this.#acquired(w, ok));
   }
 
   #acquired(w: Waiter, ok: boolean): void {
@@ -335,7 +318,7 @@ export class AdmissionController implements Disposable {
     if (w.state !== 'acquiring') {
       // Cancelled, timed out or shut down while the shared limiter answered: give the place back.
       this.#busy--;
-      if (ok) this.#releaseShared(w.userId, w.id);
+      if (ok) this.#limiter.release(w.userId, w.id);
       this.#forgetIfIdle(w.userId);
       this.#pump();
       return;
@@ -368,37 +351,22 @@ export class AdmissionController implements Disposable {
     this.#hold.add(held);
     safeObserve(this.#observer, 'onReleased', held);
     this.#users.touch(t.userId, weight, now);
-    this.#releaseShared(t.userId, t.id);
+    this.#limiter.release(t.userId, t.id);
     this.#forgetIfIdle(t.userId);
     this.#pump();
   }
 
-  #releaseShared(userId: string, ticketId: string): void {
-    try {
-      const r = this.#limiter.release(userId, ticketId);
-      if (r) r.catch((err: unknown) => safeObserve(this.#observer, 'onError', err, 'release'));
-    } catch (err) {
-      safeObserve(this.#observer, 'onError', err, 'release');
-    }
+  #scheduleRetry(at: number): void {
+    if (!this.#closed) this.#wakeUp.schedule(at);
   }
 
-  #scheduleRetry(at: number): void {
-    if (this.#closed || at >= this.#retryAt || !Number.isFinite(at)) return;
-    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
-    this.#retryAt = at;
-    this.#retryTimer = this.#clock.setTimeout(
-      () => {
-        this.#retryTimer = undefined;
-        this.#retryAt = Number.POSITIVE_INFINITY;
-        // Timers may fire a millisecond early: users still blocked as of the pump's time get another wake-up.
-        const now = this.#clock.now();
-        this.#pump();
-        let next = Number.POSITIVE_INFINITY;
-        for (const u of this.#users.values()) if (u.blockedUntil > now) next = Math.min(next, u.blockedUntil);
-        if (Number.isFinite(next)) this.#scheduleRetry(next);
-      },
-      Math.max(0, at - this.#clock.now()),
-    );
+  #wokenUp(): void {
+    // Timers may fire a millisecond early: users still blocked as of the pump's time get another wake-up.
+    const now = this.#clock.now();
+    this.#pump();
+    let next = Number.POSITIVE_INFINITY;
+    for (const u of this.#users.values()) if (u.blockedUntil > now) next = Math.min(next, u.blockedUntil);
+    if (Number.isFinite(next)) this.#scheduleRetry(next);
   }
 
   #gauges(): void {
