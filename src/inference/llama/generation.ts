@@ -30,6 +30,7 @@ import {
   toChatHistory,
   withOpenModelTurn,
 } from './chat-wrapper.ts';
+import { callSyntaxReserve, generationError, isContextFullError, usableContext } from './context-room.ts';
 import type { LoadedModel, Slot } from './model-registry.ts';
 import { commonPrefixLength } from './slot-scheduler.ts';
 import {
@@ -41,9 +42,6 @@ import {
   validateToolRequest,
 } from './tool-calling.ts';
 
-/** Room kept free for tokens node-llama-cpp injects itself (closing `</think>` when a budget runs out). */
-const INJECT_RESERVE = 8;
-
 export interface PreparedRequest {
   history: ChatHistoryItem[];
   wrapper: R1ChatWrapper;
@@ -53,6 +51,8 @@ export interface PreparedRequest {
   promptTokens: number[];
   /** Cap on generated tokens: the request's, or what is left of the slot's context. */
   maxTokens: number;
+  /** Tokens kept free for call syntax node-llama-cpp injects without counting it (0 without tools). */
+  callReserve: number;
   thoughtBudget: number | undefined;
 }
 
@@ -131,12 +131,13 @@ export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedR
       : withOpenModelTurn(toChatHistory(earlier));
   const functions = chatFunctions(req);
   const promptTokens = wrapper.promptTokens(history, loaded.model.tokenizer, functions);
-  // node-llama-cpp keeps one cell of a sequence free.
-  const room = loaded.contextSize - 1 - INJECT_RESERVE - promptTokens.length;
+  const usable = usableContext(loaded.contextSize);
+  const callReserve = callSyntaxReserve(wrapper, loaded.model.tokenizer, functions);
+  const room = usable - callReserve - promptTokens.length;
   if (room < 1) {
     throw new InferenceError(
       'context_overflow',
-      `The prompt is ${promptTokens.length} tokens but the context holds ${loaded.contextSize} tokens per request (${loaded.contextSize - 1 - INJECT_RESERVE} for prompt and answer together); shorten the conversation`,
+      `The prompt is ${promptTokens.length} tokens but the context holds ${loaded.contextSize} tokens per request (${usable - callReserve} for prompt and answer together${callReserve > 0 ? ', less room kept for tool-call syntax' : ''}); shorten the conversation`,
     );
   }
   return {
@@ -146,6 +147,7 @@ export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedR
     plan: answerPlan(req),
     promptTokens,
     maxTokens: Math.min(req.maxTokens ?? room, room),
+    callReserve,
     thoughtBudget: mode === 'off' ? undefined : budget,
   };
 }
@@ -186,8 +188,21 @@ export async function generate(o: GenerationOptions): Promise<void> {
   signal.addEventListener('abort', stopFirstPass, { once: true });
   let reasoning = '';
   let answerReached = false;
+  // What node-llama-cpp injects is not in `maxTokens`: stop a pass while the sequence still has room,
+  // before node-llama-cpp would shift the context (which fails: the prompt cannot be dropped).
+  const lastCell = usableContext(loaded.contextSize) - prepared.callReserve;
+  let contextFull = false;
+  let pass = firstPass;
+  const guardContext = (): boolean => {
+    if (slot.sequence.nextTokenIndex < lastCell) return false;
+    contextFull = true;
+    pass.abort();
+    return true;
+  };
   const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
     counts.completionTokens += chunk.tokens.length;
+    // A chunk without tokens (a segment opening) can come before the prompt is loaded into the sequence.
+    if (chunk.tokens.length > 0 && guardContext()) return;
     if (chunk.type === 'segment' && chunk.segmentType === 'thought') {
       counts.reasoningTokens += chunk.tokens.length;
       reasoning += chunk.text;
@@ -228,6 +243,7 @@ export async function generate(o: GenerationOptions): Promise<void> {
   };
   let finishReason: FinishReason = 'stop';
   let error: string | undefined;
+  let detail: string | undefined;
   let chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: prepared.wrapper });
   loaded.lockstep.join(slot.member);
   try {
@@ -240,13 +256,32 @@ export async function generate(o: GenerationOptions): Promise<void> {
         ? {
             functions: prepared.functions,
             documentFunctionParams: true,
-            onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) => calls.push(c),
+            onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) => {
+              calls.push(c);
+              guardContext();
+            },
           }
         : {}),
     });
-    if (answerReached && !signal.aborted && prepared.plan !== 'free') {
+    // The second pass re-renders the turn (its reasoning re-tokenized, the call opened): price that prompt
+    // again; with no room left the answer ends here, cut by the context.
+    const second =
+      answerReached && !signal.aborted && constrained ? secondPass(prepared, reasoning) : undefined;
+    const secondRoom = second
+      ? lastCell -
+        second.wrapper.promptTokens(
+          second.history,
+          loaded.model.tokenizer,
+          prepared.plan === 'call' ? prepared.functions : undefined,
+        ).length
+      : 0;
+    if (second && secondRoom < 1) contextFull = true;
+    else if (second) {
       chat.dispose({ disposeSequence: false });
-      const second = secondPass(prepared, reasoning);
+      pass = new AbortController();
+      const stopSecondPass = () => pass.abort();
+      signal.addEventListener('abort', stopSecondPass, { once: true });
+      if (signal.aborted) pass.abort();
       chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: second.wrapper });
       const grammar =
         prepared.plan === 'format' && req.responseFormat
@@ -255,22 +290,28 @@ export async function generate(o: GenerationOptions): Promise<void> {
               responseFormatSchema(req.responseFormat) as { type: 'object' },
             )
           : undefined;
-      res = await chat.generateResponse(second.history, {
-        ...common,
-        signal,
-        onResponseChunk: (chunk) => {
-          counts.completionTokens += chunk.tokens.length;
-          if (chunk.text !== '' && chunk.type !== 'segment') emit({ type: 'text', text: chunk.text });
-        },
-        maxTokens: Math.max(1, prepared.maxTokens - counts.completionTokens),
-        ...(grammar
-          ? { grammar }
-          : {
-              functions: prepared.functions,
-              documentFunctionParams: true,
-              onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) => calls.push(c),
-            }),
-      });
+      res = await chat
+        .generateResponse(second.history, {
+          ...common,
+          signal: pass.signal,
+          onResponseChunk: (chunk) => {
+            counts.completionTokens += chunk.tokens.length;
+            if (chunk.tokens.length > 0 && guardContext()) return;
+            if (chunk.text !== '' && chunk.type !== 'segment') emit({ type: 'text', text: chunk.text });
+          },
+          maxTokens: Math.max(1, Math.min(prepared.maxTokens - counts.completionTokens, secondRoom)),
+          ...(grammar
+            ? { grammar }
+            : {
+                functions: prepared.functions,
+                documentFunctionParams: true,
+                onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) => {
+                  calls.push(c);
+                  guardContext();
+                },
+              }),
+        })
+        .finally(() => signal.removeEventListener('abort', stopSecondPass));
     }
     for (const [i, call] of (res.functionCalls ?? []).entries()) {
       calls.ensure(i, call.functionName, call.params);
@@ -278,16 +319,26 @@ export async function generate(o: GenerationOptions): Promise<void> {
       counts.completionTokens += LlamaText.fromJSON(call.raw).tokenize(loaded.model.tokenizer).length;
     }
     const reason = res.metadata.stopReason;
+    // A call whose arguments were cut off by the context is not a call the client can run.
+    const callCut = calls.count > (res.functionCalls?.length ?? 0);
     if (signal.aborted) finishReason = 'cancelled';
+    else if (contextFull && (calls.count === 0 || callCut)) finishReason = 'length';
     else if (calls.count > 0) finishReason = 'tool_calls';
     else if (reason === 'abort') finishReason = 'cancelled';
     else if (reason === 'maxTokens' || (answerReached === false && constrained && reason !== 'eogToken'))
       finishReason = 'length';
   } catch (err) {
     if (signal.aborted) finishReason = 'cancelled';
+    // Stopped by the guard (node-llama-cpp may throw the abort inside a call), or, should the headroom
+    // still fall short, the context ran out: the answer so far stands, cut.
+    else if (contextFull || (isContextFullError(err) && counts.completionTokens + calls.count > 0))
+      finishReason = 'length';
     else {
       finishReason = 'error';
-      error = `generation failed: ${err instanceof Error ? err.message : String(err)}`;
+      // node-llama-cpp's own words go to the logs (`detail`), never to the client.
+      const typed = generationError(err);
+      error = typed.message;
+      detail = typed.detail;
     }
   } finally {
     signal.removeEventListener('abort', stopFirstPass);
@@ -302,7 +353,11 @@ export async function generate(o: GenerationOptions): Promise<void> {
     completionTokens: counts.completionTokens,
     reasoningTokens: counts.reasoningTokens,
   });
-  emit(error === undefined ? { type: 'done', finishReason } : { type: 'done', finishReason, error });
+  emit(
+    error === undefined
+      ? { type: 'done', finishReason }
+      : { type: 'done', finishReason, error, ...(detail === undefined ? {} : { detail }) },
+  );
 }
 
 /**
