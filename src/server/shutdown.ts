@@ -14,13 +14,20 @@ export type ShutdownHook = (ctx: ShutdownContext) => Promise<void> | void;
 
 export class ShutdownHooks {
   readonly #hooks: Array<{ name: string; hook: ShutdownHook }> = [];
+  /** Hooks run once: a second `run` (a test closing its server after running them itself) joins the first. */
+  #running: Promise<string[]> | undefined;
 
   add(name: string, hook: ShutdownHook): void {
     this.#hooks.push({ name, hook });
   }
 
   /** Runs every hook; resolves when all settled (hooks must respect `deadline`). Returns failed hook names. */
-  async run(graceMs: number): Promise<string[]> {
+  run(graceMs: number): Promise<string[]> {
+    this.#running ??= this.#runAll(graceMs);
+    return this.#running;
+  }
+
+  async #runAll(graceMs: number): Promise<string[]> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), graceMs);
     try {

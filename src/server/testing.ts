@@ -199,8 +199,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ? { chat: { ...capacityDeps.chat, ...options.deps?.chat } }
         : {}),
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
+    // Closed as `ponder serve` shuts down (start.ts): the shutdown hooks first — they stop the children
+    // services start (the documents parser, MCP stdio servers), which would otherwise keep the test
+    // process alive — then the app. Registered before `listen` so a failed listen still runs them.
     cleanups.push(() => app.close());
+    cleanups.push(() => runShutdownHooks(app));
+    await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     if (!address || typeof address === 'string') throw new Error('test server has no TCP address');
     const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -251,6 +255,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   } catch (err) {
     await runCleanups();
     throw err;
+  }
+}
+
+/** Grace given to running work when a test server closes: tests close once their requests are done. */
+const TEST_SHUTDOWN_GRACE_MS = 500;
+/** Hooks get their grace, then this long to cancel what remains, before close goes on without them. */
+const TEST_SHUTDOWN_LIMIT_MS = 10_000;
+
+/** The app's shutdown hooks, as real shutdown runs them, bounded so that a stuck hook cannot hang a test. */
+async function runShutdownHooks(app: FastifyInstance): Promise<void> {
+  app.ponder.lifecycle.draining = true;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), TEST_SHUTDOWN_GRACE_MS + TEST_SHUTDOWN_LIMIT_MS);
+  });
+  try {
+    const outcome = await Promise.race([app.ponder.shutdownHooks.run(TEST_SHUTDOWN_GRACE_MS), limit]);
+    if (outcome === 'timeout') app.log.warn('shutdown hooks did not finish in time; closing anyway');
+    else if (outcome.length > 0) app.log.warn({ hooks: outcome }, 'shutdown hooks failed');
+  } finally {
+    clearTimeout(timer);
   }
 }
 
