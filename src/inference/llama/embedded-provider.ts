@@ -3,9 +3,8 @@
  * The child runs llama.cpp with `UV_THREADPOOL_SIZE=1` (design §4) and isolates native crashes; when it
  * dies, in-flight requests end with `done: error`, it is restarted with backoff and models reload lazily.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { EmbeddingRequest, EmbeddingResult } from '../embeddings.ts';
 import { modelFileBudgets } from '../thinking-budgets.ts';
 import {
@@ -19,8 +18,10 @@ import {
 import { AsyncQueue } from './async-queue.ts';
 import type { EmbedWireResult } from './embedding-engine.ts';
 import { asEmbeddingModel, embeddingTraits } from './embedding-traits.ts';
+import { type Call, endInFlight, type Stream, type StreamItem } from './engine-inflight.ts';
+import { spawnEngine } from './engine-spawn.ts';
 import { idleModelInfo } from './file-check.ts';
-import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
+import type { ChildMessage, EngineConfig, EngineStats, ParentMessage } from './ipc-protocol.ts';
 
 import type {
   EmbeddedProvider,
@@ -29,28 +30,7 @@ import type {
   ModelResolver,
 } from './provider-options.ts';
 
-const ENGINE_ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
-/**
- * tsx's loader, resolved from this package rather than from the working directory, so the engine starts
- * when `ponder` runs from any folder.
- */
-const TSX_LOADER = import.meta.resolve('tsx');
 const silent: EngineLogger = { info() {}, warn() {}, error() {} };
-/** How answers the engine could not finish because the server shuts down end (`done: cancelled`). */
-const SHUTDOWN_INTERRUPTED = 'interrupted: the server is shutting down';
-
-type StreamItem = { kind: 'chunk'; chunk: ChatChunk } | { kind: 'error'; error: WireError };
-
-interface Stream {
-  queue: AsyncQueue<StreamItem>;
-  child: ChildProcess;
-}
-
-interface Call {
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-  child: ChildProcess;
-}
 
 export function createEmbeddedProvider(options: EmbeddedProviderOptions): EmbeddedProvider {
   return new EmbeddedEngineClient(options);
@@ -302,55 +282,28 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   private async spawn(): Promise<ChildProcess> {
     const wait = this.restartAt - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const child = fork(ENGINE_ENTRY, [], {
-      execArgv: ['--import', TSX_LOADER],
-      // Must be set before Node starts in the child (design §4): one libuv thread for decodes.
-      env: { ...(this.options.env ?? process.env), UV_THREADPOOL_SIZE: '1' },
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderrTail = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
-    });
-    const startedAt = Date.now();
-    let started = false;
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (m: ChildMessage) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'fatal') reject(new InferenceError('engine_error', m.message));
-        else this.onMessage(m);
-      });
-      child.once('exit', (code, signal) => {
-        reject(
-          new InferenceError(
-            'engine_error',
-            `The embedded engine exited during startup (code ${code}, signal ${signal})`,
-          ),
-        );
-        this.onExit(child, code, signal, started ? Date.now() - startedAt : -1, stderrTail);
-      });
-      child.once('error', reject);
-    });
-    this.child = child;
-    child.send({
-      type: 'init',
-      config: this.config,
-      models: Object.fromEntries(this.known),
-    } satisfies ParentMessage);
+    let forked: ChildProcess | undefined;
     try {
-      await ready;
+      const child = await spawnEngine({
+        env: this.options.env ?? process.env,
+        config: this.config,
+        models: Object.fromEntries(this.known),
+        onForked: (c) => {
+          forked = c;
+          this.child = c;
+        },
+        onMessage: (m) => this.onMessage(m),
+        onExit: (c, code, signal, uptimeMs, stderrTail) => this.onExit(c, code, signal, uptimeMs, stderrTail),
+      });
+      this.logger.info(
+        { pid: child.pid, threads: this.config.threads, slots: this.config.slots },
+        'embedded engine started',
+      );
+      return child;
     } catch (err) {
-      if (this.child === child) this.child = undefined;
-      child.kill('SIGKILL');
+      if (forked !== undefined && this.child === forked) this.child = undefined;
       throw err;
     }
-    started = true;
-    this.logger.info(
-      { pid: child.pid, threads: this.config.threads, slots: this.config.slots },
-      'embedded engine started',
-    );
-    return child;
   }
 
   private onMessage(m: ChildMessage): void {
@@ -387,26 +340,7 @@ class EmbeddedEngineClient implements EmbeddedProvider {
   ): void {
     if (this.child === child) this.child = undefined;
     const stopping = this.disposed || this.stopping;
-    const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
-    const message = stopping
-      ? 'The inference engine was shut down'
-      : `The inference engine stopped (${reason}) and is restarting; retry the request`;
-    // Answers cut by shutdown are interrupted, not failed: the chat service stores them as such.
-    const done: ChatChunk = stopping
-      ? { type: 'done', finishReason: 'cancelled', error: SHUTDOWN_INTERRUPTED }
-      : { type: 'done', finishReason: 'error', error: message };
-    let inFlight = 0;
-    for (const [id, s] of this.streams) {
-      if (s.child !== child) continue;
-      inFlight++;
-      s.queue.push({ kind: 'chunk', chunk: done });
-      this.streams.delete(id);
-    }
-    for (const [id, c] of this.calls) {
-      if (c.child !== child) continue;
-      c.reject(new InferenceError('engine_error', message));
-      this.calls.delete(id);
-    }
+    const inFlight = endInFlight({ child, streams: this.streams, calls: this.calls, stopping, code, signal });
     if (stopping) {
       // Expected (we asked it to stop, or the whole process group got the signal): no restart, no alarm.
       this.logger.info({ pid: child.pid, code, signal, inFlight }, 'engine stopped');
