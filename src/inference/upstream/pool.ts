@@ -16,6 +16,7 @@ import type { UpstreamConfig } from '../../config/schema.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../embeddings.ts';
 import type { ChatChunk, ChatOptions, ChatRequest, Health, ModelInfo, Provider } from '../types.ts';
 import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../types.ts';
+import { attemptOn } from './pool-attempt.ts';
 import { embedThroughPool } from './pool-embed.ts';
 import { PoolMember, type PoolMemberStatus } from './pool-member.ts';
 import { createUpstreamProvider, type UpstreamProviderOptions } from './provider.ts';
@@ -256,87 +257,10 @@ export function createUpstreamPool(
         return;
       }
       tried.add(member);
-      const result = yield* attempt(member, req, opts, state);
+      const result = yield* attemptOn(member, req, opts, state, { poolId: id, log, release });
       if (result.retry === undefined) return;
       lastError = result.retry;
       log?.warn({ upstream: member.id, pool: id }, 'upstream failed before the first token; trying another');
-    }
-  }
-
-  /** Streams one member's answer; returns `retry` (the error) when it failed before producing output. */
-  async function* attempt(
-    member: PoolMember,
-    req: ChatRequest,
-    opts: ChatOptions,
-    state: { yielded: boolean },
-  ): AsyncGenerator<ChatChunk, { retry?: string }> {
-    let produced = false;
-    let held: ChatChunk[] = [];
-    let outcome: 'success' | 'failure' | 'neutral' = 'neutral';
-    let failure: string | undefined;
-    try {
-      for await (const chunk of member.provider.chat(req, opts)) {
-        if (chunk.type === 'done') {
-          if (chunk.finishReason === 'error') {
-            outcome = 'failure';
-            // Members put the full story in `detail` (admin status); users only ever see `error`.
-            failure = chunk.detail ?? chunk.error;
-            if (!produced && !opts.signal.aborted) return { retry: failure ?? 'upstream failed' };
-          } else if (chunk.finishReason !== 'cancelled') {
-            outcome = 'success';
-          }
-          state.yielded = true;
-          yield* held;
-          yield chunk;
-          return {};
-        }
-        if (chunk.type === 'reasoning' || chunk.type === 'text' || chunk.type === 'tool_call') {
-          if (!produced) {
-            produced = true;
-            state.yielded = true;
-            yield* held;
-            held = [];
-          }
-          yield chunk;
-        } else if (produced) {
-          yield chunk;
-        } else {
-          held.push(chunk); // usage before any output: dropped if we retry elsewhere
-        }
-      }
-      outcome = 'failure';
-      failure = `upstream "${member.id}" stream ended without a done chunk`;
-      yield { type: 'done', finishReason: 'error', error: MODEL_SERVER_UNAVAILABLE, detail: failure };
-      return {};
-    } catch (err) {
-      if (!(err instanceof InferenceError)) throw err;
-      // A client error the upstream reported: the member is fine, the request is not.
-      outcome = 'neutral';
-      if (!state.yielded) throw err;
-      yield {
-        type: 'done',
-        finishReason: 'error',
-        error: err.message,
-        ...(err.detail ? { detail: err.detail } : {}),
-      };
-      return {};
-    } finally {
-      switch (outcome) {
-        case 'success':
-          member.recordSuccess();
-          break;
-        case 'failure':
-          if (member.recordFailure(failure)) {
-            log?.warn({ upstream: member.id, pool: id }, 'upstream circuit opened');
-          }
-          break;
-        case 'neutral':
-          member.recordNeutral();
-          break;
-        default:
-          outcome satisfies never;
-      }
-      release(member);
     }
   }
 
