@@ -21,8 +21,12 @@ const note: ToolDefinition = {
   description: 'Save a note for later',
   parameters: {
     type: 'object',
-    properties: { title: { type: 'string', minLength: 1000 } },
-    required: ['title'],
+    properties: {
+      title: { type: 'string', minLength: 1000 },
+      body: { type: 'string', minLength: 1000 },
+      summary: { type: 'string', minLength: 1000 },
+    },
+    required: ['title', 'body', 'summary'],
   },
 };
 const search: ToolDefinition = {
@@ -82,6 +86,8 @@ describe('embedded engine: an answer that fills the context', () => {
       const u = usageOf(chunks);
       assert.ok(u.promptTokens + u.completionTokens < CONTEXT, `${u.promptTokens} + ${u.completionTokens}`);
       assert.ok(u.completionTokens > 0);
+      // A call cut by the context is still counted: the answer used (nearly) all of what was left.
+      if (done.finishReason === 'length') assert.ok(u.promptTokens + u.completionTokens > CONTEXT * 0.9);
     });
   }
 

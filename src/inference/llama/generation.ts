@@ -331,9 +331,14 @@ export async function generate(o: GenerationOptions): Promise<void> {
     if (signal.aborted) finishReason = 'cancelled';
     // Stopped by the guard (node-llama-cpp may throw the abort inside a call), or, should the headroom
     // still fall short, the context ran out: the answer so far stands, cut.
-    else if (contextFull || (isContextFullError(err) && counts.completionTokens + calls.count > 0))
+    else if (contextFull || (isContextFullError(err) && counts.completionTokens + calls.count > 0)) {
       finishReason = 'length';
-    else {
+      // The tokens of a call cut short never reached a chunk: what the sequence holds past the prompt.
+      counts.completionTokens = Math.max(
+        counts.completionTokens,
+        slot.sequence.nextTokenIndex + 1 - prepared.promptTokens.length,
+      );
+    } else {
       finishReason = 'error';
       // node-llama-cpp's own words go to the logs (`detail`), never to the client.
       const typed = generationError(err);
