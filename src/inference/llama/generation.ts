@@ -42,6 +42,9 @@ import {
   validateToolRequest,
 } from './tool-calling.ts';
 
+/** How far below the last cell our own token count may be when the sequence is really full (re-renders). */
+const GUARD_SLACK = 64;
+
 export interface PreparedRequest {
   history: ChatHistoryItem[];
   wrapper: R1ChatWrapper;
@@ -194,6 +197,11 @@ export async function generate(o: GenerationOptions): Promise<void> {
   let contextFull = false;
   let pass = firstPass;
   const guardContext = (): boolean => {
+    // Until node-llama-cpp has loaded this prompt, the reused sequence may still hold an earlier
+    // conversation (the injected `<think>` arrives first): trust its length only once our own count
+    // (which misses just the injected tokens) is near the end too.
+    const counted = prepared.promptTokens.length + counts.completionTokens;
+    if (counted < lastCell - prepared.callReserve - GUARD_SLACK) return false;
     if (slot.sequence.nextTokenIndex < lastCell) return false;
     contextFull = true;
     pass.abort();
