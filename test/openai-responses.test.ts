@@ -192,7 +192,9 @@ describe('Responses API with the openai client (embedded engine)', () => {
       input: 'Any JSON object.',
       text: { format: { type: 'json_object' } },
     });
-    assert.equal(typeof JSON.parse(json.output_text), 'object');
+    // json_object bounds no string: on random weights one may run past the cap (as in openai-tools).
+    if (json.status === 'completed') assert.equal(typeof JSON.parse(json.output_text), 'object');
+    else assert.equal(json.incomplete_details?.reason, 'max_output_tokens');
   });
 
   test('previous_response_id chains; input_items lists the request; DELETE removes it', async () => {
