@@ -58,6 +58,29 @@ const STANDARD = ['gsm8k', 'math500', 'aime2024', 'aime2025'];
 const pct = (e: Estimate) =>
   `${(e.mean * 100).toFixed(1)}${e.se === null ? '' : ` ± ${(e.se * 100).toFixed(1)}`}`;
 
+/** A labelled whole-number input of the start form. */
+function NumberField(props: {
+  label: string;
+  min: number;
+  max?: number;
+  value: number;
+  onChange: (value: number) => void;
+}) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <input
+        className="input"
+        type="number"
+        min={props.min}
+        max={props.max}
+        value={props.value}
+        onChange={(e) => props.onChange(Number(e.target.value))}
+      />
+    </label>
+  );
+}
+
 function StartForm(props: { onStarted: () => void }) {
   const t = useT();
   const models = useAsync(() => api<{ models: Array<{ id: string }> }>('/api/models'));
@@ -118,27 +141,8 @@ function StartForm(props: { onStarted: () => void }) {
       </label>
       {generated ? (
         <>
-          <label className="field">
-            <span>{t('evalCount')}</span>
-            <input
-              className="input"
-              type="number"
-              min={1}
-              max={10000}
-              value={count}
-              onChange={(e) => setCount(Number(e.target.value))}
-            />
-          </label>
-          <label className="field">
-            <span>{t('evalSeed')}</span>
-            <input
-              className="input"
-              type="number"
-              min={0}
-              value={seed}
-              onChange={(e) => setSeed(Number(e.target.value))}
-            />
-          </label>
+          <NumberField label={t('evalCount')} min={1} max={10000} value={count} onChange={setCount} />
+          <NumberField label={t('evalSeed')} min={0} value={seed} onChange={setSeed} />
         </>
       ) : (
         <label className="field checkbox">
@@ -162,31 +166,12 @@ function StartForm(props: { onStarted: () => void }) {
           ))}
         </select>
       </label>
-      <label className="field">
-        <span>{t('evalK')}</span>
-        <input
-          className="input"
-          type="number"
-          min={1}
-          max={256}
-          value={k}
-          onChange={(e) => setK(Number(e.target.value))}
-        />
-      </label>
+      <NumberField label={t('evalK')} min={1} max={256} value={k} onChange={setK} />
       <label className="field">
         <span>{t('evalBudgets')}</span>
         <input className="input" value={budgets} onChange={(e) => setBudgets(e.target.value)} />
       </label>
-      <label className="field">
-        <span>{t('evalMaxTokens')}</span>
-        <input
-          className="input"
-          type="number"
-          min={1}
-          value={maxTokens}
-          onChange={(e) => setMaxTokens(Number(e.target.value))}
-        />
-      </label>
+      <NumberField label={t('evalMaxTokens')} min={1} value={maxTokens} onChange={setMaxTokens} />
       <button type="submit" className="button primary" disabled={chosen.length === 0}>
         {t('evalStart')}
       </button>
