@@ -5,11 +5,10 @@
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, test } from 'vitest';
-import type { Message, ToolInfo, ToolStep } from '../api/types.ts';
+import type { ToolInfo, ToolStep } from '../api/types.ts';
 import type { Source } from '../chat/sources.ts';
-import { Composer, type ComposerProps } from './composer.tsx';
 import { Markdown } from './markdown.tsx';
-import { MessageRow } from './message-row.tsx';
+import { renderAnswer, renderComposer } from './testing.tsx';
 import { ToolStepCard } from './tool-step-card.tsx';
 import { canSearch } from './use-tools.ts';
 
@@ -99,29 +98,7 @@ const searchStep: ToolStep = {
 };
 
 test('an answer lists its sources under it, links http(s) only', () => {
-  const message = {
-    id: 'm1',
-    role: 'assistant',
-    parentId: 'u1',
-    content: 'They reason [1], see also [2] and [7].',
-    reasoning: '',
-    status: 'complete',
-    toolSteps: [searchStep],
-    createdAt: 0,
-  } as unknown as Message;
-  const out = renderToStaticMarkup(
-    <MessageRow
-      message={message}
-      siblingIndex={1}
-      siblingCount={1}
-      busy={false}
-      onSelect={() => {}}
-      onEdit={() => {}}
-      onRegenerate={() => {}}
-      onContinue={() => {}}
-      onAnswerNow={() => {}}
-    />,
-  );
+  const out = renderAnswer('They reason [1], see also [2] and [7].', [searchStep]);
   expect(out).toContain('<section class="sources" aria-label="Sources">');
   expect(out).toContain(
     '<a href="https://example.com/a" title="How reasoning models think" target="_blank" rel="noopener noreferrer">How reasoning models think</a><span class="source-host">example.com</span>',
@@ -146,25 +123,6 @@ test('the web_search card, folded: the query and the pages read, no raw result',
 describe('the Search toggle', () => {
   const tools = (names: string[]): ToolInfo[] =>
     names.map((name) => ({ name, title: name, description: '', readOnly: true }) as ToolInfo);
-  const composer = (over: Partial<ComposerProps>) =>
-    renderToStaticMarkup(
-      <Composer
-        busy={false}
-        onSend={async () => true}
-        onStop={() => {}}
-        deepThink={true}
-        onDeepThink={() => {}}
-        effort="medium"
-        onEffort={() => {}}
-        model={undefined}
-        onModel={() => {}}
-        tools={[]}
-        selectedTools={[]}
-        onTools={() => {}}
-        {...over}
-      />,
-    );
-
   test('offered only when GET /api/tools lists web_search', () => {
     expect(canSearch(undefined)).toBe(false);
     expect(canSearch(tools(['current_time']))).toBe(false);
@@ -172,13 +130,13 @@ describe('the Search toggle', () => {
   });
 
   test('shown when offered, pressed when on; absent otherwise', () => {
-    expect(composer({})).not.toContain('>Search<');
-    expect(composer({ searchOffered: false, search: true })).not.toContain('>Search<');
-    const off = composer({ searchOffered: true, search: false });
+    expect(renderComposer({})).not.toContain('>Search<');
+    expect(renderComposer({ searchOffered: false, search: true })).not.toContain('>Search<');
+    const off = renderComposer({ searchOffered: true, search: false });
     expect(off).toMatch(
       /<button type="button" class="chip chip-search" aria-pressed="false"[^>]*>Search<\/button>/,
     );
-    const on = composer({ searchOffered: true, search: true });
+    const on = renderComposer({ searchOffered: true, search: true });
     expect(on).toMatch(/class="chip chip-search chip-on" aria-pressed="true"[^>]*>Search<\/button>/);
   });
 });

@@ -6,13 +6,12 @@
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, test } from 'vitest';
-import type { Message, ToolStep } from '../api/types.ts';
+import type { ToolStep } from '../api/types.ts';
 import type { Attachment } from '../chat/attachments.ts';
 import { documentNotice, documentQuery, parsePassages, passagesOfSteps } from '../chat/passages.ts';
 import type { ComposerDocuments } from './attachment-bar.tsx';
-import { Composer, type ComposerProps } from './composer.tsx';
 import { Markdown } from './markdown.tsx';
-import { MessageRow } from './message-row.tsx';
+import { renderAnswer, renderComposer } from './testing.tsx';
 import { ToolStepCard } from './tool-step-card.tsx';
 
 const RESULT = [
@@ -87,29 +86,7 @@ describe('document citations in the answer', () => {
   });
 
   test('an answer with a search_documents step renders its citations as buttons', () => {
-    const message = {
-      id: 'm1',
-      role: 'assistant',
-      parentId: 'u1',
-      content: 'Up 12% [report.pdf p. 3].',
-      reasoning: '',
-      status: 'complete',
-      toolSteps: [step],
-      createdAt: 0,
-    } as unknown as Message;
-    const out = renderToStaticMarkup(
-      <MessageRow
-        message={message}
-        siblingIndex={1}
-        siblingCount={1}
-        busy={false}
-        onSelect={() => {}}
-        onEdit={() => {}}
-        onRegenerate={() => {}}
-        onContinue={() => {}}
-        onAnswerNow={() => {}}
-      />,
-    );
+    const out = renderAnswer('Up 12% [report.pdf p. 3].', [step]);
     expect(out.match(/class="doc-citation"/g)?.length).toBe(1);
   });
 });
@@ -155,36 +132,18 @@ describe('the composer with documents', () => {
     onWhole: () => {},
     ...extra,
   });
-  const base: ComposerProps = {
-    busy: false,
-    onSend: async () => true,
-    onStop: () => {},
-    deepThink: true,
-    onDeepThink: () => {},
-    effort: 'medium',
-    onEffort: () => {},
-    model: undefined,
-    onModel: () => {},
-    tools: [],
-    selectedTools: [],
-    onTools: () => {},
-  };
-
   test('no documents: no paperclip', () => {
-    expect(renderToStaticMarkup(<Composer {...base} />)).not.toContain('Attach files');
+    expect(renderComposer()).not.toContain('Attach files');
   });
 
   test('paperclip, chips with size, progress and the server’s error, read-whole and limits', () => {
-    const out = renderToStaticMarkup(
-      <Composer
-        {...base}
-        documents={docs([
-          attachment({ key: 'a' }),
-          attachment({ key: 'b', name: 'big.pdf', status: 'uploading', progress: 0.4 }),
-          attachment({ key: 'c', name: '<b>x</b>.exe', status: 'error', error: 'Unsupported file type' }),
-        ])}
-      />,
-    );
+    const out = renderComposer({
+      documents: docs([
+        attachment({ key: 'a' }),
+        attachment({ key: 'b', name: 'big.pdf', status: 'uploading', progress: 0.4 }),
+        attachment({ key: 'c', name: '<b>x</b>.exe', status: 'error', error: 'Unsupported file type' }),
+      ]),
+    });
     expect(out).toContain('aria-label="Attach files"');
     // The limits are in the paperclip's tooltip before any file is chosen.
     expect(out).toMatch(/title="Attach files \(up to 10 MB per file · 2 kB of 100 MB used\)"/);
@@ -200,18 +159,15 @@ describe('the composer with documents', () => {
   });
 
   test('chosen collections are chips; the others are offered', () => {
-    const out = renderToStaticMarkup(
-      <Composer
-        {...base}
-        documents={docs([], {
-          collections: [
-            { id: 'c1', name: 'Handbook', shared: true, own: false, createdAt: '', updatedAt: '' },
-            { id: 'c2', name: 'Specs', shared: false, own: true, createdAt: '', updatedAt: '' },
-          ],
-          selectedCollections: ['c1'],
-        })}
-      />,
-    );
+    const out = renderComposer({
+      documents: docs([], {
+        collections: [
+          { id: 'c1', name: 'Handbook', shared: true, own: false, createdAt: '', updatedAt: '' },
+          { id: 'c2', name: 'Specs', shared: false, own: true, createdAt: '', updatedAt: '' },
+        ],
+        selectedCollections: ['c1'],
+      }),
+    });
     expect(out).toContain('Collection: Handbook');
     expect(out).toContain('<option value="c2">Specs</option>');
   });
