@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { EvalService, type ReportFormat } from '../core/eval/eval-service.ts';
+import { expectedAnswers, judgedSample } from '../core/eval/judged-sample.ts';
 import { parseRunConfig } from '../core/eval/runner.ts';
 import { resolveSuite } from '../core/eval/suites/index.ts';
 import { summarise } from '../core/eval/summary.ts';
@@ -88,24 +89,13 @@ export function registerEvalReading(cmd: Command, ctx: CliContext): void {
           const suite = await resolveSuite(config.suite, { dataDir: dir, cwd: ctx.cwd }).catch(
             () => undefined,
           );
-          const expected = new Map(suite?.problems.map((p) => [p.id, p.answer]) ?? []);
+          const expected = expectedAnswers(suite);
           const samples = (await store.evals.listSamples(run.id))
             .filter((x) => (!flags.variant || x.variant === flags.variant) && (!flags.wrong || !x.correct))
             .slice(0, flags.limit);
           for (const x of samples)
             process.stdout.write(
-              `${JSON.stringify({
-                variant: x.variant,
-                problemId: x.problemId,
-                sampleIndex: x.sampleIndex,
-                correct: x.correct,
-                expected: expected.get(x.problemId) ?? null,
-                extracted: x.extracted,
-                method: x.method,
-                reason: x.reason,
-                finishReason: x.finishReason,
-                rawAnswer: x.rawAnswer,
-              })}\n`,
+              `${JSON.stringify({ ...judgedSample(x, expected), rawAnswer: x.rawAnswer })}\n`,
             );
         });
       },

@@ -10,24 +10,29 @@ export const priceSchema = z.strictObject({
 });
 export type Price = z.infer<typeof priceSchema>;
 
+export const generatedSuiteSchema = z.strictObject({
+  type: z.literal('generated'),
+  name: z.enum(GENERATED_SUITES),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31),
+  count: z.int().min(1).max(10_000),
+  level: z.int().min(1).max(3).optional(),
+});
+
+/** `file` reads the suite from a local path instead of the downloaded cache (the CLI's, never the web's). */
+export const standardSuiteSchema = z.strictObject({
+  type: z.literal('standard'),
+  name: z.enum(STANDARD_SUITES),
+  file: z.string().min(1).max(4096).optional(),
+  download: z.boolean().optional(),
+  limit: z.int().min(1).max(100_000).optional(),
+});
+
 const suiteSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('generated'),
-    name: z.enum(GENERATED_SUITES),
-    seed: z
-      .int()
-      .min(0)
-      .max(2 ** 31),
-    count: z.int().min(1).max(10_000),
-    level: z.int().min(1).max(3).optional(),
-  }),
-  z.strictObject({
-    type: z.literal('standard'),
-    name: z.enum(STANDARD_SUITES),
-    file: z.string().min(1).max(4096).optional(),
-    download: z.boolean().optional(),
-    limit: z.int().min(1).max(100_000).optional(),
-  }),
+  generatedSuiteSchema,
+  standardSuiteSchema,
   z.strictObject({
     type: z.literal('file'),
     file: z.string().min(1).max(4096),

@@ -11,8 +11,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { audit } from '../../core/accounts/audit.ts';
 import { EvalService, type ReportFormat } from '../../core/eval/eval-service.ts';
+import { expectedAnswers, judgedSample } from '../../core/eval/judged-sample.ts';
 import { curveSvg } from '../../core/eval/report-html.ts';
-import { priceSchema } from '../../core/eval/run-config.ts';
+import {
+  generatedSuiteSchema,
+  priceSchema,
+  runConfigSchema,
+  standardSuiteSchema,
+} from '../../core/eval/run-config.ts';
 import { EvalRunError, EvalRunner, parseRunConfig } from '../../core/eval/runner.ts';
 import { cachedSuitePath, SUITE_URLS } from '../../core/eval/suites/download.ts';
 import { REPORTED } from '../../core/eval/suites/reported.ts';
@@ -24,29 +30,16 @@ import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { parseWith } from '../validation.ts';
 
+/** A server-side file path is for the CLI: the web names generated suites and the standard ones only. */
 const webSuite = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('generated'),
-    name: z.enum(GENERATED_SUITES),
-    seed: z
-      .int()
-      .min(0)
-      .max(2 ** 31),
-    count: z.int().min(1).max(10_000),
-    level: z.int().min(1).max(3).optional(),
-  }),
-  z.strictObject({
-    type: z.literal('standard'),
-    name: z.enum(STANDARD_SUITES),
-    download: z.boolean().optional(),
-    limit: z.int().min(1).max(100_000).optional(),
-  }),
+  generatedSuiteSchema,
+  standardSuiteSchema.omit({ file: true }),
 ]);
 
 const startBody = z.strictObject({
   name: z.string().trim().max(200).optional(),
   suite: webSuite,
-  models: z.array(z.string().min(1).max(300)).min(1).max(16),
+  models: runConfigSchema.shape.models,
   budgets: z.array(z.string().min(1).max(20)).min(1).max(16).default(['default']),
   k: z.int().min(1).max(256).optional(),
   maxTokens: z.int().min(1).max(1_000_000).optional(),
@@ -207,22 +200,14 @@ export async function adminEvalRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const q = parseWith(samplesQuery, request.query, 'query');
     const run = await runOr404(id);
     const suite = await runner.suiteOf(parseRunConfig(JSON.parse(run.config))).catch(evalError);
-    const expected = new Map(suite.problems.map((p) => [p.id, p.answer]));
+    const expected = expectedAnswers(suite);
     const all = (await ctx.store.evals.listSamples(run.id)).filter(
       (x) => (!q.variant || x.variant === q.variant) && (!q.correct || String(x.correct) === q.correct),
     );
     return {
       total: all.length,
       samples: all.slice(q.offset, q.offset + q.limit).map((x) => ({
-        variant: x.variant,
-        problemId: x.problemId,
-        sampleIndex: x.sampleIndex,
-        correct: x.correct,
-        expected: expected.get(x.problemId) ?? null,
-        extracted: x.extracted,
-        method: x.method,
-        reason: x.reason,
-        finishReason: x.finishReason,
+        ...judgedSample(x, expected),
         reasoningTokens: x.reasoningTokens,
         answerTokens: x.answerTokens,
         ttftMs: x.ttftMs,
