@@ -9,10 +9,11 @@ import { type ChatChunk, type ChatRequest, InferenceError, type ModelInfo } from
 import { BatchStats } from './batch-stats.ts';
 import { EmbeddingEngine } from './embedding-engine.ts';
 import { asEmbeddingModel, embeddingTraits } from './embedding-traits.ts';
-import { generate, prepareRequest, validateRequest } from './generation.ts';
+import { generate } from './generation.ts';
 import type { ChildMessage, EngineConfig, EngineStats, ParentMessage, WireError } from './ipc-protocol.ts';
 import { patchJsonGrammar } from './json-grammar-patches.ts';
 import { ModelRegistry, type Slot } from './model-registry.ts';
+import { prepareRequest, validateRequest } from './prepare-request.ts';
 
 interface Running {
   abort: AbortController;

@@ -1,11 +1,10 @@
 /**
- * One completion on one slot: validates and prices the request (prompt tokens, context room), then runs
- * node-llama-cpp's `LlamaChat` on the slot's sequence, mapping thought segments to `reasoning` chunks and
- * the rest to `text`, and ends with `usage` + `done`.
+ * One completion on one slot, once `prepare-request.ts` has validated and priced it: runs node-llama-cpp's
+ * `LlamaChat` on the slot's sequence, mapping thought segments to `reasoning` chunks and the rest to
+ * `text`, and ends with `usage` + `done`.
  */
 import {
   type ChatHistoryItem,
-  type ChatModelFunctions,
   type ChatModelResponse,
   LlamaChat,
   type LlamaChatResponseChunk,
@@ -19,141 +18,17 @@ import {
   type ChatRequest,
   DEFAULT_TEMPERATURE,
   DEFAULT_TOP_P,
-  effortToBudget,
   type FinishReason,
-  InferenceError,
 } from '../types.ts';
-import {
-  continuationTurn,
-  R1ChatWrapper,
-  type ThinkingMode,
-  toChatHistory,
-  withOpenModelTurn,
-} from './chat-wrapper.ts';
-import { callSyntaxReserve, generationError, isContextFullError, usableContext } from './context-room.ts';
+import { R1ChatWrapper } from './chat-wrapper.ts';
+import { generationError, isContextFullError, usableContext } from './context-room.ts';
 import type { LoadedModel, Slot } from './model-registry.ts';
+import type { PreparedRequest } from './prepare-request.ts';
 import { commonPrefixLength } from './slot-scheduler.ts';
-import {
-  type AnswerPlan,
-  answerPlan,
-  chatFunctions,
-  responseFormatSchema,
-  ToolCallStreamer,
-  validateToolRequest,
-} from './tool-calling.ts';
+import { responseFormatSchema, ToolCallStreamer } from './tool-calling.ts';
 
 /** How far below the last cell our own token count may be when the sequence is really full (re-renders). */
 const GUARD_SLACK = 64;
-
-export interface PreparedRequest {
-  history: ChatHistoryItem[];
-  wrapper: R1ChatWrapper;
-  /** The request's tools as node-llama-cpp functions, documented in the prompt; absent without tools. */
-  functions: ChatModelFunctions | undefined;
-  plan: AnswerPlan;
-  promptTokens: number[];
-  /** Cap on generated tokens: the request's, or what is left of the slot's context. */
-  maxTokens: number;
-  /** Tokens kept free for call syntax node-llama-cpp injects without counting it (0 without tools). */
-  callReserve: number;
-  thoughtBudget: number | undefined;
-}
-
-/** Checks that do not need the model. Throws `InferenceError('invalid_request')`. */
-export function validateRequest(req: ChatRequest): void {
-  const bad = (msg: string): never => {
-    throw new InferenceError('invalid_request', msg);
-  };
-  if (!Array.isArray(req.messages) || req.messages.length === 0) bad('messages must not be empty');
-  for (const [i, m] of req.messages.entries()) {
-    if (m === null || typeof m !== 'object' || typeof m.content !== 'string')
-      bad(`messages[${i}].content must be a string`);
-    if (m.role !== 'system' && m.role !== 'user' && m.role !== 'assistant' && m.role !== 'tool') {
-      bad(`messages[${i}].role must be system, user, assistant or tool`);
-    }
-  }
-  if (req.messages.some((m) => m.reasoning !== undefined && typeof m.reasoning !== 'string'))
-    bad('messages[].reasoning must be a string');
-  if (
-    req.messages.every(
-      (m) => m.content.trim() === '' && (m.reasoning ?? '').trim() === '' && (m.toolCalls?.length ?? 0) === 0,
-    )
-  )
-    bad('the prompt is empty: every message has empty content');
-  validateToolRequest(req);
-  if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens > 0)) {
-    bad(`maxTokens must be a positive integer (got ${req.maxTokens})`);
-  }
-  const budget = req.thinking?.budgetTokens;
-  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 0)) {
-    bad(`thinking.budgetTokens must be a non-negative integer (got ${budget})`);
-  }
-  if (req.temperature !== undefined && !(req.temperature >= 0 && req.temperature <= 2))
-    bad('temperature must be in 0..2');
-  if (req.topP !== undefined && !(req.topP > 0 && req.topP <= 1)) bad('topP must be in (0, 1]');
-  if (req.seed !== undefined && !Number.isInteger(req.seed)) bad('seed must be an integer');
-  if (req.topK !== undefined && !(Number.isInteger(req.topK) && req.topK >= 1))
-    bad('topK must be a positive integer');
-  if (
-    req.stop !== undefined &&
-    (!Array.isArray(req.stop) || req.stop.some((s) => typeof s !== 'string' || s === ''))
-  ) {
-    bad('stop must be a list of non-empty strings');
-  }
-}
-
-const wrappers: Record<ThinkingMode, R1ChatWrapper> = {
-  on: new R1ChatWrapper('on'),
-  off: new R1ChatWrapper('off'),
-  continue: new R1ChatWrapper('continue'),
-  call: new R1ChatWrapper('call'),
-};
-
-/** Tokenizes the prompt and checks it fits. Throws `InferenceError('context_overflow')`. */
-export function prepareRequest(req: ChatRequest, loaded: LoadedModel): PreparedRequest {
-  let budget = effortToBudget(req.thinking, loaded.thinkingBudgets);
-  const last = req.messages.at(-1);
-  // A trailing assistant message is continued. Its answer had begun: go on after it (`continue`). Cut off
-  // while thinking: reopen the thought with what it held, the budget counting the earlier tokens too.
-  const answerBegun = last?.role === 'assistant' && last.content !== '';
-  const thoughtSoFar = last?.role === 'assistant' && !answerBegun ? (last.reasoning ?? '') : '';
-  let mode: ThinkingMode = answerBegun
-    ? 'continue'
-    : req.thinking?.enabled === false || budget === 0
-      ? 'off'
-      : 'on';
-  if (thoughtSoFar !== '') {
-    mode = 'on';
-    if (budget !== undefined) budget = Math.max(1, budget - loaded.model.tokenize(thoughtSoFar).length);
-  }
-  const wrapper = thoughtSoFar === '' ? wrappers[mode] : new R1ChatWrapper('on', thoughtSoFar);
-  const earlier = last?.role === 'assistant' ? req.messages.slice(0, -1) : req.messages;
-  const history =
-    answerBegun && last
-      ? [...toChatHistory(earlier), continuationTurn(last)]
-      : withOpenModelTurn(toChatHistory(earlier));
-  const functions = chatFunctions(req);
-  const promptTokens = wrapper.promptTokens(history, loaded.model.tokenizer, functions);
-  const usable = usableContext(loaded.contextSize);
-  const callReserve = callSyntaxReserve(wrapper, loaded.model.tokenizer, functions);
-  const room = usable - callReserve - promptTokens.length;
-  if (room < 1) {
-    throw new InferenceError(
-      'context_overflow',
-      `The prompt is ${promptTokens.length} tokens but the context holds ${loaded.contextSize} tokens per request (${usable - callReserve} for prompt and answer together${callReserve > 0 ? ', less room kept for tool-call syntax' : ''}); shorten the conversation`,
-    );
-  }
-  return {
-    history,
-    wrapper,
-    functions,
-    plan: answerPlan(req),
-    promptTokens,
-    maxTokens: Math.min(req.maxTokens ?? room, room),
-    callReserve,
-    thoughtBudget: mode === 'off' ? undefined : budget,
-  };
-}
 
 export interface GenerationOptions {
   slot: Slot;
