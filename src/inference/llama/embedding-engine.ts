@@ -8,6 +8,7 @@ import { InferenceError } from '../types.ts';
 import { ENCODER_ONLY } from './embedding-traits.ts';
 import { fileProblem } from './file-check.ts';
 import type { EngineConfig } from './ipc-protocol.ts';
+import { loadModelFile } from './model-load.ts';
 
 interface LoadedEmbedder {
   model: LlamaModel;
@@ -94,18 +95,16 @@ export class EmbeddingEngine {
   private async open(id: string, path: string): Promise<LoadedEmbedder> {
     const problem = await fileProblem(id, path);
     if (problem) throw problem;
-    let model: LlamaModel;
-    try {
-      model = await this.llama.loadModel({
-        modelPath: path,
-        gpuLayers: this.config.gpu === 'off' ? 0 : 'auto',
-      });
-    } catch (err) {
-      throw new InferenceError(
-        'model_not_ready',
-        `Embedding model "${id}" at ${path} could not be loaded: ${(err as Error)?.message ?? err}`,
-      );
-    }
+    const model = await loadModelFile(
+      this.llama,
+      path,
+      this.config.gpu,
+      (err) =>
+        new InferenceError(
+          'model_not_ready',
+          `Embedding model "${id}" at ${path} could not be loaded: ${(err as Error)?.message ?? err}`,
+        ),
+    );
     try {
       const contextSize = Math.min(
         this.config.contextSize,

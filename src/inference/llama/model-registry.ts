@@ -19,6 +19,7 @@ import type { BatchStats } from './batch-stats.ts';
 import { fileProblem } from './file-check.ts';
 import type { EngineConfig } from './ipc-protocol.ts';
 import { gateSequenceDecodes, Lockstep, LockstepMember } from './lockstep.ts';
+import { loadModelFile } from './model-load.ts';
 import { type SchedulableSlot, SlotScheduler } from './slot-scheduler.ts';
 
 export interface Slot extends SchedulableSlot {
@@ -169,21 +170,17 @@ export class ModelRegistry {
         `Model "${id}" needs about ${Math.ceil(needed / MiB)} MiB of memory with ${slots} slots × ${contextSize} tokens, but only ${Math.floor(free / MiB)} MiB is free; use a smaller model or quantisation, fewer slots or a smaller context`,
       );
     }
-    let model: LlamaModel;
-    try {
-      model = await this.llama.loadModel({
-        modelPath: path,
-        gpuLayers: this.config.gpu === 'off' ? 0 : 'auto',
-      });
-    } catch (err) {
-      throw new InferenceError(
-        'model_not_ready',
-        `Model "${id}" at ${path} could not be loaded (truncated or unsupported file?): ${errText(err)}`,
-        {
-          cause: err,
-        },
-      );
-    }
+    const model = await loadModelFile(
+      this.llama,
+      path,
+      this.config.gpu,
+      (err) =>
+        new InferenceError(
+          'model_not_ready',
+          `Model "${id}" at ${path} could not be loaded (truncated or unsupported file?): ${errText(err)}`,
+          { cause: err },
+        ),
+    );
     try {
       const context = await model.createContext({
         sequences: slots,
