@@ -19,6 +19,7 @@ import type {
 } from '../types-arena.ts';
 import { nowMs, type RepoContext, toDate, toDateOrNull, toNumberOrNull } from './context.ts';
 import { userKeysOrNotFound } from './messages.ts';
+import { getOwnedRow } from './owned-row.ts';
 import { clampLimit, countOrNull, diagnostic, isRowId, plain, secret } from './validate.ts';
 
 const STATUSES: readonly ArenaSideStatus[] = ['streaming', 'complete', 'cancelled', 'error', 'interrupted'];
@@ -102,18 +103,7 @@ export function arenaStore(ctx: RepoContext): ArenaStore {
       return toBattle(row, keys);
     },
 
-    async get(id, userId) {
-      if (!isRowId(id) || !isRowId(userId)) return null;
-      const row = await db
-        .selectFrom('arena_battles')
-        .selectAll()
-        .where('id', '=', id)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      if (!row) return null;
-      const keys = await ctx.keys.forUser(db, userId);
-      return keys ? toBattle(row, keys) : null;
-    },
+    get: (id, userId) => getOwnedRow(ctx, 'arena_battles', id, userId, toBattle),
 
     async updateSide(id, userId, side, patch: UpdateSideInput) {
       if (!isRowId(id) || !isRowId(userId)) return false;

@@ -13,6 +13,7 @@ import type {
   UpdateMessageInput,
 } from '../types.ts';
 import { type Db, inTransaction, nowMs, type RepoContext, toDate, toNumberOrNull } from './context.ts';
+import { getOwnedRow } from './owned-row.ts';
 import { reindex } from './search.ts';
 import { openToolSteps, sealToolSteps } from './tool-steps.ts';
 import { count, countOrNull, diagnostic, isRowId, plainOrNull, secret } from './validate.ts';
@@ -181,18 +182,7 @@ export function messageStore(ctx: RepoContext): MessageStore {
       return toMessage(row, keys);
     },
 
-    async get(id, userId) {
-      if (!isRowId(id) || !isRowId(userId)) return null;
-      const row = await db
-        .selectFrom('messages')
-        .selectAll()
-        .where('id', '=', id)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      if (!row) return null;
-      const keys = await ctx.keys.forUser(db, userId);
-      return keys ? toMessage(row, keys) : null;
-    },
+    get: (id, userId) => getOwnedRow(ctx, 'messages', id, userId, toMessage),
 
     async tree(conversationId, userId) {
       if (!isRowId(conversationId) || !isRowId(userId)) return null;
