@@ -25,7 +25,7 @@ import type { GenerationEvent } from '../../api/conversations.ts';
 import type { ArenaBattleRecord, ArenaSideRecord, Store } from '../../store/types.ts';
 import { admitEarly } from '../chat/early-admission.ts';
 import type { GenerationEventLog } from '../chat/event-log.ts';
-import type { ChatLogger } from '../chat/generation-runner.ts';
+import { type ChatLogger, runnerDeps } from '../chat/generation-runner.ts';
 import { turnThinking } from '../chat/turn-request.ts';
 import type { AdmissionGrant, InferenceGateway } from '../inference-gateway.ts';
 import type { PreparedTurn, TurnCaller, TurnPipeline } from '../turns/turn-pipeline.ts';
@@ -161,15 +161,7 @@ export class ArenaService implements AsyncDisposable {
           controller: controllers[side],
           abortReason: () => entry.reason ?? (this.#closing ? 'shutdown' : null),
         },
-        {
-          store,
-          pipeline,
-          log,
-          ...(this.#o.logger ? { logger: this.#o.logger } : {}),
-          ...(this.#o.persistIntervalMs === undefined
-            ? {}
-            : { persistIntervalMs: this.#o.persistIntervalMs }),
-        },
+        runnerDeps(this.#o),
       )
         .catch((err: unknown) => {
           this.#o.logger?.error(

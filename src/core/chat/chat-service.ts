@@ -16,7 +16,7 @@ import type { RunningGenerations } from '../conversations/service.ts';
 import type { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { admitEarly } from './early-admission.ts';
 import type { GenerationEventLog } from './event-log.ts';
-import { type AbortReason, type ChatLogger, runGeneration } from './generation-runner.ts';
+import { type AbortReason, type ChatLogger, runGeneration, runnerDeps } from './generation-runner.ts';
 import { ToolConfirmations } from './tool-confirmations.ts';
 import { attachTurnDocuments, turnDocuments } from './turn-documents.ts';
 import { type ChatTurn, replayHeldAnswer, storeTurn } from './turn-records.ts';
@@ -343,15 +343,7 @@ export class ChatService implements RunningGenerations, AsyncDisposable {
           // was cut by the shutdown too, so it is stored `interrupted`.
           abortReason: () => running.reason ?? (this.#closing ? 'shutdown' : null),
         },
-        {
-          store,
-          pipeline,
-          log,
-          ...(this.#o.logger ? { logger: this.#o.logger } : {}),
-          ...(this.#o.persistIntervalMs === undefined
-            ? {}
-            : { persistIntervalMs: this.#o.persistIntervalMs }),
-        },
+        runnerDeps(this.#o),
       )
         .catch((err: unknown) => {
           this.#o.logger?.error({ generationId: id, err: (err as Error)?.name }, 'generation runner crashed');

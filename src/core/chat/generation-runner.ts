@@ -53,6 +53,22 @@ export interface RunnerDeps {
   now?: () => number;
 }
 
+/**
+ * A runner's dependencies out of its service's options, the optional ones only when set (so the
+ * runner's defaults hold). Shared with the arena's sides.
+ */
+export function runnerDeps(
+  o: Pick<RunnerDeps, 'store' | 'pipeline' | 'log' | 'logger' | 'persistIntervalMs'>,
+): RunnerDeps {
+  return {
+    store: o.store,
+    pipeline: o.pipeline,
+    log: o.log,
+    ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.persistIntervalMs === undefined ? {} : { persistIntervalMs: o.persistIntervalMs }),
+  };
+}
+
 /** Ponder runs a web turn's tools itself, so the turn never ends with `tool_calls`. */
 type TurnFinishReason = Exclude<FinishReason, 'tool_calls'>;
 
