@@ -23,6 +23,7 @@ import {
   NO_DOCUMENTS,
   SEARCH_DOCUMENTS,
 } from './document-search.ts';
+import { ponderCallChunk } from './tool-registry.ts';
 
 /** The documents a turn uses: the union of its scopes; `whole` asks for whole documents. */
 export interface TurnDocuments {
@@ -74,14 +75,7 @@ export async function* documentStep(
     name: SEARCH_DOCUMENTS,
     arguments: JSON.stringify(whole ? { query, mode: 'whole' } : { query }),
   };
-  yield {
-    type: 'tool_call',
-    index: 0,
-    id: call.id,
-    name: call.name,
-    arguments: call.arguments,
-    ponder: true,
-  };
+  yield ponderCallChunk(call);
   const started = performance.now();
   let content: string;
   let isError = false;

@@ -8,7 +8,7 @@
 
 import type { z } from 'zod';
 import { z as zod } from 'zod';
-import type { ToolCall, ToolDefinition } from '../../inference/types.ts';
+import type { ChatChunk, ToolCall, ToolDefinition } from '../../inference/types.ts';
 import type { DocumentScope } from '../documents/types.ts';
 
 export interface ToolContext {
@@ -34,6 +34,18 @@ export interface ToolOutcome {
   content: string;
   isError: boolean;
   ms: number;
+}
+
+/** A call Ponder runs itself, as the whole-call chunk the timeline shows (`ponder`: not the client's to run). */
+export function ponderCallChunk(call: ToolCall): ChatChunk {
+  return {
+    type: 'tool_call',
+    index: 0,
+    id: call.id,
+    name: call.name,
+    arguments: call.arguments,
+    ponder: true,
+  };
 }
 
 /** A tool from a zod schema: the JSON Schema the model sees and the check its arguments pass are one. */

@@ -27,7 +27,7 @@ import type { PlanCatalog } from '../quotas/plans.ts';
 import { SEARCH_DOCUMENTS, searchDocumentsTool } from './document-search.ts';
 import { documentStep, type TurnDocuments, turnTools } from './document-step.ts';
 import { type ToolLimits, toolUseKind } from './tool-limits.ts';
-import type { PonderTool, ToolOutcome, ToolRegistry } from './tool-registry.ts';
+import { type PonderTool, ponderCallChunk, type ToolOutcome, type ToolRegistry } from './tool-registry.ts';
 
 export interface TurnCaller {
   userId: string;
@@ -333,14 +333,7 @@ export class TurnPipeline {
     call: ToolCall,
     opts: TurnRunOptions,
   ): AsyncGenerator<ChatChunk, ToolOutcome> {
-    yield {
-      type: 'tool_call',
-      index: 0,
-      id: call.id,
-      name: call.name,
-      arguments: call.arguments,
-      ponder: true,
-    };
+    yield ponderCallChunk(call);
     const outcome = await this.#runTool(turn, call, opts);
     yield { type: 'tool_result', id: call.id, name: call.name, ...outcome };
     return outcome;
