@@ -116,19 +116,12 @@ async function messageAction(
 }
 
 /** Reattaches to a running or finished generation, replaying events after `lastEventId` (all when absent). */
-export async function attach(
+export function attach(
   generationId: string,
   lastEventId: string | undefined,
   signal: AbortSignal,
 ): Promise<{ events: AsyncGenerator<GenerationEvent>; parser: SseParser }> {
-  const headers: Record<string, string> = { ...SSE_HEADERS };
-  if (lastEventId) headers['last-event-id'] = lastEventId;
-  const res = await apiFetch(`/api/generations/${encodeURIComponent(generationId)}/events`, {
-    signal,
-    headers,
-  });
-  const parser = new SseParser();
-  return { events: events(res, parser), parser };
+  return openEventStream(`/api/generations/${encodeURIComponent(generationId)}/events`, lastEventId, signal);
 }
 
 /** "Answer now": the model closes its reasoning and answers. */
