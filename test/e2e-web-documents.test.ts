@@ -10,24 +10,22 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makePdf } from '../src/inference/documents/testing.ts';
-import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
+import { chatStream, type ScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
+import type { TestServer } from '../src/server/testing.ts';
 import {
-  chatStream,
-  type ScriptedUpstream,
-  startScriptedUpstream,
-} from '../src/inference/upstream/scripted-upstream.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import {
-  ensureWebBuild,
-  launchChromium,
-  openWatchedPage,
-  SCREENSHOTS,
-  skipWithoutChromium,
-} from './xss-browser.ts';
+  composer,
+  lastAssistant,
+  recordPosts,
+  type ScriptedApp,
+  settled,
+  signUp,
+  startScriptedApp,
+  stopScriptedApp,
+} from './e2e-helpers.ts';
+import { SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
 const FACT = 'Revenue grew twelve percent in 2025 thanks to the harbour widget line.';
 const HOSTILE = '<script>window.__xss=1</script><img src=x onerror=window.__xss=2>';
@@ -37,10 +35,9 @@ describe('documents with citations in Chromium (real documents service, scripted
   skip: skipWithoutChromium,
   timeout: 300_000,
 }, () => {
+  let app: ScriptedApp;
   let upstream: ScriptedUpstream;
-  let provider: UpstreamProvider;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   let pdf: Buffer;
   const foreign: string[] = [];
@@ -49,7 +46,6 @@ describe('documents with citations in Chromium (real documents service, scripted
   const turnBodies: Array<Record<string, unknown>> = [];
 
   before(async () => {
-    await ensureWebBuild();
     pdf = Buffer.from(
       await makePdf([
         'Annual report\nThis report covers the company and its products.',
@@ -57,54 +53,19 @@ describe('documents with citations in Chromium (real documents service, scripted
         `Appendix\n${HOSTILE}`,
       ]),
     );
-    upstream = await startScriptedUpstream({ models: ['r1-test'] });
-    provider = createUpstreamProvider({
-      id: 'scripted',
-      baseUrl: upstream.baseUrl,
-      models: ['r1-test'],
-      reasoningFormat: 'auto',
-    });
-    server = await startTestServer({
-      deps: {
-        defaultModel: 'r1-test',
-        modelStatus: () => ({ state: 'ready' as const, model: 'r1-test' }),
-        chat: { persistIntervalMs: 50 },
-        providers: [provider],
-      },
-    });
-    browser = await launchChromium();
-    ({ page } = await openWatchedPage(
-      browser,
-      server.baseUrl,
-      { foreign, pageErrors, dialogs },
-      { timeoutMs: T, height: 900 },
-    ));
-    page.on('request', (req) => {
-      if (req.method() === 'POST' && /\/api\/conversations\/[^/]+\/messages$/.test(req.url()))
-        turnBodies.push(JSON.parse(req.postData() ?? '{}') as Record<string, unknown>);
-    });
+    app = await startScriptedApp({ watch: { foreign, pageErrors, dialogs }, timeoutMs: T, height: 900 });
+    ({ upstream, server, page } = app);
+    recordPosts(page, /\/api\/conversations\/[^/]+\/messages$/, turnBodies);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await provider?.[Symbol.asyncDispose]();
-    await upstream?.close();
-  });
+  after(() => stopScriptedApp(app));
 
-  const composer = () => page.getByRole('textbox', { name: /Message Ponder/ });
   /** The paperclip opens the file chooser (its input is never in the page). */
   const attach = async (file: { name: string; mimeType: string; buffer: Buffer }) => {
     const chooser = page.waitForEvent('filechooser');
     await page.locator('form.composer').getByRole('button', { name: 'Attach files' }).click();
     await (await chooser).setFiles(file);
   };
-  const lastAssistant = () => page.locator('article.message-assistant').last();
-  const settled = () =>
-    page
-      .locator('article.message-assistant:not([data-status="streaming"])')
-      .last()
-      .waitFor({ timeout: 60_000 });
   /** Nothing from the files ran or was put in the DOM as markup. */
   const assertInert = async () => {
     await page.waitForLoadState('networkidle');
@@ -119,14 +80,7 @@ describe('documents with citations in Chromium (real documents service, scripted
   };
 
   test('sign up; attach a PDF with the paperclip: the chip shows it uploaded, with the plan’s limits', async () => {
-    await page.goto(server.baseUrl);
-    await page.waitForURL(/\/login$/);
-    await page.getByRole('link', { name: /Sign up/ }).click();
-    await page.getByLabel('Email').fill(`e2e-docs-${Date.now()}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await composer().waitFor();
+    await signUp(page, server, `e2e-docs-${Date.now()}@example.com`);
 
     const uploaded = page.waitForResponse(
       (r) => new URL(r.url()).pathname === '/api/files' && r.request().method() === 'POST',
@@ -201,10 +155,10 @@ describe('documents with citations in Chromium (real documents service, scripted
         content: ['Revenue grew twelve percent in 2025 [report.pdf p. 2]. Not in [other.pdf p. 9].'],
       }),
     });
-    await composer().fill(QUESTION);
-    await composer().press('Enter');
+    await composer(page).fill(QUESTION);
+    await composer(page).press('Enter');
     await page.waitForURL(/\/c\/[^/]+$/);
-    await settled();
+    await settled(page);
     const documents = turnBodies.at(-1)?.documents as { fileIds?: string[] } | undefined;
     assert.equal(documents?.fileIds?.length, 1, 'the send carried the attached file');
 
@@ -228,7 +182,7 @@ describe('documents with citations in Chromium (real documents service, scripted
       ['search_documents'],
     );
 
-    const answer = lastAssistant();
+    const answer = lastAssistant(page);
     assert.equal(await answer.getAttribute('data-status'), 'complete');
     // The timeline: the search_documents step, folded to its query and the passages retrieved.
     const toggle = answer.locator('.reasoning-toggle');
@@ -262,13 +216,13 @@ describe('documents with citations in Chromium (real documents service, scripted
     upstream.enqueue({
       lines: chatStream({ content: ['The appendix is odd [report.pdf p. 3].'] }),
     });
-    await composer().fill('What does the appendix say about window xss script?');
-    await composer().press('Enter');
+    await composer(page).fill('What does the appendix say about window xss script?');
+    await composer(page).press('Enter');
     await page
       .locator('article.message-assistant .markdown', { hasText: 'appendix is odd' })
       .waitFor({ timeout: 60_000 });
-    await settled();
-    const cite = lastAssistant().locator('.markdown button.doc-citation');
+    await settled(page);
+    const cite = lastAssistant(page).locator('.markdown button.doc-citation');
     assert.equal(await cite.count(), 1, 'page 3 was retrieved and is cited');
     await cite.click();
     const text = page.locator('.passage-popover-text', { hasText: 'Appendix' });
@@ -317,18 +271,18 @@ describe('documents with citations in Chromium (real documents service, scripted
     await pick.selectOption({ label: 'Handbook <b>x</b>' });
     await page.locator('.attachment-collection', { hasText: 'Collection: Handbook <b>x</b>' }).waitFor();
     upstream.enqueue({ lines: chatStream({ content: ['Twenty days [handbook.md § Leave].'] }) });
-    await composer().fill('How many days of leave a year?');
-    await composer().press('Enter');
+    await composer(page).fill('How many days of leave a year?');
+    await composer(page).press('Enter');
     await page
       .locator('article.message-assistant .markdown', { hasText: 'Twenty days' })
       .waitFor({ timeout: 60_000 });
-    await settled();
+    await settled(page);
     const sentDocs = turnBodies.at(-1)?.documents as
       | { collectionIds?: string[]; fileIds?: string[] }
       | undefined;
     assert.equal(sentDocs?.collectionIds?.length, 1);
     assert.equal(sentDocs?.fileIds, undefined);
-    const cite = lastAssistant().locator('.markdown button.doc-citation');
+    const cite = lastAssistant(page).locator('.markdown button.doc-citation');
     assert.equal(await cite.textContent(), 'handbook.md § Leave');
     await cite.click();
     await page.locator('.passage-popover-text', { hasText: 'Twenty days a year.' }).waitFor();

@@ -10,24 +10,25 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
-import {
-  chatStream,
-  type ScriptedUpstream,
-  startScriptedUpstream,
-} from '../src/inference/upstream/scripted-upstream.ts';
+import type { UpstreamProvider } from '../src/inference/upstream/index.ts';
+import { chatStream, type ScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import {
-  ensureWebBuild,
-  launchChromium,
-  openWatchedPage,
-  SCREENSHOTS,
-  skipWithoutChromium,
-} from './xss-browser.ts';
+  composer,
+  lastAssistant,
+  recordPosts,
+  type ScriptedApp,
+  scriptedDeps,
+  scriptedProvider,
+  settled,
+  signUp,
+  startScriptedApp,
+  stopScriptedApp,
+} from './e2e-helpers.ts';
+import { SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
 const QUESTION = 'What are reasoning models?';
 const ANSWER =
@@ -40,10 +41,12 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
 }, () => {
   let pages: PageServer;
   const searx = new ScriptedServer();
+  let app: ScriptedApp;
   let upstream: ScriptedUpstream;
-  const providers: UpstreamProvider[] = [];
   let server: TestServer;
+  /** The same upstream behind a server without a search provider. */
   let bare: TestServer;
+  let bareProvider: UpstreamProvider;
   let browser: Browser;
   let page: Page;
   const foreign: string[] = [];
@@ -52,19 +55,7 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
   /** Bodies of the turn requests (sends and regenerations) the page posted. */
   const turnBodies: Array<Record<string, unknown>> = [];
 
-  const provider = () => {
-    const p = createUpstreamProvider({
-      id: 'scripted',
-      baseUrl: upstream.baseUrl,
-      models: ['r1-test'],
-      reasoningFormat: 'auto',
-    });
-    providers.push(p);
-    return p;
-  };
-
   before(async () => {
-    await ensureWebBuild();
     pages = await startPageServer();
     await searx.start();
     searx.fallback = {
@@ -82,72 +73,32 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
         ],
       }),
     };
-    upstream = await startScriptedUpstream({ models: ['r1-test'] });
-    const deps = {
-      defaultModel: 'r1-test',
-      modelStatus: () => ({ state: 'ready' as const, model: 'r1-test' }),
-      chat: { persistIntervalMs: 50 },
-    };
-    server = await startTestServer({
+    app = await startScriptedApp({
+      watch: { foreign, pageErrors, dialogs },
+      timeoutMs: T,
+      height: 900,
       config: {
         fetch: { allowPrivateHosts: ['127.0.0.1'] },
         search: { provider: 'searxng', baseUrl: searx.baseUrl, maxResults: 5, timeoutMs: 10_000 },
       },
-      deps: { ...deps, providers: [provider()] },
     });
-    bare = await startTestServer({ deps: { ...deps, providers: [provider()] } });
-    browser = await launchChromium();
-    ({ page } = await openWatchedPage(
-      browser,
-      server.baseUrl,
-      { foreign, pageErrors, dialogs },
-      {
-        timeoutMs: T,
-        height: 900,
-      },
-    ));
-    page.on('request', (req) => {
-      const url = req.url();
-      if (
-        req.method() === 'POST' &&
-        /\/api\/conversations\/[^/]+\/messages(\/[^/]+\/regenerate)?$/.test(url)
-      ) {
-        turnBodies.push(JSON.parse(req.postData() ?? '{}') as Record<string, unknown>);
-      }
-    });
+    ({ upstream, server, browser, page } = app);
+    bareProvider = scriptedProvider(upstream);
+    bare = await startTestServer({ deps: { ...scriptedDeps, providers: [bareProvider] } });
+    recordPosts(page, /\/api\/conversations\/[^/]+\/messages(\/[^/]+\/regenerate)?$/, turnBodies);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await bare?.close();
-    for (const p of providers) await p[Symbol.asyncDispose]();
-    await upstream?.close();
+    await stopScriptedApp(app, async () => {
+      await bare?.close();
+      await bareProvider?.[Symbol.asyncDispose]();
+    });
     await searx.stop();
     await pages?.close();
   });
 
-  const composer = (p: Page = page) => p.getByRole('textbox', { name: /Message Ponder/ });
   const searchToggle = (p: Page = page) =>
     p.locator('form.composer').getByRole('button', { name: 'Search', exact: true });
-  const lastAssistant = () => page.locator('article.message-assistant').last();
-  const settled = () =>
-    page
-      .locator('article.message-assistant:not([data-status="streaming"])')
-      .last()
-      .waitFor({ timeout: 60_000 });
-  const signUp = async (p: Page, s: TestServer, email: string) => {
-    await p.goto(s.baseUrl);
-    await p.waitForURL(/\/login$/);
-    await p.getByRole('link', { name: /Sign up/ }).click();
-    await p.getByLabel('Email').fill(email);
-    await p.getByLabel('Password').fill(PASSWORD);
-    await p.getByLabel(/Setup code/).fill(s.setupCode ?? '');
-    const tools = p.waitForResponse((r) => new URL(r.url()).pathname === '/api/tools');
-    await p.getByRole('button', { name: 'Sign up' }).click();
-    await composer(p).waitFor();
-    assert.equal((await tools).status(), 200);
-  };
   /** Nothing from the pages ran or was put in the DOM. */
   const assertInert = async () => {
     await page.waitForLoadState('networkidle');
@@ -169,7 +120,7 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
   };
 
   test('sign up: the Search toggle shows beside DeepThink, off', async () => {
-    await signUp(page, server, `e2e-search-${Date.now()}@example.com`);
+    await signUp(page, server, `e2e-search-${Date.now()}@example.com`, '/api/tools');
     const toggle = searchToggle();
     await toggle.waitFor();
     assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
@@ -189,10 +140,10 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
       { lines: chatStream({ reasoning: [], content: ['{"query":"how reasoning models think"}'] }) },
       { lines: chatStream({ reasoning: ['The sources say ', 'models think first.'], content: [ANSWER] }) },
     );
-    await composer().fill(QUESTION);
-    await composer().press('Enter');
+    await composer(page).fill(QUESTION);
+    await composer(page).press('Enter');
     await page.waitForURL(/\/c\/[^/]+$/);
-    await settled();
+    await settled(page);
     assert.equal(turnBodies.at(-1)?.search, true, 'the send carried search: true');
     // The model got the sources before answering (a tool turn), never the pages' markup.
     const sent = upstream.chatRequests[before + 1]?.body as { messages: Array<Record<string, unknown>> };
@@ -202,7 +153,7 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
     );
     assert.doesNotMatch(String(sent.messages[2]?.content), /<script|onerror=/i);
 
-    const answer = lastAssistant();
+    const answer = lastAssistant(page);
     assert.equal(await answer.getAttribute('data-status'), 'complete');
     await answer.locator('.markdown', { hasText: 'step by step' }).waitFor();
 
@@ -283,7 +234,7 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
 
   test('after a reload: citations, sources and the choice are still there; a new chat starts with it off', async () => {
     await page.reload();
-    const answer = lastAssistant();
+    const answer = lastAssistant(page);
     await answer.locator('.markdown a.citation').first().waitFor();
     assert.equal(await answer.locator('.markdown a.citation').count(), 2);
     await answer.locator('section.sources').waitFor();
@@ -300,15 +251,15 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
       { lines: chatStream({ content: ['Again: models reason [1].'] }) },
     );
     await answer.getByRole('button', { name: 'Regenerate' }).click();
-    await lastAssistant()
+    await lastAssistant(page)
       .locator('.markdown', { hasText: 'Again: models reason' })
       .waitFor({ timeout: 60_000 });
-    await settled();
+    await settled(page);
     assert.equal(turnBodies.at(-1)?.search, true, 'the regeneration carried search: true');
-    assert.equal(await lastAssistant().locator('.markdown a.citation').count(), 1);
+    assert.equal(await lastAssistant(page).locator('.markdown a.citation').count(), 1);
 
     await page.getByRole('button', { name: /New chat/ }).click();
-    await composer().waitFor();
+    await composer(page).waitFor();
     assert.equal(await searchToggle().getAttribute('aria-pressed'), 'false');
   });
 
@@ -317,7 +268,7 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
     try {
       const p = await other.newPage();
       p.setDefaultTimeout(T);
-      await signUp(p, bare, `e2e-nosearch-${Date.now()}@example.com`);
+      await signUp(p, bare, `e2e-nosearch-${Date.now()}@example.com`, '/api/tools');
       await p.locator('form.composer').getByRole('button', { name: 'DeepThink' }).waitFor();
       assert.equal(await searchToggle(p).count(), 0);
       assert.equal(await p.locator('.chip-search').count(), 0);

@@ -14,57 +14,36 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { ConversationDetail, ToolInfo, ToolStep, ToolsResponse } from '../src/api/conversations.ts';
+import type { Page } from 'playwright-core';
+import type { ToolInfo, ToolsResponse } from '../src/api/conversations.ts';
 import { mcpSchema } from '../src/config/schema.ts';
 import { EVERYTHING_SERVER, killPid } from '../src/core/mcp/testing.ts';
-import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
-import { type ScriptedUpstream, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
+import type { ScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import { ShutdownHooks } from '../src/server/shutdown.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import type { TestServer } from '../src/server/testing.ts';
 import {
-  ensureWebBuild,
-  launchChromium,
-  openWatchedPage,
-  SCREENSHOTS,
-  skipWithoutChromium,
-} from './xss-browser.ts';
+  answerRound,
+  composer,
+  lastAssistant,
+  type ScriptedApp,
+  settled,
+  signUp,
+  startScriptedApp,
+  stopScriptedApp,
+  storedSteps,
+  sendWithTool as tickToolAndSend,
+  toolCallRound,
+} from './e2e-helpers.ts';
+import { SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
 const email = `e2e-confirm-${Date.now()}@example.com`;
 const TOOL = 'mcp_everything_toggle-subscriber-updates';
 const TITLE = 'Toggle Subscriber Updates';
 const DECLINED = 'error: the user declined to run this tool';
 
-const sse = (delta: Record<string, unknown>, finish: string | null = null): string =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
-const end = [
-  '',
-  `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } })}\n`,
-  '',
-  'data: [DONE]',
-  '',
-];
 /** Reasoning, then one call of the MCP tool (no arguments), finish_reason tool_calls. */
-const callRound = (id: string, reasoning: string) => [
-  sse({ role: 'assistant', reasoning_content: reasoning }),
-  '',
-  sse({ tool_calls: [{ index: 0, id, type: 'function', function: { name: TOOL, arguments: '' } }] }),
-  '',
-  sse({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
-  '',
-  sse({}, 'tool_calls'),
-  ...end,
-];
-const answerRound = (reasoning: string, content: string) => [
-  sse({ role: 'assistant', reasoning_content: reasoning }),
-  '',
-  sse({ content }),
-  '',
-  sse({}, 'stop'),
-  ...end,
-];
+const callRound = (id: string, reasoning: string) => toolCallRound(TOOL, id, reasoning, ['{}']);
 
 type Sent = { messages: Array<Record<string, unknown>>; tools?: Array<{ function: { name: string } }> };
 
@@ -95,10 +74,9 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
   skip: skipWithoutChromium,
   timeout: 240_000,
 }, () => {
+  let app: ScriptedApp;
   let upstream: ScriptedUpstream;
-  let provider: UpstreamProvider;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   let mcpPids: number[] = [];
   // The server's shutdown hooks close the MCP connection (and its process); app.close() alone does not.
@@ -108,47 +86,25 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
   const dialogs: string[] = [];
 
   before(async () => {
-    await ensureWebBuild();
-    upstream = await startScriptedUpstream({ models: ['r1-test'] });
-    provider = createUpstreamProvider({
-      id: 'scripted',
-      baseUrl: upstream.baseUrl,
-      models: ['r1-test'],
-      reasoningFormat: 'auto',
-    });
-    server = await startTestServer({
+    app = await startScriptedApp({
+      watch: { foreign, pageErrors, dialogs },
+      timeoutMs: T,
       config: {
         mcp: mcpSchema.parse({
           allowLocalProcesses: true,
           servers: [{ id: 'everything', command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'] }],
         }),
       },
-      deps: {
-        providers: [provider],
-        defaultModel: 'r1-test',
-        modelStatus: () => ({ state: 'ready', model: 'r1-test' }),
-        chat: { persistIntervalMs: 50 },
-        shutdownHooks: hooks,
-      },
+      deps: { shutdownHooks: hooks },
     });
-    browser = await launchChromium();
-    ({ page } = await openWatchedPage(
-      browser,
-      server.baseUrl,
-      { foreign, pageErrors, dialogs },
-      {
-        timeoutMs: T,
-      },
-    ));
+    ({ upstream, server, page } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    mcpPids = [...new Set([...mcpPids, ...everythingChildren()])];
-    await hooks.run(5_000);
-    await server?.close();
-    await provider?.[Symbol.asyncDispose]();
-    await upstream?.close();
+    await stopScriptedApp(app, async () => {
+      mcpPids = [...new Set([...mcpPids, ...everythingChildren()])];
+      await hooks.run(5_000);
+    });
     // The MCP server's process ended with the shutdown hooks; anything left is killed and fails the run.
     const left: number[] = [];
     for (let i = 0; i < 50; i++) {
@@ -168,43 +124,21 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
     assert.deepEqual(left, [], 'the MCP server process outlived the server');
   });
 
-  const composer = () => page.getByRole('textbox', { name: /Message Ponder/ });
-  const lastAssistant = () => page.locator('article.message-assistant').last();
-  const settled = () =>
-    page
-      .locator('article.message-assistant:not([data-status="streaming"])')
-      .last()
-      .waitFor({ timeout: 60_000 });
-  const waitingCard = () => lastAssistant().locator('.tool-step[data-status="waiting"]');
-  /** New chat, Tools → the MCP tool ticked, popover closed, send; returns once the call waits. */
+  const waitingCard = () => lastAssistant(page).locator('.tool-step[data-status="waiting"]');
+  /** New chat, Tools → the MCP tool ticked, send; returns once the call waits. */
   const sendWithTool = async (text: string) => {
-    await page.getByRole('button', { name: /New chat/ }).click();
-    await composer().waitFor();
-    await page.getByRole('button', { name: 'Tools', exact: true }).click();
-    await page.getByRole('checkbox', { name: new RegExp(TITLE) }).check();
-    await page.getByRole('button', { name: 'Tools · 1', exact: true }).waitFor();
-    await page.keyboard.press('Escape');
-    await page.locator('.tools-popover').waitFor({ state: 'detached' });
-    await composer().fill(text);
-    await composer().press('Enter');
-    await page.waitForURL(/\/c\/[^/]+$/);
+    await tickToolAndSend(page, new RegExp(TITLE), text);
     await waitingCard().waitFor();
   };
-  const storedSteps = (): Promise<ToolStep[]> =>
-    page.evaluate(async (cid) => {
-      const res = await fetch(`/api/conversations/${cid}`);
-      const body = (await res.json()) as ConversationDetail;
-      return body.messages.filter((m) => m.role === 'assistant').at(-1)?.toolSteps ?? [];
-    }, new URL(page.url()).pathname.split('/').pop() ?? '');
   const resultText = async () => {
-    const card = lastAssistant().locator('.tool-step');
+    const card = lastAssistant(page).locator('.tool-step');
     if ((await card.locator('.tool-step-head').getAttribute('aria-expanded')) === 'false')
       await card.locator('.tool-step-preview').click();
     return (await card.locator('.tool-step-output').textContent()) ?? '';
   };
   /** The reasoning panel folds once the answer starts: open it to read the card. */
   const openPanel = async () => {
-    const toggle = lastAssistant().locator('.reasoning-toggle');
+    const toggle = lastAssistant(page).locator('.reasoning-toggle');
     if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
   };
   /** The card while its call waits: what it asks, the note, the time left, both buttons enabled. */
@@ -230,14 +164,7 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
   };
 
   test('sign up, and the MCP tool is listed as one that changes things', async () => {
-    await page.goto(server.baseUrl);
-    await page.waitForURL(/\/login$/);
-    await page.getByRole('link', { name: /Sign up/ }).click();
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await composer().waitFor();
+    await signUp(page, server, email);
     // The server lists MCP tools in the background at start: wait until it has.
     let tool: ToolInfo | undefined;
     for (let i = 0; i < 150 && !tool; i++) {
@@ -255,7 +182,7 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
       assert.equal(mcpPids.length, 1, 'one MCP server process, a child of this one');
     // The page asked for the tools once, maybe before they were listed: load it again.
     await page.reload();
-    await composer().waitFor();
+    await composer(page).waitFor();
   });
 
   test('Run: the call waits, then runs once clicked; its result shows and the answer follows', async () => {
@@ -274,11 +201,11 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
       [TOOL],
     );
     assert.equal(upstream.chatRequests.length, first + 1);
-    assert.equal(await lastAssistant().getAttribute('data-status'), 'streaming');
+    assert.equal(await lastAssistant(page).getAttribute('data-status'), 'streaming');
 
     await card.getByRole('button', { name: 'Run', exact: true }).click();
-    await settled();
-    const answer = lastAssistant();
+    await settled(page);
+    const answer = lastAssistant(page);
     assert.equal(await answer.getAttribute('data-status'), 'complete');
     await answer.locator('.markdown', { hasText: 'Subscriber updates are on.' }).waitFor();
     await openPanel();
@@ -295,7 +222,7 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
     );
     assert.equal(followUp.messages[2]?.tool_call_id, 'call_run1');
     assert.match(String(followUp.messages[2]?.content), /^Started simulated resource updated/);
-    const [step] = await storedSteps();
+    const [step] = await storedSteps(page);
     assert.equal(step?.result?.isError, false);
     assert.equal(step?.result?.content, output);
   });
@@ -316,8 +243,8 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
     assert.equal(upstream.chatRequests.length, first + 1);
 
     await card.getByRole('button', { name: "Don't run", exact: true }).click();
-    await settled();
-    const answer = lastAssistant();
+    await settled(page);
+    const answer = lastAssistant(page);
     assert.equal(await answer.getAttribute('data-status'), 'complete');
     await answer.locator('.markdown', { hasText: 'I left subscriber updates as they were.' }).waitFor();
     await openPanel();
@@ -337,7 +264,7 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
     );
     assert.equal(followUp.messages[2]?.tool_call_id, 'call_skip');
     assert.equal(followUp.messages[2]?.content, DECLINED);
-    const [step] = await storedSteps();
+    const [step] = await storedSteps(page);
     assert.deepEqual(step?.result && { ...step.result, ms: 0 }, { content: DECLINED, isError: true, ms: 0 });
   });
 
@@ -350,10 +277,10 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
     await sendWithTool('Toggle subscriber updates once more.');
     await checkWaitingCard();
     await waitingCard().getByRole('button', { name: 'Run', exact: true }).click();
-    await settled();
-    await lastAssistant().locator('.markdown', { hasText: 'Subscriber updates are off now.' }).waitFor();
+    await settled(page);
+    await lastAssistant(page).locator('.markdown', { hasText: 'Subscriber updates are off now.' }).waitFor();
     await openPanel();
-    assert.equal(await lastAssistant().locator('.tool-step').getAttribute('data-status'), 'ok');
+    assert.equal(await lastAssistant(page).locator('.tool-step').getAttribute('data-status'), 'ok');
     // Had "Don't run" run the tool, this call would have started updates again.
     assert.match(await resultText(), /^Stopped simulated resource updates/);
     const followUp = upstream.chatRequests[first + 1]?.body as Sent;

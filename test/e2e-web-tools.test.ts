@@ -9,142 +9,58 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { ConversationDetail, ToolStep } from '../src/api/conversations.ts';
-import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
-import { type ScriptedUpstream, startScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import type { Page } from 'playwright-core';
+import type { ScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
+import type { TestServer } from '../src/server/testing.ts';
 import {
-  ensureWebBuild,
-  launchChromium,
-  openWatchedPage,
-  SCREENSHOTS,
-  skipWithoutChromium,
-} from './xss-browser.ts';
+  answerRound,
+  lastAssistant,
+  type ScriptedApp,
+  sendWithTool,
+  settled,
+  signUp,
+  startScriptedApp,
+  stopScriptedApp,
+  storedSteps,
+  toolCallRound,
+} from './e2e-helpers.ts';
+import { SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
 const email = `e2e-tools-${Date.now()}@example.com`;
 const PAYLOAD = '<img src=x onerror=window.__xss=1>';
 
-const sse = (delta: Record<string, unknown>, finish: string | null = null): string =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
-const end = [
-  '',
-  `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } })}\n`,
-  '',
-  'data: [DONE]',
-  '',
-];
 /** Reasoning, then one `current_time` call with `args` (streamed in two pieces), finish_reason tool_calls. */
-const callRound = (id: string, reasoning: string, args: string) => [
-  sse({ role: 'assistant', reasoning_content: reasoning }),
-  '',
-  sse({
-    tool_calls: [{ index: 0, id, type: 'function', function: { name: 'current_time', arguments: '' } }],
-  }),
-  '',
-  sse({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, 5) } }] }),
-  '',
-  sse({ tool_calls: [{ index: 0, function: { arguments: args.slice(5) } }] }),
-  '',
-  sse({}, 'tool_calls'),
-  ...end,
-];
-const answerRound = (reasoning: string, content: string) => [
-  sse({ role: 'assistant', reasoning_content: reasoning }),
-  '',
-  sse({ content }),
-  '',
-  sse({}, 'stop'),
-  ...end,
-];
+const callRound = (id: string, reasoning: string, args: string) =>
+  toolCallRound('current_time', id, reasoning, [args.slice(0, 5), args.slice(5)]);
 
 describe('tool timeline in Chromium (scripted upstream calling current_time)', {
   skip: skipWithoutChromium,
   timeout: 180_000,
 }, () => {
+  let app: ScriptedApp;
   let upstream: ScriptedUpstream;
-  let provider: UpstreamProvider;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   const foreign: string[] = [];
   const pageErrors: string[] = [];
   const dialogs: string[] = [];
 
   before(async () => {
-    await ensureWebBuild();
-    upstream = await startScriptedUpstream({ models: ['r1-test'] });
-    provider = createUpstreamProvider({
-      id: 'scripted',
-      baseUrl: upstream.baseUrl,
-      models: ['r1-test'],
-      reasoningFormat: 'auto',
-    });
-    server = await startTestServer({
-      deps: {
-        providers: [provider],
-        defaultModel: 'r1-test',
-        modelStatus: () => ({ state: 'ready', model: 'r1-test' }),
-        chat: { persistIntervalMs: 50 },
-      },
-    });
-    browser = await launchChromium();
-    ({ page } = await openWatchedPage(
-      browser,
-      server.baseUrl,
-      { foreign, pageErrors, dialogs },
-      {
-        timeoutMs: T,
-      },
-    ));
+    app = await startScriptedApp({ watch: { foreign, pageErrors, dialogs }, timeoutMs: T });
+    ({ upstream, server, page } = app);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await provider?.[Symbol.asyncDispose]();
-    await upstream?.close();
-  });
+  after(() => stopScriptedApp(app));
 
-  const composer = () => page.getByRole('textbox', { name: /Message Ponder/ });
-  const lastAssistant = () => page.locator('article.message-assistant').last();
-  const settled = () =>
-    page
-      .locator('article.message-assistant:not([data-status="streaming"])')
-      .last()
-      .waitFor({ timeout: 60_000 });
-  /** New chat, Tools → "Current time" ticked (the chip then reads "Tools · 1"), popover closed, then send. */
+  /** New chat, Tools → "Current time" ticked, send, and wait for the answer. */
   const sendWithCurrentTime = async (text: string) => {
-    await page.getByRole('button', { name: /New chat/ }).click();
-    await composer().waitFor();
-    await page.getByRole('button', { name: 'Tools', exact: true }).click();
-    await page.getByRole('checkbox', { name: /Current time/ }).check();
-    await page.getByRole('button', { name: 'Tools · 1', exact: true }).waitFor();
-    await page.keyboard.press('Escape');
-    await page.locator('.tools-popover').waitFor({ state: 'detached' });
-    await composer().fill(text);
-    await composer().press('Enter');
-    await page.waitForURL(/\/c\/[^/]+$/);
-    await settled();
+    await sendWithTool(page, /Current time/, text);
+    await settled(page);
   };
-  const storedSteps = (): Promise<ToolStep[]> =>
-    page.evaluate(async (cid) => {
-      const res = await fetch(`/api/conversations/${cid}`);
-      const body = (await res.json()) as ConversationDetail;
-      return body.messages.filter((m) => m.role === 'assistant').at(-1)?.toolSteps ?? [];
-    }, new URL(page.url()).pathname.split('/').pop() ?? '');
 
   test('sign up (the first account gives the setup code)', async () => {
-    await page.goto(server.baseUrl);
-    await page.waitForURL(/\/login$/);
-    await page.getByRole('link', { name: /Sign up/ }).click();
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await composer().waitFor();
+    await signUp(page, server, email);
     assert.equal(new URL(page.url()).pathname, '/');
   });
 
@@ -161,7 +77,7 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
       { lines: answerRound('The tool says it is today.', 'Today is the day.') },
     );
     await sendWithCurrentTime('What day is it in Paris?');
-    const answer = lastAssistant();
+    const answer = lastAssistant(page);
     assert.equal(await answer.getAttribute('data-status'), 'complete');
     await answer.locator('.markdown', { hasText: 'Today is the day.' }).waitFor();
 
@@ -211,7 +127,7 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
     assert.equal(returned.timezone, 'Europe/Paris');
     assert.ok(!Number.isNaN(Date.parse(returned.utc)), returned.utc);
     assert.ok(returned.local.length > 0);
-    const [step] = await storedSteps();
+    const [step] = await storedSteps(page);
     assert.equal(step?.id, 'call_e2e1');
     assert.equal(step?.result?.content, output, 'the card shows what was stored');
     assert.equal(step?.result?.isError, false);
@@ -223,7 +139,7 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
 
   test('after a reload the card is still there (stored toolSteps)', async () => {
     await page.reload();
-    const answer = lastAssistant();
+    const answer = lastAssistant(page);
     await answer.locator('.markdown', { hasText: 'Today is the day.' }).waitFor();
     const toggle = answer.locator('.reasoning-toggle');
     assert.match((await toggle.textContent()) ?? '', /Thought for \d+ s · 1 tool call$/);
@@ -248,7 +164,7 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
       { lines: answerRound('That zone does not exist.', 'I could not find that time zone.') },
     );
     await sendWithCurrentTime('What time is it over there?');
-    const answer = lastAssistant();
+    const answer = lastAssistant(page);
     assert.equal(await answer.getAttribute('data-status'), 'complete');
     await answer.locator('.markdown', { hasText: 'I could not find that time zone.' }).waitFor();
     assert.equal(upstream.chatRequests.length, first + 2);
@@ -266,7 +182,7 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
     await card.locator('.tool-step-preview').click();
     const output = (await card.locator('.tool-step-output').textContent()) ?? '';
     assert.ok(output.includes(`"${PAYLOAD}"`), output);
-    const [step] = await storedSteps();
+    const [step] = await storedSteps(page);
     assert.equal(step?.result?.isError, true);
     assert.equal(step?.result?.content, output);
 
@@ -284,7 +200,7 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
 
     // The same after a reload, from what the server stored.
     await page.reload();
-    const again = lastAssistant().locator('.tool-step');
+    const again = lastAssistant(page).locator('.tool-step');
     await again.waitFor();
     assert.equal(await again.getAttribute('data-status'), 'error');
     assert.ok(((await again.locator('.tool-step-preview').textContent()) ?? '').includes(PAYLOAD));

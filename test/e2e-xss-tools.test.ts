@@ -13,21 +13,27 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ToolsResponse } from '../src/api/conversations.ts';
-import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
 import {
   chatStream,
   type ScriptedResponse,
   type ScriptedUpstream,
-  startScriptedUpstream,
 } from '../src/inference/upstream/scripted-upstream.ts';
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, openWatchedPage, skipWithoutChromium } from './xss-browser.ts';
+import type { TestServer } from '../src/server/testing.ts';
+import {
+  answerRound,
+  composer,
+  type ScriptedApp,
+  signUp,
+  startScriptedApp,
+  stopScriptedApp,
+  toolCallRound,
+} from './e2e-helpers.ts';
+import { skipWithoutChromium } from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
 const P = XSS_PAYLOADS;
 const SCRIPT = '<script>window.__xss=1</script>';
@@ -64,36 +70,9 @@ ${P.join('\n')}
 }
 const TEXT_PAGE = P.join('\n\n');
 
-const sse = (delta: Record<string, unknown>, finish: string | null = null): string =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n`;
-const end = [
-  '',
-  `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } })}\n`,
-  '',
-  'data: [DONE]',
-  '',
-];
 /** Reasoning, then one call of `name` with `args` (streamed in two pieces), finish_reason tool_calls. */
-const callRound = (name: string, id: string, reasoning: string, args: string) => [
-  sse({ role: 'assistant', reasoning_content: reasoning }),
-  '',
-  sse({ tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }] }),
-  '',
-  sse({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, 7) } }] }),
-  '',
-  sse({ tool_calls: [{ index: 0, function: { arguments: args.slice(7) } }] }),
-  '',
-  sse({}, 'tool_calls'),
-  ...end,
-];
-const answerRound = (reasoning: string, content: string) => [
-  sse({ role: 'assistant', reasoning_content: reasoning }),
-  '',
-  sse({ content }),
-  '',
-  sse({}, 'stop'),
-  ...end,
-];
+const callRound = (name: string, id: string, reasoning: string, args: string) =>
+  toolCallRound(name, id, reasoning, [args.slice(0, 7), args.slice(7)]);
 
 interface Inspection {
   problems: string[];
@@ -177,17 +156,15 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
   const pagesRequested: string[] = [];
   const script: ScriptedResponse[] = [];
   const searx = new ScriptedServer();
+  let app: ScriptedApp;
   let upstream: ScriptedUpstream;
-  let provider: UpstreamProvider;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   const foreign: string[] = [];
   const pageErrors: string[] = [];
   const dialogs: string[] = [];
 
   before(async () => {
-    await ensureWebBuild();
     pages = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       pagesRequested.push(req.url ?? '');
@@ -229,8 +206,10 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
     };
     // Turns take their answers from `script`, in order; the search query Ponder asks the model to write
     // before a search-first turn (when it does) is answered apart, with a hostile query.
-    upstream = await startScriptedUpstream({
-      models: ['r1-test'],
+    app = await startScriptedApp({
+      watch: { foreign, pageErrors, dialogs },
+      timeoutMs: T,
+      height: 900,
       onChat: (req) => {
         const messages = (req.body as { messages?: Array<{ role?: string; content?: unknown }> }).messages;
         if (messages?.[0]?.role === 'system' && /web search query/.test(String(messages[0].content))) {
@@ -238,48 +217,21 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
         }
         return script.shift() ?? { lines: chatStream() };
       },
-    });
-    provider = createUpstreamProvider({
-      id: 'scripted',
-      baseUrl: upstream.baseUrl,
-      models: ['r1-test'],
-      reasoningFormat: 'auto',
-    });
-    server = await startTestServer({
       config: {
         fetch: { allowPrivateHosts: ['127.0.0.1'] },
         search: { provider: 'searxng', baseUrl: searx.baseUrl, maxResults: 5, timeoutMs: 10_000 },
       },
-      deps: {
-        providers: [provider],
-        defaultModel: 'r1-test',
-        modelStatus: () => ({ state: 'ready', model: 'r1-test' }),
-        chat: { persistIntervalMs: 50 },
-      },
     });
-    browser = await launchChromium();
-    ({ page } = await openWatchedPage(
-      browser,
-      server.baseUrl,
-      { foreign, pageErrors, dialogs },
-      {
-        timeoutMs: T,
-        height: 900,
-      },
-    ));
+    ({ upstream, server, page } = app);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await provider?.[Symbol.asyncDispose]();
-    await upstream?.close();
+    await stopScriptedApp(app);
     await searx.stop();
     pages?.closeAllConnections();
     await new Promise((r) => pages?.close(r));
   });
 
-  const composer = () => page.getByRole('textbox', { name: /Message Ponder/ });
   const assistants = () => page.locator('article.message-assistant');
   /** Waits until `n` assistant messages are there and none is streaming; returns the last one. */
   const settled = async (n: number) => {
@@ -321,14 +273,7 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
   };
 
   test('sign up (setup code); GET /api/tools lists fetch_url and web_search', async () => {
-    await page.goto(server.baseUrl);
-    await page.waitForURL(/\/login$/);
-    await page.getByRole('link', { name: /Sign up/ }).click();
-    await page.getByLabel('Email').fill(`e2e-xss-tools-${Date.now()}@example.com`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await composer().waitFor();
+    await signUp(page, server, `e2e-xss-tools-${Date.now()}@example.com`);
     const listed = await page.evaluate(async () => {
       const res = await fetch('/api/tools');
       return (await res.json()) as ToolsResponse;
@@ -368,8 +313,8 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
       },
       { lines: answerRound(`Both read. ${P[4]}`, `Here is what the pages say.\n\n${P.join('\n\n')}`) },
     );
-    await composer().fill('Read these two pages and tell me what they say.');
-    await composer().press('Enter');
+    await composer(page).fill('Read these two pages and tell me what they say.');
+    await composer(page).press('Enter');
     await page.waitForURL(/\/c\/[^/]+$/);
     const answer = await settled(1);
     assert.equal(upstream.chatRequests.length, first + 3);
@@ -418,8 +363,8 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
         ],
       }),
     });
-    await composer().fill(`What do reasoning models do? ${P[2]}`);
-    await composer().press('Enter');
+    await composer(page).fill(`What do reasoning models do? ${P[2]}`);
+    await composer(page).press('Enter');
     const answer = await settled(2);
     assert.equal(script.length, 0, 'the scripted answer was used');
     assert.ok(upstream.chatRequests.length >= first + 1);

@@ -9,13 +9,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { createUpstreamProvider, type UpstreamProvider } from '../src/inference/upstream/index.ts';
+import type { UpstreamProvider } from '../src/inference/upstream/index.ts';
 import {
   chatStream,
   type ScriptedUpstream,
   startScriptedUpstream,
 } from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { scriptedProvider } from './e2e-helpers.ts';
 import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
 
@@ -100,12 +101,7 @@ describe('XSS corpus in Chromium (user messages, and model output from a scripte
         };
       },
     });
-    provider = createUpstreamProvider({
-      id: 'hostile',
-      baseUrl: upstream.baseUrl,
-      models: ['r1-test'],
-      reasoningFormat: 'auto',
-    });
+    provider = scriptedProvider(upstream, 'hostile');
     server = await startTestServer({
       config: { plans: PLANS },
       deps: {
