@@ -21,6 +21,7 @@ import { type AcquireHook, InferenceGateway } from '../inference-gateway.ts';
 import { testPipeline } from '../turns/testing.ts';
 import { ChatService } from './chat-service.ts';
 import { MemoryGenerationEventLog } from './event-log.ts';
+import { collect } from './event-log-contract.ts';
 
 let dir: string;
 let store: Store;
@@ -56,11 +57,7 @@ function service(acquire?: AcquireHook) {
 }
 
 async function events(log: MemoryGenerationEventLog, generationId: string): Promise<GenerationEvent[]> {
-  const reader = await log.read(generationId, 0, new AbortController().signal);
-  assert.ok(reader);
-  const out: GenerationEvent[] = [];
-  for await (const e of reader) out.push(e);
-  return out;
+  return collect(await log.read(generationId, 0, new AbortController().signal));
 }
 
 test('a turn streams meta → reasoning → text → usage → done and saves the answer; history drops old reasoning', async () => {

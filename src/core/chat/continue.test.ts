@@ -20,6 +20,7 @@ import { InferenceGateway } from '../inference-gateway.ts';
 import { testPipeline } from '../turns/testing.ts';
 import { ChatService } from './chat-service.ts';
 import { MemoryGenerationEventLog } from './event-log.ts';
+import { collect } from './event-log-contract.ts';
 
 let dir: string;
 let store: Store;
@@ -54,11 +55,7 @@ after(async () => {
 });
 
 async function events(generationId: string): Promise<GenerationEvent[]> {
-  const reader = await log.read(generationId, 0, new AbortController().signal);
-  assert.ok(reader);
-  const out: GenerationEvent[] = [];
-  for await (const e of reader) out.push(e);
-  return out;
+  return collect(await log.read(generationId, 0, new AbortController().signal));
 }
 
 test('a cut-off answer is marked length; Continue grows the same message and sends it as a prefix', async () => {

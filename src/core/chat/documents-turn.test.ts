@@ -27,6 +27,7 @@ import { ToolRegistry } from '../turns/tool-registry.ts';
 import { TurnPipeline } from '../turns/turn-pipeline.ts';
 import { ChatService } from './chat-service.ts';
 import { MemoryGenerationEventLog } from './event-log.ts';
+import { collect } from './event-log-contract.ts';
 
 const TOPICS = ['otters', 'glaciers', 'volcanoes', 'lighthouses'];
 const fact = (t: string, i: number) => `Fact ${i} about ${t}: the ${t} ledger number is ${1000 + i * 7}.`;
@@ -74,11 +75,7 @@ describe('documents in a chat turn (real store, DocumentService and engine)', { 
   });
 
   async function events(generationId: string): Promise<GenerationEvent[]> {
-    const reader = await log.read(generationId, 0, new AbortController().signal);
-    assert.ok(reader);
-    const out: GenerationEvent[] = [];
-    for await (const e of reader) out.push(e);
-    return out;
+    return collect(await log.read(generationId, 0, new AbortController().signal));
   }
 
   test('a draft PDF sent with the message joins the conversation; the step retrieves the right page', async () => {
