@@ -15,7 +15,7 @@ import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { toV1HttpError } from '../openai/errors.ts';
-import { refuseKeyInUrl } from './v1.ts';
+import { abortWhenClientLeaves, refuseKeyInUrl } from './v1-common.ts';
 
 const invalid = (message: string, param: string | null): HttpError =>
   new HttpError(400, 'invalid_request', message, { details: { param } });
@@ -28,11 +28,8 @@ export async function embeddingRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const user = requireUser(request);
     const body = parseEmbeddingBody(request.body);
     const input = typeof body.input === 'string' ? [body.input] : (body.input as string[]);
-    const controller = new AbortController();
     // The client left: stop between inputs rather than embed for nobody.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
+    const controller = abortWhenClientLeaves(reply);
     let result: Awaited<ReturnType<typeof gateway.embed>>;
     try {
       result = await gateway.embed(

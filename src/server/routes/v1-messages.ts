@@ -22,9 +22,8 @@ import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { openAiErrorFormatter } from '../openai/errors.ts';
 import { SseStream } from '../sse.ts';
+import { abortWhenClientLeaves, hasKeyInUrl, startCompletion } from './v1-common.ts';
 
-/** Query parameters some clients use for keys: refused, so keys never end up in URLs and logs. */
-const KEY_QUERY_PARAMS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 /** `ping` events this often while a message waits or thinks quietly (Anthropic's keep-alive). */
 const PING_MS = 10_000;
 
@@ -56,14 +55,13 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
   ctx.errorFormats.add('/v1/models', (err, request) =>
     wantsAnthropicShape(request) ? anthropicErrorFormatter(err, request) : openAiErrorFormatter(err, request),
   );
-  const { completions, pipeline } = ctx.services;
+  const { pipeline } = ctx.services;
 
   // Runs before authentication so a key in the URL is refused even when it is valid.
   app.addHook('onRequest', async (request, reply) => {
     // Anthropic's SDKs read the request id from `request-id` (Ponder also sends `x-request-id`).
     reply.header('request-id', request.id);
-    const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : null;
-    if (query && KEY_QUERY_PARAMS.some((k) => query.has(k)))
+    if (hasKeyInUrl(request))
       throw new HttpError(
         401,
         'unauthenticated',
@@ -74,21 +72,15 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post('/v1/messages', async (request, reply) => {
     const user = requireUser(request);
     const parsed = parseMessagesBody(request.body, checkHeaders(request, reply));
-    const apiKeyId = request.auth?.via === 'apiKey' ? request.auth.apiKey.id : null;
-    const controller = new AbortController();
-    // The response closing before it finished means the client left: cancel at once, free the slot.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
-    const chunks = completions
-      .complete({ userId: user.id, plan: user.plan, apiKeyId }, parsed.request, controller.signal)
-      [Symbol.asyncIterator]();
-    let first: IteratorResult<ChatChunk>;
-    try {
-      first = await chunks.next();
-    } catch (err) {
-      throw toAnthropicHttpError(err);
-    }
+    const { first, chunks, controller } = await startCompletion(
+      ctx,
+      request,
+      reply,
+      user,
+      parsed.request,
+      {},
+      toAnthropicHttpError,
+    );
     const stop = () => controller.abort();
     if (!parsed.stream) return collect(first, chunks, parsed, controller);
     await stream(reply, request, first, chunks, parsed, stop);
@@ -99,10 +91,7 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
     const user = requireUser(request);
     checkHeaders(request, reply);
     const req = parseCountTokensBody(request.body);
-    const controller = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
+    const controller = abortWhenClientLeaves(reply);
     try {
       const inputTokens = await countPromptTokens(
         pipeline,

@@ -17,7 +17,7 @@ import { newItemId, ResponseBuilder } from '../openai-responses/builder.ts';
 import type { PendingItem } from '../openai-responses/input-items.ts';
 import { type ParsedResponseRequest, parseResponseBody } from '../openai-responses/request.ts';
 import { SseStream } from '../sse.ts';
-import { refuseKeyInUrl } from './v1.ts';
+import { refuseKeyInUrl, startCompletion } from './v1-common.ts';
 
 const notFound = (id: string, param: string | null = null): HttpError =>
   new HttpError(404, 'not_found', `Response with id '${id}' not found.`, { details: { param } });
@@ -25,7 +25,7 @@ const notFound = (id: string, param: string | null = null): HttpError =>
 export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   // The `/v1` error shape is installed by `v1Routes` for the prefix; hooks are per plugin.
   app.addHook('onRequest', refuseKeyInUrl);
-  const { completions, responses, pipeline } = ctx.services;
+  const { responses, pipeline } = ctx.services;
 
   /** The request's items with any `encrypted_content` opened by the owner's key. */
   async function openItems(userId: string, items: readonly PendingItem[]): Promise<ResponseItem[]> {
@@ -76,31 +76,20 @@ export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): P
       throw new HttpError(400, 'invalid_request', 'Web search is not configured on this server.', {
         details: { param: `tools[${search.index}].type` },
       });
-    const apiKeyId = request.auth?.via === 'apiKey' ? request.auth.apiKey.id : null;
-    const controller = new AbortController();
-    // The response closing before it finished means the client left: cancel at once, free the slot.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
-    const chunks = completions
-      .complete(
-        { userId: user.id, plan: user.plan, apiKeyId },
-        { ...parsed.request, messages },
-        controller.signal,
-        {
-          affinityKey,
-          // The model decides when to search (Ponder runs it), or the search runs before it answers.
-          ...(search?.mode === 'auto' ? { ponderTools: ['web_search'] } : {}),
-          ...(search?.mode === 'first' ? { searchFirst: { count: search.count } } : {}),
-        },
-      )
-      [Symbol.asyncIterator]();
-    let first: IteratorResult<ChatChunk>;
-    try {
-      first = await chunks.next();
-    } catch (err) {
-      throw toV1HttpError(err);
-    }
+    const { first, chunks, controller } = await startCompletion(
+      ctx,
+      request,
+      reply,
+      user,
+      { ...parsed.request, messages },
+      {
+        affinityKey,
+        // The model decides when to search (Ponder runs it), or the search runs before it answers.
+        ...(search?.mode === 'auto' ? { ponderTools: ['web_search'] } : {}),
+        ...(search?.mode === 'first' ? { searchFirst: { count: search.count } } : {}),
+      },
+      toV1HttpError,
+    );
     const turn: Turn = {
       userId: user.id,
       id,

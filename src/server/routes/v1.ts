@@ -14,27 +14,12 @@ import { completionObject, StreamEncoder } from '../openai/encode.ts';
 import { openAiErrorFormatter, toV1HttpError } from '../openai/errors.ts';
 import { parseCompletionBody } from '../openai/request.ts';
 import { SseStream } from '../sse.ts';
-
-/** Query parameters some clients use for keys: refused, so keys never end up in URLs and logs. */
-const KEY_QUERY_PARAMS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
-
-/** An `onRequest` hook for every `/v1` plugin (hooks are scoped to their plugin): no keys in URLs. */
-export async function refuseKeyInUrl(request: FastifyRequest): Promise<void> {
-  if (!request.url.startsWith('/v1')) return;
-  const query = request.url.includes('?') ? new URLSearchParams(request.url.split('?')[1]) : null;
-  if (query && KEY_QUERY_PARAMS.some((k) => query.has(k))) {
-    throw new HttpError(
-      401,
-      'unauthenticated',
-      'API keys are not accepted in the URL; send them as "Authorization: Bearer <key>".',
-    );
-  }
-}
+import { refuseKeyInUrl, startCompletion } from './v1-common.ts';
 
 export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   ctx.errorFormats.add('/v1', openAiErrorFormatter);
-  // Their graceful shutdown (running completions finish within the grace period) is wired with them.
-  const { gateway, completions } = ctx.services;
+  // Completions (run by `startCompletion`) drain on graceful shutdown: that is wired with the services.
+  const { gateway } = ctx.services;
 
   // Runs before authentication so a key in the URL is refused even when it is valid.
   app.addHook('onRequest', refuseKeyInUrl);
@@ -81,26 +66,15 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
   app.post('/v1/chat/completions', async (request, reply) => {
     const user = requireUser(request);
     const parsed = parseCompletionBody(request.body);
-    const apiKeyId = request.auth?.via === 'apiKey' ? request.auth.apiKey.id : null;
-    const controller = new AbortController();
-    // The response closing before it finished means the client left: cancel at once, free the slot.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
-    const chunks = completions
-      .complete(
-        { userId: user.id, plan: user.plan, apiKeyId },
-        parsed.request,
-        controller.signal,
-        parsed.searchFirst ? { searchFirst: parsed.searchFirst } : {},
-      )
-      [Symbol.asyncIterator]();
-    let first: IteratorResult<ChatChunk>;
-    try {
-      first = await chunks.next();
-    } catch (err) {
-      throw toV1HttpError(err);
-    }
+    const { first, chunks, controller } = await startCompletion(
+      ctx,
+      request,
+      reply,
+      user,
+      parsed.request,
+      parsed.searchFirst ? { searchFirst: parsed.searchFirst } : {},
+      toV1HttpError,
+    );
     const model = parsed.request.model;
     const search = parsed.searchFirst !== undefined;
     if (!parsed.stream) return collect(first, chunks, model, controller, search);
