@@ -3,12 +3,12 @@
  * then looks for it in the captured server logs, the SQLite file and its WAL, and a pg_dump.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ConversationDetail } from '../src/api/conversations.ts';
+import { assertAbsent, assertAbsentFromPgDump } from './canary-helpers.ts';
 import { type ChatTestServer, collectSse, startChatServer, THINK } from './conversations-helpers.ts';
 
 async function plant(server: ChatTestServer): Promise<{ messageCanary: string; titleCanary: string }> {
@@ -57,11 +57,6 @@ async function plant(server: ChatTestServer): Promise<{ messageCanary: string; t
   return { messageCanary, titleCanary };
 }
 
-function assertAbsent(haystack: Buffer | string, canaries: string[], where: string): void {
-  const buf = typeof haystack === 'string' ? Buffer.from(haystack) : haystack;
-  for (const canary of canaries) assert.equal(buf.indexOf(canary), -1, `${canary} found in ${where}`);
-}
-
 test('SQLite: no message or title text in the logs, the database file or its WAL', async () => {
   const server = await startChatServer('sqlite', { maxTokens: 32, logLevel: 'debug' });
   try {
@@ -84,13 +79,7 @@ test('PostgreSQL: no message or title text in the logs or a pg_dump', async () =
     const { messageCanary, titleCanary } = await plant(server);
     const canaries = [messageCanary, titleCanary];
     assertAbsent(server.logs.join('\n'), canaries, 'server logs');
-    const url = server.config.databaseUrl;
-    assert.ok(url);
-    const dump = execFileSync('pg_dump', ['--no-owner', '--data-only', url], {
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    assert.ok(dump.length > 0);
-    assertAbsent(dump, canaries, 'pg_dump');
+    assertAbsentFromPgDump(server.config.databaseUrl, canaries);
   } finally {
     await server.close();
   }

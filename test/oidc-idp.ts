@@ -206,6 +206,23 @@ export class TestBrowser {
 export const CLIENT_ID = 'ponder-test';
 export const CLIENT_SECRET = 'a-long-enough-client-secret-for-the-test-provider';
 
+/**
+ * Registers the Ponder at `baseUrl` as `idp`'s test client (for its provider `corp`) and starts the IdP;
+ * with `backchannelLogout`, the IdP calls Ponder's back-channel logout URL too.
+ */
+export function startIdpFor(
+  idp: TestIdp,
+  baseUrl: string,
+  options: { backchannelLogout?: boolean } = {},
+): void {
+  idp.start({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUris: [`${baseUrl}/api/auth/oidc/corp/callback`],
+    ...(options.backchannelLogout ? { logoutUri: `${baseUrl}/api/auth/oidc/corp/backchannel-logout` } : {}),
+  });
+}
+
 /** Ponder's config for the test provider `corp` (admin claim `groups: ponder-admins`, domain corp.test). */
 export function oidcConfig(
   issuer: string,

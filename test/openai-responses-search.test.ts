@@ -4,31 +4,20 @@
  * extraction path), with the `openai` client against the embedded engine on the generated model.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type OpenAI from 'openai';
 import type { BadRequestError } from 'openai';
-import type { PageServer } from '../src/inference/web/testing.ts';
 import { assertEventOrder, weatherTool } from './openai-responses-helpers.ts';
-import { type SearchFixture, startSearchFixture } from './search-fixture.ts';
+import { useSearchFixture } from './search-fixture.ts';
 
 describe('Responses API web_search (Ponder runs the search)', () => {
-  let pages: PageServer;
-  let client: OpenAI;
-  let fixture: SearchFixture | undefined;
-
-  before(async () => {
-    fixture = await startSearchFixture((page) => [
-      { url: page('/article.html'), title: 'Reasoning models', content: 'about reasoning' },
-    ]);
-    ({ pages, client } = fixture);
-  });
-  after(async () => {
-    await fixture?.close();
-  });
+  const search = useSearchFixture((page) => [
+    { url: page('/article.html'), title: 'Reasoning models', content: 'about reasoning' },
+  ]);
 
   test('tool_choice required: a web_search_call item with its query and sources, then the answer (streamed)', async () => {
-    const before = pages.requested.length;
-    const stream = client.responses.stream({
+    const before = search.pages.requested.length;
+    const stream = search.client.responses.stream({
       model: 'tiny',
       input: 'What are reasoning models?',
       tools: [{ type: 'web_search', search_context_size: 'low' }],
@@ -49,18 +38,22 @@ describe('Responses API web_search (Ponder runs the search)', () => {
     assert.ok(call?.type === 'web_search_call', JSON.stringify(final.output));
     assert.equal(call.status, 'completed');
     assert.ok(call.action.type === 'search' && (call.action.query ?? '').length > 0);
-    assert.deepEqual(call.action.sources, [{ type: 'url', url: `${pages.origin}/article.html` }]);
+    assert.deepEqual(call.action.sources, [{ type: 'url', url: `${search.pages.origin}/article.html` }]);
     assert.ok(final.output.slice(1).some((i) => i.type === 'message' || i.type === 'reasoning'));
-    assert.ok(pages.requested.length > before, 'the page was read');
+    assert.ok(search.pages.requested.length > before, 'the page was read');
     assert.deepEqual(final.tools, [{ type: 'web_search', search_context_size: 'low' }]);
   });
 
   test('web_search with function tools is a 400 naming it; none runs no search', async () => {
     await assert.rejects(
-      client.responses.create({ model: 'tiny', input: 'x', tools: [weatherTool, { type: 'web_search' }] }),
+      search.client.responses.create({
+        model: 'tiny',
+        input: 'x',
+        tools: [weatherTool, { type: 'web_search' }],
+      }),
       (err: BadRequestError) => err.status === 400 && err.param === 'tools[1].type',
     );
-    const response = await client.responses.create({
+    const response = await search.client.responses.create({
       model: 'tiny',
       input: 'x',
       tools: [{ type: 'web_search' }],

@@ -6,32 +6,21 @@
  * the annotation mapping itself is checked on a known text too.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type OpenAI from 'openai';
 import { BadRequestError } from 'openai';
-import type { PageServer } from '../src/inference/web/testing.ts';
 import { citationAnnotations, sourcesOf } from '../src/server/openai/citations.ts';
-import { type SearchFixture, startSearchFixture } from './search-fixture.ts';
+import { useSearchFixture } from './search-fixture.ts';
 
 describe('/v1 web_search_options', () => {
-  let pages: PageServer;
-  let client: OpenAI;
-  let fixture: SearchFixture | undefined;
-
-  before(async () => {
-    fixture = await startSearchFixture((page) => [
-      { url: page('/article.html'), title: 'Reasoning models', content: 'about reasoning' },
-      { url: page('/injection.html'), title: 'Hiking boots', content: 'boots' },
-    ]);
-    ({ pages, client } = fixture);
-  });
-  after(async () => {
-    await fixture?.close();
-  });
+  const search = useSearchFixture((page) => [
+    { url: page('/article.html'), title: 'Reasoning models', content: 'about reasoning' },
+    { url: page('/injection.html'), title: 'Hiking boots', content: 'boots' },
+  ]);
 
   test('the search runs first and the model reads the sources; annotations come back (streamed and not)', async () => {
-    const before = pages.requested.length;
-    const completion = await client.chat.completions.create({
+    const before = search.pages.requested.length;
+    const completion = await search.client.chat.completions.create({
       model: 'tiny',
       messages: [{ role: 'user', content: 'What are reasoning models?' }],
       web_search_options: { search_context_size: 'low' },
@@ -41,14 +30,14 @@ describe('/v1 web_search_options', () => {
     const message = completion.choices[0]?.message as OpenAI.ChatCompletionMessage;
     assert.ok(Array.isArray(message.annotations), 'annotations are present (empty when nothing was cited)');
     assert.equal(message.tool_calls, undefined, 'the search is not a call for the client to run');
-    assert.ok(pages.requested.slice(before).includes('/article.html'), 'the result pages were read');
+    assert.ok(search.pages.requested.slice(before).includes('/article.html'), 'the result pages were read');
     const usage = completion.usage;
     assert.ok(
       (usage?.prompt_tokens ?? 0) > 200,
       `the sources are in the prompt (${usage?.prompt_tokens} tokens)`,
     );
 
-    const stream = await client.chat.completions.create({
+    const stream = await search.client.chat.completions.create({
       model: 'tiny',
       messages: [{ role: 'user', content: 'And now?' }],
       web_search_options: {},
@@ -108,7 +97,7 @@ describe('/v1 web_search_options', () => {
 
   test('an option Ponder does not implement is a 400 naming it', async () => {
     await assert.rejects(
-      client.chat.completions.create({
+      search.client.chat.completions.create({
         model: 'tiny',
         messages: [{ role: 'user', content: 'hi' }],
         web_search_options: { user_location: { type: 'approximate', approximate: { city: 'Lyon' } } },

@@ -3,6 +3,7 @@
  * the gateway) listing one real HTML page served on loopback, read through the real extraction path;
  * and an `openai` client with a key on it. For the `/v1` search tests (chat completions and Responses).
  */
+import { after, before } from 'node:test';
 import OpenAI from 'openai';
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
@@ -47,6 +48,34 @@ export async function startSearchFixture(
       await server.close();
       await searx.stop();
       await pages.close();
+    },
+  };
+}
+
+/**
+ * Starts the fixture before the enclosing `describe`'s tests and closes it after them (call it in the
+ * describe's body); its pages and client are read through the returned object once the tests run.
+ */
+export function useSearchFixture(
+  results: (page: (path: string) => string) => object[],
+): Pick<SearchFixture, 'pages' | 'client'> {
+  let fixture: SearchFixture | undefined;
+  before(async () => {
+    fixture = await startSearchFixture(results);
+  });
+  after(async () => {
+    await fixture?.close();
+  });
+  const started = (): SearchFixture => {
+    if (!fixture) throw new Error('the search fixture has not started');
+    return fixture;
+  };
+  return {
+    get pages() {
+      return started().pages;
+    },
+    get client() {
+      return started().client;
     },
   };
 }

@@ -7,14 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PonderConfig } from '../src/config/schema.ts';
 import { sessionCookieOf, startTestServer, type TestServer } from '../src/server/testing.ts';
-import {
-  CLIENT_ID,
-  CLIENT_SECRET,
-  listenTestIdp,
-  oidcConfig,
-  TestBrowser,
-  type TestIdp,
-} from './oidc-idp.ts';
+import { listenTestIdp, oidcConfig, startIdpFor, TestBrowser, type TestIdp } from './oidc-idp.ts';
 
 describe('single sign-on with local passwords turned off', () => {
   let idp: TestIdp;
@@ -26,11 +19,7 @@ describe('single sign-on with local passwords turned off', () => {
       config: oidcConfig(idp.issuer, { localPasswords: false }),
       // An admin made with `ponder user create --admin` exists (the break-glass path).
     });
-    idp.start({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      redirectUris: [`${s.baseUrl}/api/auth/oidc/corp/callback`],
-    });
+    startIdpFor(idp, s.baseUrl);
   });
   after(async () => {
     await s?.close();
@@ -100,11 +89,7 @@ describe('single sign-on: the provider is fetched through the guarded fetcher', 
     const config = oidcConfig(idp.issuer);
     // No `fetch.allowPrivateHosts`: 127.0.0.1 is a private address like any internal IdP.
     s = await startTestServer({ config: { oidc: config.oidc } as Partial<PonderConfig> });
-    idp.start({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      redirectUris: [`${s.baseUrl}/api/auth/oidc/corp/callback`],
-    });
+    startIdpFor(idp, s.baseUrl);
   });
   after(async () => {
     await s?.close();

@@ -11,14 +11,7 @@ import { OidcSignIn } from '../src/core/accounts/oidc-sign-in.ts';
 import { Sessions } from '../src/core/accounts/sessions.ts';
 import { createGuardedFetch } from '../src/inference/net/guarded-fetch.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import {
-  CLIENT_ID,
-  CLIENT_SECRET,
-  listenTestIdp,
-  oidcConfig,
-  TestBrowser,
-  type TestIdp,
-} from './oidc-idp.ts';
+import { CLIENT_ID, listenTestIdp, oidcConfig, startIdpFor, TestBrowser, type TestIdp } from './oidc-idp.ts';
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`single sign-on (OIDC, ${kind})`, () => {
@@ -31,12 +24,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       idp = await listenTestIdp({ idTokenTtlSeconds: 60 });
       s = await startTestServer({ store: kind, config: oidcConfig(idp.issuer) });
       callback = `${s.baseUrl}/api/auth/oidc/corp/callback`;
-      idp.start({
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        redirectUris: [callback],
-        logoutUri: `${s.baseUrl}/api/auth/oidc/corp/backchannel-logout`,
-      });
+      startIdpFor(idp, s.baseUrl, { backchannelLogout: true });
       // The first account (the admin) signs up with a password and the setup code.
       await s.signup('root@elsewhere.test');
     });

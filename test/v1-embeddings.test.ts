@@ -178,6 +178,14 @@ describe('/v1/embeddings (openai client, embedded engine)', () => {
   });
 });
 
+/** Signs a new user up on `server`; an `openai` client with an API key of theirs. */
+async function newUserClient(server: TestServer): Promise<OpenAI> {
+  const { cookie } = await server.signup();
+  const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'k' } });
+  const { key } = (await res.json()) as { key: string };
+  return new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: key, maxRetries: 0, timeout: 60_000 });
+}
+
 describe('/v1/embeddings under the daily token quota of a plan', () => {
   let server: TestServer;
   before(async () => {
@@ -192,15 +200,7 @@ describe('/v1/embeddings under the daily token quota of a plan', () => {
   });
 
   test('embedding tokens count: past the quota the next request is 429 insufficient_quota', async () => {
-    const { cookie } = await server.signup();
-    const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'k' } });
-    const { key } = (await res.json()) as { key: string };
-    const client = new OpenAI({
-      baseURL: `${server.baseUrl}/v1`,
-      apiKey: key,
-      maxRetries: 0,
-      timeout: 60_000,
-    });
+    const client = await newUserClient(server);
     const first = await client.embeddings.create({
       model: 'embed-tiny',
       input:
@@ -238,15 +238,7 @@ describe('/v1/embeddings with dimensions (a Matryoshka-configured model)', () =>
   });
 
   test('dimensions shortens and renormalises the vectors', async () => {
-    const { cookie } = await server.signup();
-    const res = await server.request('/api/keys', { method: 'POST', cookie, json: { name: 'k' } });
-    const { key } = (await res.json()) as { key: string };
-    const client = new OpenAI({
-      baseURL: `${server.baseUrl}/v1`,
-      apiKey: key,
-      maxRetries: 0,
-      timeout: 60_000,
-    });
+    const client = await newUserClient(server);
     const r = await client.embeddings.create({ model: 'mrl', input: ['a', 'b'], dimensions: 32 });
     assert.equal(r.data.length, 2);
     for (const d of r.data) {
