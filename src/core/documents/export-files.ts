@@ -3,6 +3,7 @@
  * bytes as base64, so an export is a complete copy of what the user gave Ponder.
  */
 import type { Store } from '../../store/types.ts';
+import { fileMetadata } from './file-metadata.ts';
 
 export interface ExportedDocument {
   id: string;
@@ -27,12 +28,7 @@ export async function exportedDocuments(
     const text = await store.documents.fileText(f.id, userId);
     if (!content || !text) continue;
     out.push({
-      id: f.id,
-      name: f.name,
-      kind: f.kind,
-      mediaType: f.mediaType,
-      sizeBytes: f.sizeBytes,
-      pages: f.pages,
+      ...fileMetadata(f),
       createdAt: f.createdAt.toISOString(),
       text: text.text,
       contentBase64: content.content.toString('base64'),

@@ -1,4 +1,5 @@
 /** Per-plan document limits (issue 13), resolved through the plan catalogue with these defaults. */
+import { DEFAULT_PARSE_LIMITS } from '../../inference/documents/index.ts';
 import type { Plan } from '../quotas/plans.ts';
 
 export interface DocumentLimits {
@@ -8,9 +9,10 @@ export interface DocumentLimits {
   maxStorageBytes: number;
 }
 
+/** A plan's defaults: files as large and as long as the parser reads at most. */
 export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
-  maxFileBytes: 20 * 1024 * 1024,
-  maxPages: 500,
+  maxFileBytes: DEFAULT_PARSE_LIMITS.maxBytes,
+  maxPages: DEFAULT_PARSE_LIMITS.maxPages,
   maxFiles: 200,
   maxStorageBytes: 500 * 1024 * 1024,
 };

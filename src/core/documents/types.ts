@@ -2,6 +2,7 @@
  * The documents capability as the rest of core sees it (issue 13). The DocumentService implements
  * `DocumentRetriever`; the turn pipeline step and the `search_documents` tool consume it.
  */
+import type { ApiPassage } from '../../api/documents.ts';
 
 /** Where retrieval looks. A request may combine several scopes; their union is searched. */
 export type DocumentScope =
@@ -12,16 +13,12 @@ export type DocumentScope =
   /** Explicit files of the user. */
   | { kind: 'files'; fileIds: string[] };
 
-export interface Passage {
-  chunkId: string;
-  fileId: string;
-  fileName: string;
-  page?: number;
-  heading?: string;
-  text: string;
+/**
+ * The passage as the API serves it, with its rank; its `citation` ("report.pdf p. 3", "notes.md § Setup")
+ * is what the answer cites in brackets.
+ */
+export interface Passage extends ApiPassage {
   score: number;
-  /** e.g. "report.pdf p. 3" or "notes.md § Setup" — what the answer cites in brackets. */
-  citation: string;
 }
 
 export interface DocumentRetriever {

@@ -24,6 +24,7 @@ import type { AccountUser } from '../../core/accounts/types.ts';
 import { contentDisposition } from '../../core/conversations/export.ts';
 import type { DocumentService } from '../../core/documents/document-service.ts';
 import { DocumentServiceError } from '../../core/documents/errors.ts';
+import { fileMetadata } from '../../core/documents/file-metadata.ts';
 import type { DocumentScope } from '../../core/documents/types.ts';
 import { DocumentError, type DocumentErrorCode } from '../../inference/documents/index.ts';
 import type { DocumentCollectionRecord, DocumentFileRecord } from '../../store/types.ts';
@@ -95,12 +96,7 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 export function fileView(f: DocumentFileRecord, userId: string): ApiDocumentFile {
   return {
-    id: f.id,
-    name: f.name,
-    kind: f.kind,
-    mediaType: f.mediaType,
-    sizeBytes: f.sizeBytes,
-    pages: f.pages,
+    ...fileMetadata(f),
     chunks: f.chunkCount,
     tokens: f.tokens,
     embedded: f.embeddingModel !== null,
