@@ -22,6 +22,7 @@ import { makePdf } from '../src/inference/documents/testing.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createEmbeddedProvider } from '../src/inference/llama/index.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { readToFirstReasoning } from './first-reasoning.ts';
 
 const PDFS = Number(process.env.PONDER_BENCH_PDFS ?? 5);
 const PAGES = Number(process.env.PONDER_BENCH_PAGES ?? 20);
@@ -138,25 +139,12 @@ async function turn(
       ...(collectionId ? { documents: { collectionIds: [collectionId] } } : {}),
     },
   });
-  if (res.status !== 200 || !res.body) throw new Error(`turn failed: ${res.status} ${await res.text()}`);
-  let first = Number.NaN;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let stopped = false;
-  const reader = res.body.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    buffer += decoder.decode(r.value, { stream: true });
-    if (Number.isNaN(first) && buffer.includes('event: reasoning')) first = performance.now() - start;
-    const generation = /"generationId":"([^"]+)"/.exec(buffer)?.[1];
-    if (!stopped && !Number.isNaN(first) && generation) {
-      stopped = true;
-      await server.request(`/api/generations/${generation}/stop`, { method: 'POST', cookie, json: {} });
-    }
-  }
-  if (!buffer.includes('event: done')) throw new Error('the answer did not end');
-  if (Number.isNaN(first)) throw new Error(`no reasoning token: ${buffer.slice(-600)}`);
-  if (collectionId && !buffer.includes('search_documents')) throw new Error('no retrieval step in the turn');
-  const step = /event: tool_result\ndata: [^\n]*"ms":(\d+)/.exec(buffer)?.[1];
+  const { first, events } = await readToFirstReasoning(res, start, (generation) =>
+    server.request(`/api/generations/${generation}/stop`, { method: 'POST', cookie, json: {} }),
+  );
+  if (Number.isNaN(first)) throw new Error(`no reasoning token: ${events.slice(-600)}`);
+  if (collectionId && !events.includes('search_documents')) throw new Error('no retrieval step in the turn');
+  const step = /event: tool_result\ndata: [^\n]*"ms":(\d+)/.exec(events)?.[1];
   return { first, stepMs: step === undefined ? Number.NaN : Number(step) };
 }
 

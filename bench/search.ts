@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { startPageServer } from '../src/inference/web/testing.ts';
+import { readToFirstReasoning } from './first-reasoning.ts';
 import { type Instance, setupCodeOf, sleep, startInstance, stopAll } from './load/instances.ts';
 
 const TURNS = Number(process.env.PONDER_BENCH_TURNS ?? 20);
@@ -58,27 +59,9 @@ async function turn(instance: Instance, cookie: string, search: boolean): Promis
       ...(search ? { search: true } : {}),
     }),
   });
-  if (res.status !== 200 || !res.body) throw new Error(`turn failed: ${res.status} ${await res.text()}`);
-  let first = Number.NaN;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let stopped = false;
-  const reader = res.body.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    buffer += decoder.decode(r.value, { stream: true });
-    if (Number.isNaN(first) && buffer.includes('event: reasoning')) first = performance.now() - start;
-    // Only the start matters here: stop the answer at its first reasoning token, freeing the slot.
-    const generation = /"generationId":"([^"]+)"/.exec(buffer)?.[1];
-    if (!stopped && !Number.isNaN(first) && generation) {
-      stopped = true;
-      await fetch(`${instance.url}/api/generations/${generation}/stop`, {
-        method: 'POST',
-        headers,
-        body: '{}',
-      });
-    }
-  }
-  if (!buffer.includes('event: done')) throw new Error('the answer did not end');
+  const { first } = await readToFirstReasoning(res, start, (generation) =>
+    fetch(`${instance.url}/api/generations/${generation}/stop`, { method: 'POST', headers, body: '{}' }),
+  );
   return first;
 }
 
