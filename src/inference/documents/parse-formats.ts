@@ -6,7 +6,7 @@
 import mammoth from 'mammoth';
 import TurndownService from 'turndown';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { htmlToMarkdown } from '../web/extract.ts';
+import { htmlToMarkdown, tidy } from '../web/extract.ts';
 import { DocumentError, type DocumentSection, type ParseLimits } from './types.ts';
 
 export async function parsePdf(
@@ -123,14 +123,4 @@ export function csvSections(text: string): DocumentSection[] {
     sections.push({ text: [header, ...body.slice(i, i + CSV_ROWS)].join('\n') });
   }
   return sections;
-}
-
-/** Control characters out (tabs and newlines kept), line ends normalised, blank runs collapsed. */
-export function tidy(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, '')
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }

@@ -3,8 +3,10 @@
  * server calls it through `parseDocumentIsolated` (parse-worker.ts) so that a hostile file can at most
  * kill a worker, never the server.
  */
+
+import { tidy } from '../web/extract.ts';
 import { kindFromName, MEDIA_TYPES, verifyContent } from './detect.ts';
-import { csvSections, markdownSections, parseDocx, parseHtml, parsePdf, tidy } from './parse-formats.ts';
+import { csvSections, markdownSections, parseDocx, parseHtml, parsePdf } from './parse-formats.ts';
 import {
   DEFAULT_PARSE_LIMITS,
   DocumentError,

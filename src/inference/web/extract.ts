@@ -124,8 +124,8 @@ function titleText(text: string): string {
   return oneLine(text.replace(/<[^<>]*>/g, ' ')).slice(0, 300);
 }
 
-/** Control characters out (tabs and newlines kept), runs of blank lines collapsed. */
-function tidy(text: string): string {
+/** Control characters out (tabs and newlines kept), line ends normalised, runs of blank lines collapsed. */
+export function tidy(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, '')
