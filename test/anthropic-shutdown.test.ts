@@ -4,23 +4,16 @@
  * an `error` event (`overloaded_error`), never a cut TCP stream; a request arriving meanwhile is refused.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
-import { startServe } from './serve-process.ts';
+import { serveLeftovers, startServe } from './serve-process.ts';
 
-const started: ChildProcess[] = [];
-const dirs: string[] = [];
-
-after(async () => {
-  for (const child of started)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const { started, dirs, cleanUp } = serveLeftovers();
+after(cleanUp);
 
 test('SIGTERM mid /v1/messages stream: it drains for the grace period, then ends with an error event', async () => {
   const model = await ensureTestModel('tiny');

@@ -6,7 +6,8 @@
 import { DEFAULT_PLANS } from '../src/config/schema.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../src/inference/llama/index.ts';
-import { startTestServer, type TestServer, type TestServerOptions } from '../src/server/testing.ts';
+import type { TestServer, TestServerOptions } from '../src/server/testing.ts';
+import { serveEngine } from './conversations-helpers.ts';
 
 export const ARENA_MODELS = ['tiny', 'tiny-q4'] as const;
 
@@ -34,40 +35,21 @@ export async function startArenaServer(
     ignoreEos: true,
   });
   const cap = options.maxThinkingBudget;
-  try {
-    const server = await startTestServer({
-      store: options.store ?? 'sqlite',
-      ...(options.capacity ? { capacity: options.capacity } : {}),
-      ...(cap === undefined
-        ? {}
-        : {
-            config: {
-              plans: Object.fromEntries(
-                Object.entries(DEFAULT_PLANS).map(([name, plan]) => [
-                  name,
-                  { ...plan, maxThinkingBudget: cap },
-                ]),
-              ),
-            },
-          }),
-      deps: {
-        providers: [engine],
-        engine,
-        defaultModel: ARENA_MODELS[0],
-        modelStatus: () => ({ state: 'ready', model: ARENA_MODELS[0] }),
-        chat: { maxTokens: options.maxTokens ?? 40, persistIntervalMs: 100 },
-      },
-    });
-    const close = server.close.bind(server);
-    return Object.assign(server, {
-      engine,
-      close: async () => {
-        await close();
-        await engine[Symbol.asyncDispose]();
-      },
-    });
-  } catch (err) {
-    await engine[Symbol.asyncDispose]();
-    throw err;
-  }
+  return serveEngine(engine, ARENA_MODELS[0], {
+    store: options.store ?? 'sqlite',
+    ...(options.capacity ? { capacity: options.capacity } : {}),
+    ...(cap === undefined
+      ? {}
+      : {
+          config: {
+            plans: Object.fromEntries(
+              Object.entries(DEFAULT_PLANS).map(([name, plan]) => [
+                name,
+                { ...plan, maxThinkingBudget: cap },
+              ]),
+            ),
+          },
+        }),
+    maxTokens: options.maxTokens ?? 40,
+  });
 }

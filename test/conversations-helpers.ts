@@ -5,7 +5,7 @@
 import type { MetaEventData } from '../src/api/conversations.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { createEmbeddedProvider, type EmbeddedProvider } from '../src/inference/llama/index.ts';
-import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from '../src/server/testing.ts';
 
 export interface SseEvent {
   id: number | undefined;
@@ -111,16 +111,32 @@ export async function startChatServer(
     threads: 1,
     ignoreEos: true,
   });
+  return serveEngine(engine, 'tiny', {
+    store,
+    config: { logLevel: options.logLevel ?? 'info' },
+    maxTokens: options.maxTokens ?? 300,
+  });
+}
+
+/**
+ * A test server whose one provider is `engine`, serving `model` by default (always ready) and answering at
+ * most `maxTokens`: closing the server disposes the engine, and so does a failed start.
+ */
+export async function serveEngine(
+  engine: EmbeddedProvider,
+  model: string,
+  options: Omit<TestServerOptions, 'deps'> & { maxTokens: number },
+): Promise<ChatTestServer> {
+  const { maxTokens, ...serverOptions } = options;
   try {
     const server = await startTestServer({
-      store,
-      config: { logLevel: options.logLevel ?? 'info' },
+      ...serverOptions,
       deps: {
         providers: [engine],
         engine,
-        defaultModel: 'tiny',
-        modelStatus: () => ({ state: 'ready', model: 'tiny' }),
-        chat: { maxTokens: options.maxTokens ?? 300, persistIntervalMs: 100 },
+        defaultModel: model,
+        modelStatus: () => ({ state: 'ready', model }),
+        chat: { maxTokens, persistIntervalMs: 100 },
       },
     });
     const close = server.close.bind(server);

@@ -6,8 +6,8 @@
  *   `interrupted` by the shutdown itself, and the process exits 0.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,16 +15,10 @@ import Database from 'better-sqlite3';
 import type { ConversationDetail } from '../src/api/conversations.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { collectSse, readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
-import { type ServeProcess, startServe } from './serve-process.ts';
+import { type ServeProcess, serveLeftovers, startServe } from './serve-process.ts';
 
-const started: ChildProcess[] = [];
-const dirs: string[] = [];
-
-after(async () => {
-  for (const child of started)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const { started, dirs, cleanUp } = serveLeftovers();
+after(cleanUp);
 
 type Serve = ServeProcess;
 

@@ -3,10 +3,26 @@
  * returned once it listens and `/readyz` says the default model is loaded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { waitFor } from './conversations-helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * What a test file's `ponder serve` processes leave behind: `cleanUp` (for `after`) SIGKILLs the children in
+ * `started` still running and removes the folders in `dirs`.
+ */
+export function serveLeftovers(): { started: ChildProcess[]; dirs: string[]; cleanUp: () => Promise<void> } {
+  const started: ChildProcess[] = [];
+  const dirs: string[] = [];
+  const cleanUp = async () => {
+    for (const child of started)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  };
+  return { started, dirs, cleanUp };
+}
 
 export interface ServeProcess {
   child: ChildProcess;
