@@ -5,7 +5,7 @@
  * believes an image, a file or an item reference reached the model when it did not.
  */
 import type { ResponseItem } from '../../core/responses/items.ts';
-import { HttpError } from '../errors.ts';
+import { invalidParam as invalid } from '../openai/errors.ts';
 import { isEmpty } from '../openai/parameters.ts';
 
 /** An item before its `encrypted_content` (if any) is opened with the owner's key. */
@@ -18,9 +18,6 @@ export interface ParsedInput {
   /** The items as the client sent them, each with an id (for `GET /v1/responses/{id}/input_items`). */
   wire: Record<string, unknown>[];
 }
-
-const invalid = (message: string, param: string): HttpError =>
-  new HttpError(400, 'invalid_request', message, { details: { param } });
 
 const MAX_TEXT = 4_000_000;
 

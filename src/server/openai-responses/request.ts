@@ -10,9 +10,9 @@ import {
   responseFunctionToolSchema,
 } from '../../api/responses.ts';
 import type { ChatRequest, ThinkingOptions, ToolDefinition } from '../../inference/types.ts';
-import { HttpError } from '../errors.ts';
+import { invalidParam as invalid } from '../openai/errors.ts';
 import { isEmpty } from '../openai/parameters.ts';
-import { effortThinking, formatPath } from '../openai/request.ts';
+import { effortThinking, formatPath, parseParams } from '../openai/request.ts';
 import { type ParsedInput, parseInput } from './input-items.ts';
 
 export interface ParsedResponseRequest {
@@ -38,9 +38,6 @@ export interface ParsedResponseRequest {
   /** Request fields the response object echoes (OpenAI's names and shapes). */
   echo: Record<string, unknown>;
 }
-
-const invalid = (message: string, param: string | null): HttpError =>
-  new HttpError(400, 'invalid_request', message, { details: { param } });
 
 /** Fields read below (the schema in `api/responses.ts`). */
 const IMPLEMENTED = new Set(Object.keys(responseCreateSchema.shape));
@@ -83,13 +80,7 @@ export function parseResponseBody(
     if (!known) throw invalid(`Unknown parameter: '${key}'.`, key);
     if (!known.off(value)) throw invalid(`${known.what} ('${key}').`, key);
   }
-  const parsed = responseCreateSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue ? formatPath(issue.path) : null;
-    throw invalid(`Invalid value for '${param ?? 'body'}': ${issue?.message ?? 'invalid'}.`, param);
-  }
-  const b = parsed.data;
+  const b = parseParams(responseCreateSchema, body);
   if (!b.model) throw invalid("Missing required parameter: 'model'.", 'model');
   if (b.stream_options?.include_obfuscation === true)
     throw invalid('Stream obfuscation is not supported.', 'stream_options.include_obfuscation');

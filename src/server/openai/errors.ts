@@ -8,6 +8,10 @@ import { GatewayError } from '../../core/inference-gateway.ts';
 import { InferenceError, MODEL_SERVER_UNAVAILABLE } from '../../inference/types.ts';
 import { type ErrorFormatter, HttpError, modelNotReadyError } from '../errors.ts';
 
+/** A 400 naming the offending parameter (OpenAI's `param`; null for the body as a whole). */
+export const invalidParam = (message: string, param: string | null): HttpError =>
+  new HttpError(400, 'invalid_request', message, { details: { param } });
+
 function typeFor(err: HttpError): string {
   if (err.code === 'quota_exceeded' || err.code === 'insufficient_quota') return 'insufficient_quota';
   switch (err.status) {

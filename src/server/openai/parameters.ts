@@ -3,10 +3,7 @@
  * naming the parameter, unless they carry the value that means "off" (what clients send by default),
  * so a client never believes it got logprobs or penalties it did not get.
  */
-import { HttpError } from '../errors.ts';
-
-const invalid = (message: string, param: string): HttpError =>
-  new HttpError(400, 'invalid_request', message, { details: { param } });
+import { invalidParam as invalid } from './errors.ts';
 
 /** Request fields Ponder implements (the schema in `api/openai.ts`), plus harmless metadata. */
 const IMPLEMENTED = new Set([

@@ -2,9 +2,11 @@
  * Turns an OpenAI/DeepSeek chat completion body into Ponder's `ChatRequest`, with errors that name the
  * offending parameter the way OpenAI does (`param`).
  */
+
+import type { z } from 'zod';
 import { type ChatCompletionRequest, chatCompletionRequestSchema } from '../../api/openai.ts';
 import type { ChatMessage, ChatRequest, ThinkingOptions } from '../../inference/types.ts';
-import { HttpError } from '../errors.ts';
+import { invalidParam as invalid } from './errors.ts';
 import { isEmpty, rejectIgnoredParameters } from './parameters.ts';
 
 export interface ParsedCompletion {
@@ -18,21 +20,12 @@ export interface ParsedCompletion {
 /** Results read per `search_context_size`. */
 const SEARCH_CONTEXT_RESULTS = { low: 3, medium: 5, high: 8 } as const;
 
-const invalid = (message: string, param: string | null): HttpError =>
-  new HttpError(400, 'invalid_request', message, { details: { param } });
-
 export function parseCompletionBody(body: unknown): ParsedCompletion {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The body must be a JSON object.', null);
   }
   rejectIgnoredParameters(body as Record<string, unknown>);
-  const parsed = chatCompletionRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue ? formatPath(issue.path) : null;
-    throw invalid(`Invalid value for '${param ?? 'body'}': ${issue?.message ?? 'invalid'}.`, param);
-  }
-  const b = parsed.data;
+  const b = parseParams(chatCompletionRequestSchema, body);
   const maxTokens = b.max_completion_tokens ?? b.max_tokens ?? undefined;
   checkContinuation(b);
   const request: ChatRequest = {
@@ -239,6 +232,17 @@ export function effortThinking(
     default:
       return effort satisfies never;
   }
+}
+
+/** The body as `schema` reads it; else a 400 naming the first offending parameter as OpenAI does. */
+export function parseParams<S extends z.ZodType>(schema: S, body: object): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue ? formatPath(issue.path) : null;
+    throw invalid(`Invalid value for '${param ?? 'body'}': ${issue?.message ?? 'invalid'}.`, param);
+  }
+  return parsed.data;
 }
 
 /** A zod issue path as OpenAI names a parameter: `messages[2].content`. */

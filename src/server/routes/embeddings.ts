@@ -14,11 +14,8 @@ import {
 import { requireUser } from '../auth/plugin.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { toV1HttpError } from '../openai/errors.ts';
+import { invalidParam as invalid, toV1HttpError } from '../openai/errors.ts';
 import { abortWhenClientLeaves, refuseKeyInUrl } from './v1-common.ts';
-
-const invalid = (message: string, param: string | null): HttpError =>
-  new HttpError(400, 'invalid_request', message, { details: { param } });
 
 export async function embeddingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { gateway } = ctx.services;
