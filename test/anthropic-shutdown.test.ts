@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
-import { serveLeftovers, startServe } from './serve-process.ts';
+import { SMALL_ENGINE_ENV, serveLeftovers, startServe } from './serve-process.ts';
 
 const { started, dirs, cleanUp } = serveLeftovers();
 after(cleanUp);
@@ -21,13 +21,7 @@ test('SIGTERM mid /v1/messages stream: it drains for the grace period, then ends
   dirs.push(dataDir);
   const server = await startServe(
     ['--data-dir', dataDir, '--model', model, '--no-pull', '--shutdown-grace', '1'],
-    {
-      PONDER_ENGINE_SLOTS: '1',
-      PONDER_ENGINE_THREADS: '1',
-      PONDER_ENGINE_BATCH_SIZE: '64',
-      PONDER_ENGINE_CONTEXT_SIZE: '4096',
-      PONDER_LOG_LEVEL: 'info',
-    },
+    SMALL_ENGINE_ENV,
     (child) => started.push(child),
   );
   const origin = { origin: server.url, 'content-type': 'application/json' };

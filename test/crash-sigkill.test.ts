@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import type { ConversationDetail } from '../src/api/conversations.ts';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { collectSse, readSse, type SseEvent, waitFor } from './conversations-helpers.ts';
-import { type ServeProcess, serveLeftovers, startServe } from './serve-process.ts';
+import { type ServeProcess, SMALL_ENGINE_ENV, serveLeftovers, startServe } from './serve-process.ts';
 
 const { started, dirs, cleanUp } = serveLeftovers();
 after(cleanUp);
@@ -25,13 +25,7 @@ type Serve = ServeProcess;
 function serve(dataDir: string, model: string, extra: string[] = []): Promise<Serve> {
   return startServe(
     ['--data-dir', dataDir, '--model', model, '--no-pull', ...extra],
-    {
-      PONDER_ENGINE_SLOTS: '1',
-      PONDER_ENGINE_THREADS: '1',
-      PONDER_ENGINE_BATCH_SIZE: '64',
-      PONDER_ENGINE_CONTEXT_SIZE: '4096',
-      PONDER_LOG_LEVEL: 'info',
-    },
+    SMALL_ENGINE_ENV,
     (child) => started.push(child),
   );
 }

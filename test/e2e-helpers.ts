@@ -77,15 +77,16 @@ export interface ScriptedApp {
   server: TestServer;
   browser: Browser;
   page: Page;
+  /** What the page did that must never happen (requests off the origin, page errors, dialogs). */
+  watch: PageWatch;
 }
 
 /**
  * A fresh web build, a scripted upstream (`onChat` as given) behind a real server (`config`, and `deps` over
- * `scriptedDeps` and the provider), Chromium, and a page on the server watched into `watch`. What started
- * is stopped again when a later step fails.
+ * `scriptedDeps` and the provider), Chromium, and a page on the server watched into `app.watch`. What
+ * started is stopped again when a later step fails.
  */
 export async function startScriptedApp(options: {
-  watch: PageWatch;
   timeoutMs: number;
   height?: number;
   onChat?: ScriptedUpstreamOptions['onChat'];
@@ -93,7 +94,7 @@ export async function startScriptedApp(options: {
   deps?: TestServerOptions['deps'];
 }): Promise<ScriptedApp> {
   await ensureWebBuild();
-  const app: Partial<ScriptedApp> = {};
+  const app: Partial<ScriptedApp> = { watch: { foreign: [], pageErrors: [], dialogs: [] } };
   try {
     app.upstream = await startScriptedUpstream({
       models: ['r1-test'],
@@ -105,7 +106,7 @@ export async function startScriptedApp(options: {
       deps: { providers: [app.provider], ...scriptedDeps, ...options.deps },
     });
     app.browser = await launchChromium();
-    const opened = await openWatchedPage(app.browser, app.server.baseUrl, options.watch, {
+    const opened = await openWatchedPage(app.browser, app.server.baseUrl, app.watch as PageWatch, {
       timeoutMs: options.timeoutMs,
       ...(options.height ? { height: options.height } : {}),
     });
@@ -130,6 +131,13 @@ export async function stopScriptedApp(
   await app?.server?.close();
   await app?.provider?.[Symbol.asyncDispose]();
   await app?.upstream?.close();
+}
+
+/** No page error, no dialog, no request off the app's origin. */
+export function assertQuietPage(watch: PageWatch): void {
+  assert.deepEqual(watch.pageErrors, []);
+  assert.deepEqual(watch.dialogs, []);
+  assert.deepEqual(watch.foreign, []);
 }
 
 // --- Page steps ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { makePdf } from '../src/inference/documents/testing.ts';
 import { chatStream, type ScriptedUpstream } from '../src/inference/upstream/scripted-upstream.ts';
 import type { TestServer } from '../src/server/testing.ts';
 import {
+  assertQuietPage,
   composer,
   lastAssistant,
   recordPosts,
@@ -40,9 +41,6 @@ describe('documents with citations in Chromium (real documents service, scripted
   let server: TestServer;
   let page: Page;
   let pdf: Buffer;
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
   const turnBodies: Array<Record<string, unknown>> = [];
 
   before(async () => {
@@ -53,7 +51,7 @@ describe('documents with citations in Chromium (real documents service, scripted
         `Appendix\n${HOSTILE}`,
       ]),
     );
-    app = await startScriptedApp({ watch: { foreign, pageErrors, dialogs }, timeoutMs: T, height: 900 });
+    app = await startScriptedApp({ timeoutMs: T, height: 900 });
     ({ upstream, server, page } = app);
     recordPosts(page, /\/api\/conversations\/[^/]+\/messages$/, turnBodies);
   });
@@ -300,8 +298,6 @@ describe('documents with citations in Chromium (real documents service, scripted
   });
 
   test('no page errors, dialogs or requests off the server', () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(dialogs, []);
-    assert.deepEqual(foreign, []);
+    assertQuietPage(app.watch);
   });
 });

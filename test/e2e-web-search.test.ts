@@ -16,6 +16,7 @@ import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import {
+  assertQuietPage,
   composer,
   lastAssistant,
   recordPosts,
@@ -49,9 +50,6 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
   let bareProvider: UpstreamProvider;
   let browser: Browser;
   let page: Page;
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
   /** Bodies of the turn requests (sends and regenerations) the page posted. */
   const turnBodies: Array<Record<string, unknown>> = [];
 
@@ -74,7 +72,6 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
       }),
     };
     app = await startScriptedApp({
-      watch: { foreign, pageErrors, dialogs },
       timeoutMs: T,
       height: 900,
       config: {
@@ -278,8 +275,6 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
   });
 
   test('no page errors, dialogs or requests off the server', () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(dialogs, []);
-    assert.deepEqual(foreign, []);
+    assertQuietPage(app.watch);
   });
 });

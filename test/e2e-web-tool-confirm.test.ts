@@ -23,6 +23,7 @@ import { ShutdownHooks } from '../src/server/shutdown.ts';
 import type { TestServer } from '../src/server/testing.ts';
 import {
   answerRound,
+  assertQuietPage,
   composer,
   lastAssistant,
   type ScriptedApp,
@@ -81,13 +82,9 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
   let mcpPids: number[] = [];
   // The server's shutdown hooks close the MCP connection (and its process); app.close() alone does not.
   const hooks = new ShutdownHooks();
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
 
   before(async () => {
     app = await startScriptedApp({
-      watch: { foreign, pageErrors, dialogs },
       timeoutMs: T,
       config: {
         mcp: mcpSchema.parse({
@@ -288,8 +285,6 @@ describe('a tool that changes things waits for Run / Don’t run (Chromium, MCP 
   });
 
   test('no page errors, dialogs or requests off the server', () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(dialogs, []);
-    assert.deepEqual(foreign, []);
+    assertQuietPage(app.watch);
   });
 });

@@ -14,6 +14,7 @@ import type { ScriptedUpstream } from '../src/inference/upstream/scripted-upstre
 import type { TestServer } from '../src/server/testing.ts';
 import {
   answerRound,
+  assertQuietPage,
   lastAssistant,
   type ScriptedApp,
   sendWithTool,
@@ -42,12 +43,9 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
   let upstream: ScriptedUpstream;
   let server: TestServer;
   let page: Page;
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
 
   before(async () => {
-    app = await startScriptedApp({ watch: { foreign, pageErrors, dialogs }, timeoutMs: T });
+    app = await startScriptedApp({ timeoutMs: T });
     ({ upstream, server, page } = app);
   });
 
@@ -209,8 +207,6 @@ describe('tool timeline in Chromium (scripted upstream calling current_time)', {
   });
 
   test('no page errors, dialogs or requests off the server', () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(dialogs, []);
-    assert.deepEqual(foreign, []);
+    assertQuietPage(app.watch);
   });
 });

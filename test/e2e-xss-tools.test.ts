@@ -24,6 +24,7 @@ import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import type { TestServer } from '../src/server/testing.ts';
 import {
   answerRound,
+  assertQuietPage,
   composer,
   type ScriptedApp,
   signUp,
@@ -160,9 +161,6 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
   let upstream: ScriptedUpstream;
   let server: TestServer;
   let page: Page;
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
 
   before(async () => {
     pages = createServer((req, res) => {
@@ -207,7 +205,6 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
     // Turns take their answers from `script`, in order; the search query Ponder asks the model to write
     // before a search-first turn (when it does) is answered apart, with a hostile query.
     app = await startScriptedApp({
-      watch: { foreign, pageErrors, dialogs },
       timeoutMs: T,
       height: 900,
       onChat: (req) => {
@@ -267,8 +264,8 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
     assert.deepEqual(found.problems, [], when);
     assert.ok(found.literal.length >= 1, `${when}: no payload visible as text`);
     assert.ok(found.literal.includes(SCRIPT), `${when}: ${JSON.stringify(found.literal)}`);
-    assert.deepEqual(dialogs, [], when);
-    assert.deepEqual(foreign, [], when);
+    assert.deepEqual(app.watch.dialogs, [], when);
+    assert.deepEqual(app.watch.foreign, [], when);
     return found;
   };
 
@@ -425,8 +422,6 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
   });
 
   test('no page errors, dialogs or requests off the server', () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(dialogs, []);
-    assert.deepEqual(foreign, []);
+    assertQuietPage(app.watch);
   });
 });

@@ -9,6 +9,15 @@ import { waitFor } from './conversations-helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+/** An engine as small as the tests need: one slot, one thread, 4096 tokens of context; info logs. */
+export const SMALL_ENGINE_ENV: Record<string, string> = {
+  PONDER_ENGINE_SLOTS: '1',
+  PONDER_ENGINE_THREADS: '1',
+  PONDER_ENGINE_BATCH_SIZE: '64',
+  PONDER_ENGINE_CONTEXT_SIZE: '4096',
+  PONDER_LOG_LEVEL: 'info',
+};
+
 /**
  * What a test file's `ponder serve` processes leave behind: `cleanUp` (for `after`) SIGKILLs the children in
  * `started` still running and removes the folders in `dirs`.
