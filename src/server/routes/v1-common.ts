@@ -54,9 +54,7 @@ export interface StartedCompletion {
  */
 export async function startCompletion(
   ctx: AppContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  user: AccountUser,
+  { request, reply, user }: { request: FastifyRequest; reply: FastifyReply; user: AccountUser },
   chatRequest: ChatRequest,
   options: CompleteOptions,
   toApiError: (err: unknown) => unknown,

@@ -74,9 +74,7 @@ export async function v1MessagesRoutes(app: FastifyInstance, ctx: AppContext): P
     const parsed = parseMessagesBody(request.body, checkHeaders(request, reply));
     const { first, chunks, controller } = await startCompletion(
       ctx,
-      request,
-      reply,
-      user,
+      { request, reply, user },
       parsed.request,
       {},
       toAnthropicHttpError,

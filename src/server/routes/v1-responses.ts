@@ -78,9 +78,7 @@ export async function v1ResponseRoutes(app: FastifyInstance, ctx: AppContext): P
       });
     const { first, chunks, controller } = await startCompletion(
       ctx,
-      request,
-      reply,
-      user,
+      { request, reply, user },
       { ...parsed.request, messages },
       {
         affinityKey,

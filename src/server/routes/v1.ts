@@ -68,9 +68,7 @@ export async function v1Routes(app: FastifyInstance, ctx: AppContext): Promise<v
     const parsed = parseCompletionBody(request.body);
     const { first, chunks, controller } = await startCompletion(
       ctx,
-      request,
-      reply,
-      user,
+      { request, reply, user },
       parsed.request,
       parsed.searchFirst ? { searchFirst: parsed.searchFirst } : {},
       toV1HttpError,
