@@ -12,6 +12,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { ToolRegistry } from '../src/core/turns/tool-registry.ts';
 import { webTools } from '../src/core/turns/web-tools.ts';
 import { ScriptedServer } from '../src/inference/web/search-contract.ts';
+import { searxResults } from './search-fixture.ts';
 
 const HOSTS = [
   '127.0.0.1',
@@ -85,17 +86,13 @@ describe('SSRF through fetch_url and web_search', () => {
   });
 
   test('search results pointing at internal addresses are not read', async () => {
-    searx.fallback = {
-      status: 200,
-      body: JSON.stringify({
-        query: 'q',
-        results: HOSTS.slice(0, 10).map((host) => ({
-          url: `http://${host}:${secretPort}/secret`,
-          title: `internal ${host}`,
-          content: 'snippet',
-        })),
-      }),
-    };
+    searx.fallback = searxResults(
+      HOSTS.slice(0, 10).map((host) => ({
+        url: `http://${host}:${secretPort}/secret`,
+        title: `internal ${host}`,
+        content: 'snippet',
+      })),
+    );
     const out = await call('web_search', { query: 'internal things' });
     assert.equal(secretHits, 0, 'no result page reached the internal server');
     assert.doesNotMatch(out.content, /internal secret/);

@@ -17,6 +17,7 @@ import { ScriptedServer } from '../src/inference/web/search-contract.ts';
 import { type PageServer, startPageServer } from '../src/inference/web/testing.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { collectSse } from './conversations-helpers.ts';
+import { searxResults } from './search-fixture.ts';
 
 describe('the Search toggle in a web turn', () => {
   let pages: PageServer;
@@ -28,16 +29,10 @@ describe('the Search toggle in a web turn', () => {
   before(async () => {
     pages = await startPageServer();
     await searx.start();
-    searx.fallback = {
-      status: 200,
-      body: JSON.stringify({
-        query: 'q',
-        results: [
-          { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
-          { url: `${pages.origin}/xss.html`, title: 'Kitchen tips', content: 'tips' },
-        ],
-      }),
-    };
+    searx.fallback = searxResults([
+      { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
+      { url: `${pages.origin}/xss.html`, title: 'Kitchen tips', content: 'tips' },
+    ]);
     upstream = await startScriptedUpstream({ models: ['r1-test'] });
     const provider = () =>
       createUpstreamProvider({ id: 'scripted', baseUrl: upstream.baseUrl, reasoningFormat: 'auto' });

@@ -28,6 +28,7 @@ import {
   startScriptedApp,
   stopScriptedApp,
 } from './e2e-helpers.ts';
+import { searxResults } from './search-fixture.ts';
 import { SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
 const T = 20_000;
@@ -56,21 +57,15 @@ describe('web search with citations in Chromium (scripted SearXNG, real pages, s
   before(async () => {
     pages = await startPageServer();
     await searx.start();
-    searx.fallback = {
-      status: 200,
-      body: JSON.stringify({
-        query: 'q',
-        results: [
-          { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
-          {
-            url: `${pages.origin}/xss.html`,
-            title: 'Kitchen <img src=x onerror=window.__xss=1>',
-            content: '<script>window.__xss=1</script>',
-          },
-          { url: `${pages.origin}/injection.html`, title: 'Hiking boots', content: 'boots' },
-        ],
-      }),
-    };
+    searx.fallback = searxResults([
+      { url: `${pages.origin}/article.html`, title: 'Reasoning models', content: 'about reasoning' },
+      {
+        url: `${pages.origin}/xss.html`,
+        title: 'Kitchen <img src=x onerror=window.__xss=1>',
+        content: '<script>window.__xss=1</script>',
+      },
+      { url: `${pages.origin}/injection.html`, title: 'Hiking boots', content: 'boots' },
+    ]);
     app = await startScriptedApp({
       timeoutMs: T,
       height: 900,

@@ -32,6 +32,7 @@ import {
   stopScriptedApp,
   toolCallRound,
 } from './e2e-helpers.ts';
+import { searxResults } from './search-fixture.ts';
 import { skipWithoutChromium } from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
 
@@ -183,25 +184,19 @@ describe('XSS corpus inside fetched pages, search results and tool results in Ch
 
     await searx.start();
     // Hostile titles, snippets and URLs; the `javascript:`/`data:` results come between the real ones.
-    searx.fallback = {
-      status: 200,
-      body: JSON.stringify({
-        query: 'q',
-        results: [
-          { url: `${origin}/xss.html`, title: `Kitchen ${P[2]}`, content: SCRIPT },
-          { url: 'javascript:window.__xss=1', title: P[8], content: P[0] },
-          { url: `${origin}/plain.txt`, title: `Plain ${esc(SCRIPT)}`, content: esc(P[2] ?? '') },
-          { url: `data:text/html,${SCRIPT}`, title: P[9], content: P[9] },
-          { url: 'JaVaScRiPt:window.__xss=1', title: 'mixed case', content: P[4] },
-          { url: 'java\tscript:window.__xss=1', title: 'tab', content: P[12] },
-          { url: `${origin}/more.html?q=${SCRIPT}`, title: P[11], content: P[3] },
-          { url: `${origin}/third.html#"><img src=x onerror=window.__xss=1>`, title: P[13], content: P[15] },
-          { url: 'vbscript:msgbox(1)', title: 'vb', content: P[25] },
-          { url: `${origin}/fourth.html`, title: P[16], content: P[17] },
-          { url: `${origin}/fifth.html`, title: 'one too many', content: P[18] },
-        ],
-      }),
-    };
+    searx.fallback = searxResults([
+      { url: `${origin}/xss.html`, title: `Kitchen ${P[2]}`, content: SCRIPT },
+      { url: 'javascript:window.__xss=1', title: P[8], content: P[0] },
+      { url: `${origin}/plain.txt`, title: `Plain ${esc(SCRIPT)}`, content: esc(P[2] ?? '') },
+      { url: `data:text/html,${SCRIPT}`, title: P[9], content: P[9] },
+      { url: 'JaVaScRiPt:window.__xss=1', title: 'mixed case', content: P[4] },
+      { url: 'java\tscript:window.__xss=1', title: 'tab', content: P[12] },
+      { url: `${origin}/more.html?q=${SCRIPT}`, title: P[11], content: P[3] },
+      { url: `${origin}/third.html#"><img src=x onerror=window.__xss=1>`, title: P[13], content: P[15] },
+      { url: 'vbscript:msgbox(1)', title: 'vb', content: P[25] },
+      { url: `${origin}/fourth.html`, title: P[16], content: P[17] },
+      { url: `${origin}/fifth.html`, title: 'one too many', content: P[18] },
+    ]);
     // Turns take their answers from `script`, in order; the search query Ponder asks the model to write
     // before a search-first turn (when it does) is answered apart, with a hostile query.
     app = await startScriptedApp({

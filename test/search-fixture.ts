@@ -17,6 +17,12 @@ export interface SearchFixture {
   close(): Promise<void>;
 }
 
+/** A scripted SearXNG's answer (its `fallback`) listing `results` for every search. */
+export const searxResults = (results: object[]) => ({
+  status: 200,
+  body: JSON.stringify({ query: 'q', results }),
+});
+
 /** `results` are SearXNG results; `page` gives a loopback page's URL. */
 export async function startSearchFixture(
   results: (page: (path: string) => string) => object[],
@@ -24,10 +30,7 @@ export async function startSearchFixture(
   const pages = await startPageServer();
   const searx = new ScriptedServer();
   await searx.start();
-  searx.fallback = {
-    status: 200,
-    body: JSON.stringify({ query: 'q', results: results((path) => `${pages.origin}${path}`) }),
-  };
+  searx.fallback = searxResults(results((path) => `${pages.origin}${path}`));
   const server = await startTestServer({
     withModel: true,
     config: {
