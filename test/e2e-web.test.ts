@@ -12,9 +12,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_PLANS } from '../src/config/schema.ts';
 import { PowGate } from '../src/core/rate-limit/pow.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
+import { PASSWORD, signUp } from './e2e-helpers.ts';
 import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
 const email = `e2e-${Date.now()}@example.com`;
 
@@ -61,15 +61,8 @@ describe('web app in Chromium', { skip: skipWithoutChromium, timeout: 240_000 },
     loc.and(page.locator(':not([data-status="streaming"])')).waitFor({ timeout: 60_000 });
 
   test('sign up', async () => {
-    await page.goto(server.baseUrl);
-    await page.waitForURL(/\/login$/);
-    await page.getByRole('link', { name: /Sign up/ }).click();
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
     // The first account becomes the admin: the page asks for the code printed at start.
-    await page.getByLabel(/Setup code/).fill(server.setupCode ?? '');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await composer().waitFor();
+    await signUp(page, server, email);
     assert.equal(new URL(page.url()).pathname, '/');
   });
 
