@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureTestModel } from '../src/inference/gguf/test-model.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { ensureWebBuild, launchChromium, openWatchedPage, skipWithoutChromium } from './xss-browser.ts';
 
 describe('admin models page in Chromium', { skip: skipWithoutChromium, timeout: 180_000 }, () => {
   let server: TestServer;
@@ -28,13 +28,13 @@ describe('admin models page in Chromium', { skip: skipWithoutChromium, timeout: 
     modelFile = join(modelsDir, 'mini.gguf');
     await copyFile(await ensureTestModel('tiny'), modelFile);
     browser = await launchChromium();
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
     const { cookie } = await server.signup();
-    const [name, value] = cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: server.baseUrl, httpOnly: true }]);
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { pageErrors },
+      { timeoutMs: 20_000, height: 900, cookie },
+    ));
     await page.goto(`${server.baseUrl}/admin`);
     await page.getByRole('heading', { name: 'Models' }).waitFor();
   });

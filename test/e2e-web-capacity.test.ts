@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Ticket } from '../src/core/admission/index.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { ensureWebBuild, launchChromium, openWatchedPage, skipWithoutChromium } from './xss-browser.ts';
 
 const T = 20_000;
 const plan = { maxConcurrency: 1, priority: 1 };
@@ -30,12 +30,12 @@ describe('web app at capacity', { skip: skipWithoutChromium, timeout: 240_000 },
   };
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    const [name, value] = cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: server.baseUrl, httpOnly: true }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(T);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { context, page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { pageErrors },
+      { timeoutMs: T, cookie },
+    );
     await page.goto(server.baseUrl);
     await composer(page).waitFor();
     return { context, page };

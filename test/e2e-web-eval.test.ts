@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { ensureWebBuild, launchChromium, openWatchedPage, skipWithoutChromium } from './xss-browser.ts';
 
 describe('admin evaluations page in Chromium', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
   let server: TestServer;
@@ -19,13 +19,13 @@ describe('admin evaluations page in Chromium', { skip: skipWithoutChromium, time
     await ensureWebBuild();
     server = await startTestServer({ withModel: true, capacity: true });
     browser = await launchChromium();
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
     const { cookie } = await server.signup();
-    const [name, value] = cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: server.baseUrl, httpOnly: true }]);
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { pageErrors },
+      { timeoutMs: 60_000, height: 900, cookie },
+    ));
     await page.goto(`${server.baseUrl}/admin`);
     await page.getByRole('heading', { name: 'Evaluations' }).waitFor();
   });

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ModelStatus } from '../src/server/context.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, skipWithoutChromium } from './xss-browser.ts';
+import { ensureWebBuild, launchChromium, openWatchedPage, skipWithoutChromium } from './xss-browser.ts';
 
 describe('web app before a model is ready', { skip: skipWithoutChromium, timeout: 180_000 }, () => {
   let server: TestServer;
@@ -17,13 +17,7 @@ describe('web app before a model is ready', { skip: skipWithoutChromium, timeout
   const pageErrors: string[] = [];
 
   async function pageFor(cookie: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    const [name, value] = cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: server.baseUrl, httpOnly: true }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return { context, page };
+    return openWatchedPage(browser, server.baseUrl, { pageErrors }, { timeoutMs: 20_000, cookie });
   }
 
   let admin: string;

@@ -6,13 +6,18 @@
  * about structure, never wording of answers.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_PLANS } from '../src/config/schema.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
-import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  openWatchedPage,
+  SCREENSHOTS,
+  skipWithoutChromium,
+} from './xss-browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const T = 20_000;
@@ -38,11 +43,7 @@ describe('web app polish in Chromium', { skip: skipWithoutChromium, timeout: 240
     });
     browser = await launchChromium();
     // An en-US browser: French and Chinese formats must come from the UI language, not from the browser.
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(T);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ page } = await openWatchedPage(browser, server.baseUrl, { pageErrors }, { timeoutMs: T }));
   });
 
   after(async () => {

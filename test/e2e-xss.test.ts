@@ -17,7 +17,13 @@ import {
 } from '../src/inference/upstream/scripted-upstream.ts';
 import { startTestServer, type TestServer } from '../src/server/testing.ts';
 import { scriptedProvider } from './e2e-helpers.ts';
-import { ensureWebBuild, launchChromium, SCREENSHOTS, skipWithoutChromium } from './xss-browser.ts';
+import {
+  ensureWebBuild,
+  launchChromium,
+  openWatchedPage,
+  SCREENSHOTS,
+  skipWithoutChromium,
+} from './xss-browser.ts';
 import { XSS_PAYLOADS } from './xss-corpus.ts';
 
 /** Runs in the page: every way a rendered message could execute or fetch something. */
@@ -111,20 +117,13 @@ describe('XSS corpus in Chromium (user messages, and model output from a scripte
       },
     });
     browser = await launchChromium();
-    const context = await browser.newContext({ locale: 'en-US' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!url.startsWith('data:') && new URL(url).origin !== server.baseUrl) foreign.push(url);
-    });
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
     const { cookie } = await server.signup();
-    const [name, value] = cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: server.baseUrl, httpOnly: true }]);
+    ({ page } = await openWatchedPage(
+      browser,
+      server.baseUrl,
+      { foreign, dialogs },
+      { timeoutMs: 20_000, cookie },
+    ));
   });
 
   after(async () => {

@@ -81,29 +81,39 @@ export interface PageWatch {
 
 /**
  * A desktop-sized English page on a new context that records requests leaving `origin`, page errors and
- * dialogs into `watch`, with `timeoutMs` as its default timeout; the screenshots folder is made.
+ * dialogs into those lists of `watch` that are given, with `timeoutMs` as its default timeout; with
+ * `cookie` (a `name=value` session cookie), signed in on `origin`. The screenshots folder is made.
  */
 export async function openWatchedPage(
   browser: Browser,
   origin: string,
-  watch: PageWatch,
-  options: { timeoutMs: number; height?: number },
+  watch: Partial<PageWatch>,
+  options: { timeoutMs: number; height?: number; cookie?: string },
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     locale: 'en-US',
     viewport: { width: 1280, height: options.height ?? 800 },
   });
+  if (options.cookie) {
+    const [name, value] = options.cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: origin, httpOnly: true }]);
+  }
   const page = await context.newPage();
   page.setDefaultTimeout(options.timeoutMs);
-  page.on('request', (req) => {
-    const url = req.url();
-    if (!url.startsWith('data:') && new URL(url).origin !== origin) watch.foreign.push(url);
-  });
-  page.on('pageerror', (err) => watch.pageErrors.push(err.message));
-  page.on('dialog', (d) => {
-    watch.dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const { foreign, pageErrors, dialogs } = watch;
+  if (foreign) {
+    page.on('request', (req) => {
+      const url = req.url();
+      if (!url.startsWith('data:') && new URL(url).origin !== origin) foreign.push(url);
+    });
+  }
+  if (pageErrors) page.on('pageerror', (err) => pageErrors.push(err.message));
+  if (dialogs) {
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   return { context, page };
 }
